@@ -1,0 +1,106 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "jifen",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "jifen", targets: ["jifen"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
+        .package(url: "https://github.com/apple/swift-openapi-generator", from: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    ],
+    targets: [
+        // Pure domain: value types and rules. No I/O.
+        .target(name: "JifenCore"),
+
+        .target(
+            name: "JifenPostgres",
+            dependencies: [
+                "JifenCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
+        .systemLibrary(
+            name: "CHiredis",
+            pkgConfig: "hiredis",
+            providers: [.apt(["libhiredis-dev"])]
+        ),
+
+        .target(
+            name: "JifenRedis",
+            dependencies: [
+                "CHiredis",
+                "JifenCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+
+        .target(
+            name: "JifenAPI",
+            dependencies: [
+                "JifenCore",
+                "JifenPostgres",
+                "JifenRedis",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
+
+        .target(
+            name: "JifenWorker",
+            dependencies: [
+                "JifenCore",
+                "JifenPostgres",
+                "JifenRedis",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .executableTarget(
+            name: "jifen",
+            dependencies: [
+                "JifenAPI",
+                "JifenWorker",
+                "JifenPostgres",
+                "JifenRedis",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .testTarget(name: "JifenCoreTests", dependencies: ["JifenCore"]),
+        .testTarget(name: "JifenPostgresTests", dependencies: ["JifenPostgres"]),
+        .testTarget(name: "JifenRedisTests", dependencies: ["JifenRedis"]),
+        .testTarget(
+            name: "JifenAPITests",
+            dependencies: [
+                "JifenAPI",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(name: "JifenWorkerTests", dependencies: ["JifenWorker"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

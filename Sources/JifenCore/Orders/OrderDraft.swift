@@ -1,0 +1,72 @@
+import Foundation
+
+/// An order as a shop reports it, validated: what the API hands to the store.
+public struct OrderDraft: Sendable, Hashable {
+    public static let maxLines = 1000
+
+    public var externalID: ExternalID
+    public var member: ExternalID
+    public var amount: Money
+    public var status: OrderStatus
+    public var placedAt: Date
+    public var paidAt: Date?
+    public var lines: [OrderLine]
+
+    public init(
+        externalID: ExternalID,
+        member: ExternalID,
+        amount: Money,
+        status: OrderStatus,
+        placedAt: Date,
+        paidAt: Date? = nil,
+        lines: [OrderLine] = []
+    ) {
+        self.externalID = externalID
+        self.member = member
+        self.amount = amount
+        self.status = status
+        self.placedAt = placedAt
+        self.paidAt = paidAt
+        self.lines = lines
+    }
+
+    /// Validates raw request fields, naming every invalid one at once.
+    public static func validate(
+        externalID: String,
+        member: String,
+        currency: String,
+        amount: Int64,
+        status: OrderStatus,
+        placedAt: Date,
+        paidAt: Date?,
+        lines: [OrderLine]
+    ) throws(JifenError) -> OrderDraft {
+        var validator = Validator()
+        let externalID = validator.check { () throws(JifenError) in try ExternalID(externalID, field: "external_id") }
+        let member = validator.check { () throws(JifenError) in try ExternalID(member, field: "member") }
+        let currency = validator.check { () throws(JifenError) in try Currency(currency) }
+        var money: Money?
+        if let currency {
+            money = validator.check { () throws(JifenError) in try Money(minorUnits: amount, currency: currency) }
+        } else if amount < 0 {
+            validator.fail("amount", "must be zero or more")
+        }
+        if lines.count > maxLines { validator.fail("lines", "must have at most \(maxLines) lines") }
+        for (index, line) in lines.enumerated() { line.validate("lines[\(index)]", into: &validator) }
+        if let paidAt, paidAt < placedAt { validator.fail("paid_at", "must not be before placed_at") }
+        try validator.finish()
+        guard let externalID, let member, let money else {
+            // `finish` threw if any of them failed; this keeps the compiler honest without `!`.
+            throw JifenError(.internalError, "validation lost a field")
+        }
+        return OrderDraft(
+            externalID: externalID,
+            member: member,
+            amount: money,
+            status: status,
+            placedAt: placedAt,
+            paidAt: paidAt,
+            lines: lines
+        )
+    }
+}

@@ -1,0 +1,75 @@
+import JifenCore
+import Logging
+import PostgresNIO
+
+/// The PostgreSQL side of Jifen: a pooled client plus the rule that every tenant query runs
+/// in a transaction that first sets `app.tenant_id`, so row-level security scopes it.
+///
+/// ```swift
+/// let database = Database(client: PostgresClient(configuration: config), logger: logger)
+/// // run `database.client.run()` in the ServiceGroup first, then:
+/// let member = try await database.withTenant(tenant) { try await $0.member(external: id) }
+/// ```
+public struct Database: Sendable {
+    public let client: PostgresClient
+    public let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// Runs `body` in one transaction scoped to `tenant` by row-level security.
+    public func withTenant<T: Sendable>(
+        _ tenant: TenantID,
+        _ body: (TenantConnection) async throws -> T
+    ) async throws -> T {
+        try await transaction { connection in
+            try await connection.query(
+                "SELECT set_config('app.tenant_id', \(tenant.description), true)",
+                logger: logger
+            )
+            return try await body(TenantConnection(connection: connection, tenant: tenant, logger: logger))
+        }
+    }
+
+    /// Runs `body` in one transaction with the system scope: tenants, API keys and the outbox
+    /// across all tenants (operator endpoints, the outbox relay). Member and order data stay
+    /// invisible here; those need ``withTenant(_:_:)``.
+    public func withSystem<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await transaction { connection in
+            try await connection.query("SELECT set_config('app.scope', 'system', true)", logger: logger)
+            return try await body(connection)
+        }
+    }
+
+    /// PostgresNIO wraps every error of a transaction; callers want their own error back.
+    func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                try await body(connection)
+            }
+        } catch let error as PostgresTransactionError {
+            if let closureError = error.closureError { throw closureError }
+            throw error
+        }
+    }
+
+    /// `SELECT 1`, for the readiness probe.
+    public func ping() async throws {
+        try await client.query("SELECT 1", logger: logger)
+    }
+}
+
+/// A connection inside a tenant-scoped transaction. Repositories extend it, so a query can
+/// only be written where the tenant is already set.
+public struct TenantConnection: Sendable {
+    public let connection: PostgresConnection
+    public let tenant: TenantID
+    let logger: Logger
+
+    @discardableResult
+    func query(_ query: PostgresQuery) async throws -> PostgresRowSequence {
+        try await connection.query(query, logger: logger)
+    }
+}
