@@ -15,6 +15,7 @@ extension JifenError.Code {
         case .conflict, .idempotencyRequestInProgress: .conflict
         case .payloadTooLarge: .contentTooLarge
         case .unsupportedMediaType: .unsupportedMediaType
+        case .methodNotAllowed: .methodNotAllowed
         case .serviceUnavailable: .serviceUnavailable
         default: .internalServerError
         }
@@ -32,6 +33,7 @@ extension JifenError.Code {
         case .idempotencyRequestInProgress: "Request in progress"
         case .payloadTooLarge: "Payload too large"
         case .unsupportedMediaType: "Unsupported media type"
+        case .methodNotAllowed: "Method not allowed"
         case .serviceUnavailable: "Service unavailable"
         default: "Internal error"
         }
@@ -77,7 +79,7 @@ extension JifenError {
 }
 
 /// Thrown from Hummingbird middleware and routes.
-extension JifenError: @retroactive HTTPResponseError {
+extension JifenError: HTTPResponseError {
     public var status: HTTPResponse.Status { code.status }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
@@ -87,7 +89,7 @@ extension JifenError: @retroactive HTTPResponseError {
 
 /// Thrown from generated OpenAPI handlers (through `ErrorHandlingMiddleware`-style mapping in
 /// ``ProblemMiddleware``).
-extension JifenError: @retroactive HTTPResponseConvertible {
+extension JifenError: HTTPResponseConvertible {
     public var httpStatus: HTTPResponse.Status { code.status }
     public var httpHeaderFields: HTTPFields { headers }
     public var httpBody: OpenAPIRuntime.HTTPBody? { HTTPBody(problemBody) }

@@ -20,6 +20,7 @@ public struct JifenError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let idempotencyRequestInProgress = Code("idempotency-request-in-progress")
         public static let payloadTooLarge = Code("payload-too-large")
         public static let unsupportedMediaType = Code("unsupported-media-type")
+        public static let methodNotAllowed = Code("method-not-allowed")
         public static let serviceUnavailable = Code("service-unavailable")
         public static let internalError = Code("internal-error")
 

@@ -1,0 +1,27 @@
+import HTTPTypes
+import JifenCore
+import Logging
+import OpenAPIRuntime
+
+/// The OpenAPI-side half of error mapping: without it, anything a generated handler throws
+/// becomes an empty 500 (DESIGN §6). It answers with the problem document instead.
+struct ProblemMiddleware: ServerMiddleware {
+    let logger: Logger
+
+    func intercept(
+        _ request: HTTPRequest,
+        body: HTTPBody?,
+        metadata: ServerRequestMetadata,
+        operationID: String,
+        next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
+    ) async throws -> (HTTPResponse, HTTPBody?) {
+        do {
+            return try await next(request, body, metadata)
+        } catch {
+            let problem = ErrorMapping.jifenError(for: error, logger: logger)
+            var response = HTTPResponse(status: problem.httpStatus)
+            response.headerFields = problem.httpHeaderFields
+            return (response, problem.httpBody)
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import OpenAPIRuntime
+
+extension APIHandler {
+    public func getLiveness(_ input: Operations.GetLiveness.Input) async throws -> Operations.GetLiveness.Output {
+        .ok(.init(body: .json(.init(status: .ok))))
+    }
+
+    /// Checks both dependencies concurrently so a hung one costs one timeout, not two.
+    public func getReadiness(_ input: Operations.GetReadiness.Input) async throws -> Operations.GetReadiness.Output {
+        async let postgres = check("postgres") { try await database.ping() }
+        async let redis = check("redis") { try await self.redis.ping() }
+        let checks = Components.Schemas.Readiness.ChecksPayload(postgres: await postgres, redis: await redis)
+        if checks.postgres == .ok && checks.redis == .ok {
+            return .ok(.init(body: .json(.init(status: .ok, checks: checks))))
+        }
+        return .serviceUnavailable(.init(body: .json(.init(status: .unavailable, checks: checks))))
+    }
+
+    public func getOpenAPISpec(_ input: Operations.GetOpenAPISpec.Input) async throws
+        -> Operations.GetOpenAPISpec.Output
+    {
+        .ok(.init(body: .yaml(HTTPBody(specification))))
+    }
+
+    private func check(_ name: String, _ probe: () async throws -> Void) async -> Components.Schemas.CheckStatus {
+        do {
+            try await probe()
+            return .ok
+        } catch {
+            logger.warning("readiness check failed", metadata: ["dependency": "\(name)", "error": "\(error)"])
+            return .unavailable
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import JifenCore
+import JifenPostgres
+
+extension APIHandler {
+    public func upsertMember(_ input: Operations.UpsertMember.Input) async throws -> Operations.UpsertMember.Output {
+        let externalID = try ExternalID(input.path.member, field: "member")
+        guard case .json(let body) = input.body else { throw JifenError(.unsupportedMediaType, "send application/json") }
+        let profile = try MemberProfile.validate(email: body.email, phone: body.phone, name: body.name, tags: body.tags)
+        let (member, created) = try await withTenant { try await $0.upsertMember(externalID, profile: profile) }
+        let schema = Components.Schemas.Member(member)
+        return created ? .created(.init(body: .json(schema))) : .ok(.init(body: .json(schema)))
+    }
+
+    public func getMember(_ input: Operations.GetMember.Input) async throws -> Operations.GetMember.Output {
+        let externalID = try Self.lookupID(input.path.member, kind: "member")
+        guard let member = try await withTenant({ try await $0.member(externalID) }) else {
+            throw JifenError.notFound("no member '\(input.path.member)'")
+        }
+        return .ok(.init(body: .json(.init(member))))
+    }
+
+    public func listMembers(_ input: Operations.ListMembers.Input) async throws -> Operations.ListMembers.Output {
+        let limit = try PageLimit(input.query.limit)
+        let cursor = try input.query.cursor.map { cursor throws(JifenError) in try PageCursor(encoded: cursor) }
+        let page = try await withTenant { try await $0.members(limit: limit, after: cursor) }
+        return .ok(.init(body: .json(.init(data: page.items.map(Components.Schemas.Member.init), nextCursor: page.nextCursor?.encoded))))
+    }
+
+    /// An id that could never have been stored names nothing: 404, not a validation error.
+    static func lookupID(_ text: String, kind: String) throws(JifenError) -> ExternalID {
+        do {
+            return try ExternalID(text)
+        } catch {
+            throw JifenError.notFound("no \(kind) '\(text)'")
+        }
+    }
+}

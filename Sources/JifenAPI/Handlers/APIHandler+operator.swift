@@ -1,0 +1,43 @@
+import Foundation
+import JifenCore
+import JifenPostgres
+
+extension APIHandler {
+    public func createTenant(_ input: Operations.CreateTenant.Input) async throws -> Operations.CreateTenant.Output {
+        guard case .json(let body) = input.body else { throw JifenError(.unsupportedMediaType, "send application/json") }
+        let (tenant, key) = try await tenants.create(name: body.name)
+        logger.info("tenant created", metadata: ["tenant": "\(tenant.id)"])
+        return .created(.init(body: .json(.init(tenant: .init(tenant), apiKey: .init(key)))))
+    }
+
+    public func listTenants(_ input: Operations.ListTenants.Input) async throws -> Operations.ListTenants.Output {
+        let page = try await tenants.list(
+            limit: try PageLimit(input.query.limit),
+            after: try input.query.cursor.map { cursor throws(JifenError) in try PageCursor(encoded: cursor) }
+        )
+        return .ok(.init(body: .json(.init(data: page.items.map(Components.Schemas.Tenant.init), nextCursor: page.nextCursor?.encoded))))
+    }
+
+    public func createApiKey(_ input: Operations.CreateApiKey.Input) async throws -> Operations.CreateApiKey.Output {
+        let tenant = try Self.tenantID(input.path.tenant)
+        var name: String?
+        if case .json(let body) = input.body { name = body.name }
+        let key = try await tenants.createKey(for: tenant, name: name)
+        logger.info("API key created", metadata: ["tenant": "\(tenant)", "key": "\(key.secret.prefix)"])
+        return .created(.init(body: .json(.init(key))))
+    }
+
+    public func revokeApiKey(_ input: Operations.RevokeApiKey.Input) async throws -> Operations.RevokeApiKey.Output {
+        let tenant = try Self.tenantID(input.path.tenant)
+        guard let key = UUID(uuidString: input.path.key) else { throw JifenError.notFound("no API key '\(input.path.key)'") }
+        try await tenants.revokeKey(key, of: tenant)
+        logger.info("API key revoked", metadata: ["tenant": "\(tenant)", "key": "\(key)"])
+        return .noContent(.init())
+    }
+
+    /// A malformed tenant id cannot name a tenant: that is a 404, like an unknown one.
+    static func tenantID(_ text: String) throws(JifenError) -> TenantID {
+        guard let tenant = TenantID(text) else { throw JifenError.notFound("no tenant '\(text)'") }
+        return tenant
+    }
+}

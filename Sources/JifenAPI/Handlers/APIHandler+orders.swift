@@ -1,0 +1,35 @@
+import JifenCore
+import JifenPostgres
+
+extension APIHandler {
+    public func recordOrder(_ input: Operations.RecordOrder.Input) async throws -> Operations.RecordOrder.Output {
+        guard case .json(let body) = input.body else { throw JifenError(.unsupportedMediaType, "send application/json") }
+        let draft = try OrderDraft.validate(
+            externalID: body.externalId,
+            member: body.member,
+            currency: body.currency,
+            amount: body.amount,
+            status: OrderStatus(body.status),
+            placedAt: body.placedAt,
+            paidAt: body.paidAt,
+            lines: (body.lines ?? []).map(OrderLine.init)
+        )
+        let (order, recording) = try await withTenant { try await $0.recordOrder(draft) }
+        if recording != .unchanged {
+            logger.info(
+                "order recorded",
+                metadata: ["order": "\(order.externalID)", "status": "\(order.status.rawValue)", "change": "\(recording)"]
+            )
+        }
+        let schema = Components.Schemas.Order(order)
+        return recording == .created ? .created(.init(body: .json(schema))) : .ok(.init(body: .json(schema)))
+    }
+
+    public func getOrder(_ input: Operations.GetOrder.Input) async throws -> Operations.GetOrder.Output {
+        let externalID = try Self.lookupID(input.path.order, kind: "order")
+        guard let order = try await withTenant({ try await $0.order(externalID) }) else {
+            throw JifenError.notFound("no order '\(input.path.order)'")
+        }
+        return .ok(.init(body: .json(.init(order))))
+    }
+}

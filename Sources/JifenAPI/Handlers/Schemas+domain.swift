@@ -1,0 +1,93 @@
+import JifenCore
+import JifenPostgres
+
+// Conversions between generated schema types and domain types, kept apart from the handlers
+// so each handler reads as request → domain → response.
+
+extension Components.Schemas.Tenant {
+    init(_ tenant: Tenant) {
+        self.init(id: tenant.id.description, name: tenant.name, createdAt: tenant.createdAt)
+    }
+}
+
+extension Components.Schemas.ApiKeyCreated {
+    init(_ key: IssuedAPIKey) {
+        self.init(
+            id: key.id.uuidString.lowercased(),
+            tenantId: key.tenant.description,
+            name: key.name,
+            prefix: key.secret.prefix,
+            secret: key.secret.value,
+            createdAt: key.createdAt
+        )
+    }
+}
+
+extension Components.Schemas.Member {
+    init(_ member: Member) {
+        self.init(
+            id: member.id.uuidString.lowercased(),
+            externalId: member.externalID.rawValue,
+            email: member.profile.email,
+            phone: member.profile.phone,
+            name: member.profile.name,
+            tags: member.profile.tags,
+            createdAt: member.createdAt,
+            updatedAt: member.updatedAt
+        )
+    }
+}
+
+extension Components.Schemas.Order {
+    init(_ order: Order) {
+        self.init(
+            id: order.id.uuidString.lowercased(),
+            externalId: order.externalID.rawValue,
+            member: order.member.rawValue,
+            currency: order.amount.currency.code,
+            amount: order.amount.minorUnits,
+            status: .init(order.status),
+            placedAt: order.placedAt,
+            paidAt: order.paidAt,
+            cancelledAt: order.cancelledAt,
+            refundedAt: order.refundedAt,
+            lines: order.lines.map(Components.Schemas.OrderLine.init),
+            createdAt: order.createdAt,
+            updatedAt: order.updatedAt
+        )
+    }
+}
+
+extension Components.Schemas.OrderLine {
+    init(_ line: OrderLine) {
+        self.init(sku: line.sku, category: line.category, name: line.name, quantity: line.quantity, unitAmount: line.unitAmount)
+    }
+}
+
+extension OrderLine {
+    init(_ line: Components.Schemas.OrderLine) {
+        self.init(sku: line.sku, category: line.category, name: line.name, quantity: line.quantity, unitAmount: line.unitAmount)
+    }
+}
+
+extension Components.Schemas.OrderStatus {
+    init(_ status: OrderStatus) {
+        switch status {
+        case .placed: self = .placed
+        case .paid: self = .paid
+        case .cancelled: self = .cancelled
+        case .refunded: self = .refunded
+        }
+    }
+}
+
+extension OrderStatus {
+    init(_ status: Components.Schemas.OrderStatus) {
+        switch status {
+        case .placed: self = .placed
+        case .paid: self = .paid
+        case .cancelled: self = .cancelled
+        case .refunded: self = .refunded
+        }
+    }
+}

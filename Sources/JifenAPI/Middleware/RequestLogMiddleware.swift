@@ -1,0 +1,70 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import JifenCore
+import Logging
+
+/// The outermost middleware: gives every request an id (`X-Request-Id`, in every log line and
+/// in problem `instance`), turns any error into problem+json, and logs one line per request
+/// with status and duration.
+struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        let requestID = Self.requestID(from: request) ?? context.id
+        var context = context
+        context.logger[metadataKey: "request_id"] = .string(requestID)
+        let start = ContinuousClock.now
+        let scope = RequestScope(requestID: requestID, principal: .anonymous)
+        var response = await RequestScope.$current.withValue(scope) { [context] in
+            do {
+                return try await next(request, context)
+            } catch {
+                return ErrorMapping.jifenError(for: error, logger: context.logger).response()
+            }
+        }
+        response.headers[.requestID] = requestID
+        let elapsed = ContinuousClock.now - start
+        let level: Logger.Level = response.status.code >= 500 ? .error : .info
+        context.logger.log(
+            level: level,
+            "request",
+            metadata: [
+                "method": "\(request.method.rawValue)",
+                "path": "\(request.uri.path)",
+                "status": "\(response.status.code)",
+                "duration_ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
+            ]
+        )
+        return response
+    }
+
+    /// Accepts a caller's id (a proxy's, or the shop's) when it is short and printable, so one
+    /// id follows the request through both systems' logs.
+    static func requestID(from request: Request) -> String? {
+        guard let id = request.headers[.requestID], (1...128).contains(id.count),
+            id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.:".contains($0)) })
+        else { return nil }
+        return id
+    }
+}
+
+extension HTTPField.Name {
+    static let requestID = known("X-Request-Id")
+    static let idempotencyKey = known("Idempotency-Key")
+    static let idempotentReplayed = known("Idempotent-Replayed")
+
+    /// For names spelled in this file, which are valid tokens.
+    private static func known(_ name: String) -> Self {
+        guard let field = Self(name) else { preconditionFailure("invalid header name \(name)") }
+        return field
+    }
+}
+
+extension JifenError {
+    func response() -> Response {
+        Response(status: code.status, headers: headers, body: .init(byteBuffer: ByteBuffer(data: problemBody)))
+    }
+}
