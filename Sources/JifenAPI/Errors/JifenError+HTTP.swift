@@ -66,7 +66,7 @@ extension JifenError {
 
     var problemBody: Data {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return (try? encoder.encode(problem)) ?? Data(#"{"type":"/problems/internal-error","status":500}"#.utf8)
     }
 

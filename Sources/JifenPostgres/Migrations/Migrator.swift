@@ -65,21 +65,23 @@ public struct Migrator: Sendable {
                 continue
             }
             logger.info("applying migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
-            // Files hold several statements, which only the simple query protocol runs.
-            let script = """
-                BEGIN;
-                \(migration.sql)
-                ;
-                INSERT INTO schema_migrations (version, name, checksum)
-                VALUES (\(migration.version), '\(migration.name.replacingOccurrences(of: "'", with: "''"))', '\(migration.checksum)');
-                COMMIT;
-                """
             do {
-                _ = try await connection.simpleQuery(script).get()
-            } catch {
-                _ = try? await connection.simpleQuery("ROLLBACK").get()
+                try await connection.withTransaction(logger: logger) { connection in
+                    for statement in SQLScript.statements(migration.sql) {
+                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    }
+                    try await connection.query(
+                        """
+                        INSERT INTO schema_migrations (version, name, checksum)
+                        VALUES (\(migration.version), \(migration.name), \(migration.checksum))
+                        """,
+                        logger: logger
+                    )
+                }
+            } catch let error as PostgresTransactionError {
+                let cause = error.closureError ?? error.commitError ?? error.beginError ?? error
                 throw Migration.Invalid(
-                    description: "migration \(migration.version)_\(migration.name) failed: \(String(reflecting: error))"
+                    description: "migration \(migration.version)_\(migration.name) failed: \(String(reflecting: cause))"
                 )
             }
             applied.append(migration.version)

@@ -1,0 +1,29 @@
+import JifenPostgres
+import JifenRedis
+import Logging
+import PostgresNIO
+
+/// The PostgreSQL and Redis clients a role needs. The PostgreSQL client is a Service: it must
+/// run in the role's ServiceGroup (or ``withRunningClient``) before queries make progress.
+struct Connections: Sendable {
+    let postgres: PostgresClient
+    let database: Database
+    let redis: RedisClient
+
+    init(settings: Settings, databaseURL: String? = nil, logger: Logger) throws {
+        var configuration = try DatabaseURL.configuration(databaseURL ?? settings.databaseURL)
+        configuration.options.maximumConnections = settings.databasePoolSize
+        postgres = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        database = Database(client: postgres, logger: logger)
+        redis = RedisClient(configuration: try settings.redisConfiguration())
+    }
+
+    /// Runs `body` while the PostgreSQL client runs, for one-shot commands.
+    func withRunningClient<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await postgres.run() }
+            defer { group.cancelAll() }
+            return try await body()
+        }
+    }
+}
