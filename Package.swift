@@ -97,17 +97,42 @@ let package = Package(
             ]
         ),
 
+        // Shared by the integration tests: connections to the real servers and fresh tenants.
+        .target(
+            name: "JifenTestSupport",
+            dependencies: [
+                "JifenCore",
+                "JifenPostgres",
+                "JifenRedis",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/JifenTestSupport"
+        ),
+
         .testTarget(name: "JifenCoreTests", dependencies: ["JifenCore"]),
-        .testTarget(name: "JifenPostgresTests", dependencies: ["JifenPostgres"]),
-        .testTarget(name: "JifenRedisTests", dependencies: ["JifenRedis"]),
+        .testTarget(
+            name: "JifenPostgresTests",
+            dependencies: ["JifenPostgres", "JifenTestSupport", .product(name: "PostgresNIO", package: "postgres-nio")]
+        ),
+        .testTarget(name: "JifenRedisTests", dependencies: ["JifenRedis", "JifenTestSupport"]),
         .testTarget(
             name: "JifenAPITests",
             dependencies: [
                 "JifenAPI",
+                "JifenTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
-        .testTarget(name: "JifenWorkerTests", dependencies: ["JifenWorker"]),
+        .testTarget(
+            name: "JifenWorkerTests",
+            dependencies: [
+                "JifenWorker",
+                "JifenTestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -44,7 +44,12 @@ public final class RedisConnection: @unchecked Sendable {
 
     private func connected() throws(RedisError) -> UnsafeMutablePointer<redisContext> {
         if let context { return context }
-        guard let context = redisConnectWithTimeout(configuration.host, Int32(configuration.port), Self.timeval(configuration.connectTimeout))
+        guard
+            let context = redisConnectWithTimeout(
+                configuration.host,
+                Int32(configuration.port),
+                Self.timeval(configuration.connectTimeout)
+            )
         else { throw RedisError(.connection, "cannot allocate a hiredis context") }
         if context.pointee.err != 0 {
             let message = Self.errorText(context)

@@ -27,7 +27,12 @@ public enum APIApplication {
         // anyone reads it; idempotency needs to know the caller.
         router.add(middleware: RequestLogMiddleware())
         router.add(middleware: BodyLimitMiddleware())
-        router.add(middleware: AuthMiddleware(tenants: TenantStore(database: database), operatorToken: configuration.operatorToken))
+        router.add(
+            middleware: AuthMiddleware(
+                tenants: TenantStore(database: database),
+                operatorToken: configuration.operatorToken
+            )
+        )
         router.add(middleware: IdempotencyMiddleware(store: IdempotencyStore(database: database)))
         let handler = APIHandler(database: database, redis: redis, specification: specification, logger: logger)
         try handler.registerHandlers(on: router, middlewares: [ProblemMiddleware(logger: logger)])

@@ -4,7 +4,9 @@ import JifenPostgres
 extension APIHandler {
     public func upsertMember(_ input: Operations.UpsertMember.Input) async throws -> Operations.UpsertMember.Output {
         let externalID = try ExternalID(input.path.member, field: "member")
-        guard case .json(let body) = input.body else { throw JifenError(.unsupportedMediaType, "send application/json") }
+        guard case .json(let body) = input.body else {
+            throw JifenError(.unsupportedMediaType, "send application/json")
+        }
         let profile = try MemberProfile.validate(email: body.email, phone: body.phone, name: body.name, tags: body.tags)
         let (member, created) = try await withTenant { try await $0.upsertMember(externalID, profile: profile) }
         let schema = Components.Schemas.Member(member)
@@ -23,7 +25,13 @@ extension APIHandler {
         let limit = try PageLimit(input.query.limit)
         let cursor = try input.query.cursor.map { cursor throws(JifenError) in try PageCursor(encoded: cursor) }
         let page = try await withTenant { try await $0.members(limit: limit, after: cursor) }
-        return .ok(.init(body: .json(.init(data: page.items.map(Components.Schemas.Member.init), nextCursor: page.nextCursor?.encoded))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(data: page.items.map(Components.Schemas.Member.init), nextCursor: page.nextCursor?.encoded)
+                )
+            )
+        )
     }
 
     /// An id that could never have been stored names nothing: 404, not a validation error.

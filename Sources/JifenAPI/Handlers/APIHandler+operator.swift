@@ -4,7 +4,9 @@ import JifenPostgres
 
 extension APIHandler {
     public func createTenant(_ input: Operations.CreateTenant.Input) async throws -> Operations.CreateTenant.Output {
-        guard case .json(let body) = input.body else { throw JifenError(.unsupportedMediaType, "send application/json") }
+        guard case .json(let body) = input.body else {
+            throw JifenError(.unsupportedMediaType, "send application/json")
+        }
         let (tenant, key) = try await tenants.create(name: body.name)
         logger.info("tenant created", metadata: ["tenant": "\(tenant.id)"])
         return .created(.init(body: .json(.init(tenant: .init(tenant), apiKey: .init(key)))))
@@ -15,7 +17,13 @@ extension APIHandler {
             limit: try PageLimit(input.query.limit),
             after: try input.query.cursor.map { cursor throws(JifenError) in try PageCursor(encoded: cursor) }
         )
-        return .ok(.init(body: .json(.init(data: page.items.map(Components.Schemas.Tenant.init), nextCursor: page.nextCursor?.encoded))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(data: page.items.map(Components.Schemas.Tenant.init), nextCursor: page.nextCursor?.encoded)
+                )
+            )
+        )
     }
 
     public func createApiKey(_ input: Operations.CreateApiKey.Input) async throws -> Operations.CreateApiKey.Output {
@@ -29,7 +37,9 @@ extension APIHandler {
 
     public func revokeApiKey(_ input: Operations.RevokeApiKey.Input) async throws -> Operations.RevokeApiKey.Output {
         let tenant = try Self.tenantID(input.path.tenant)
-        guard let key = UUID(uuidString: input.path.key) else { throw JifenError.notFound("no API key '\(input.path.key)'") }
+        guard let key = UUID(uuidString: input.path.key) else {
+            throw JifenError.notFound("no API key '\(input.path.key)'")
+        }
         try await tenants.revokeKey(key, of: tenant)
         logger.info("API key revoked", metadata: ["tenant": "\(tenant)", "key": "\(key)"])
         return .noContent(.init())

@@ -3,7 +3,9 @@ import JifenPostgres
 
 extension APIHandler {
     public func recordOrder(_ input: Operations.RecordOrder.Input) async throws -> Operations.RecordOrder.Output {
-        guard case .json(let body) = input.body else { throw JifenError(.unsupportedMediaType, "send application/json") }
+        guard case .json(let body) = input.body else {
+            throw JifenError(.unsupportedMediaType, "send application/json")
+        }
         let draft = try OrderDraft.validate(
             externalID: body.externalId,
             member: body.member,
@@ -18,7 +20,9 @@ extension APIHandler {
         if recording != .unchanged {
             logger.info(
                 "order recorded",
-                metadata: ["order": "\(order.externalID)", "status": "\(order.status.rawValue)", "change": "\(recording)"]
+                metadata: [
+                    "order": "\(order.externalID)", "status": "\(order.status.rawValue)", "change": "\(recording)",
+                ]
             )
         }
         let schema = Components.Schemas.Order(order)

@@ -60,13 +60,25 @@ extension Components.Schemas.Order {
 
 extension Components.Schemas.OrderLine {
     init(_ line: OrderLine) {
-        self.init(sku: line.sku, category: line.category, name: line.name, quantity: line.quantity, unitAmount: line.unitAmount)
+        self.init(
+            sku: line.sku,
+            category: line.category,
+            name: line.name,
+            quantity: line.quantity,
+            unitAmount: line.unitAmount
+        )
     }
 }
 
 extension OrderLine {
     init(_ line: Components.Schemas.OrderLine) {
-        self.init(sku: line.sku, category: line.category, name: line.name, quantity: line.quantity, unitAmount: line.unitAmount)
+        self.init(
+            sku: line.sku,
+            category: line.category,
+            name: line.name,
+            quantity: line.quantity,
+            unitAmount: line.unitAmount
+        )
     }
 }
 

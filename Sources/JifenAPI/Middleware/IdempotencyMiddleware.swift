@@ -44,7 +44,10 @@ struct IdempotencyMiddleware<Context: RequestContext>: RouterMiddleware {
         case .mismatch:
             throw JifenError(.idempotencyKeyReused, "This Idempotency-Key was used with a different request.")
         case .inProgress:
-            throw JifenError(.idempotencyRequestInProgress, "A request with this Idempotency-Key is still being processed.")
+            throw JifenError(
+                .idempotencyRequestInProgress,
+                "A request with this Idempotency-Key is still being processed."
+            )
         case .replay(let stored):
             var headers: HTTPFields = [.idempotentReplayed: "true"]
             if let contentType = stored.contentType { headers[.contentType] = contentType }
@@ -77,7 +80,11 @@ struct IdempotencyMiddleware<Context: RequestContext>: RouterMiddleware {
         try await store.complete(
             key,
             scope: scope,
-            response: .init(status: Int(response.status.code), contentType: response.headers[.contentType], body: Data(bytes.readableBytesView))
+            response: .init(
+                status: Int(response.status.code),
+                contentType: response.headers[.contentType],
+                body: Data(bytes.readableBytesView)
+            )
         )
         var replayable = response
         replayable.body = .init(byteBuffer: bytes)

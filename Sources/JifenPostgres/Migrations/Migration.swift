@@ -42,7 +42,9 @@ public struct Migration: Sendable, Equatable {
                 throw Invalid(description: "migration '\(file)' is not named NNNN_name.sql")
             }
             let sql = try String(contentsOfFile: directory + "/" + file, encoding: .utf8)
-            migrations.append(Migration(version: version, name: String(stem[stem.index(after: underscore)...]), sql: sql))
+            migrations.append(
+                Migration(version: version, name: String(stem[stem.index(after: underscore)...]), sql: sql)
+            )
         }
         migrations.sort { $0.version < $1.version }
         for (previous, next) in zip(migrations, migrations.dropFirst()) where previous.version == next.version {

@@ -64,7 +64,10 @@ public struct Migrator: Sendable {
                 }
                 continue
             }
-            logger.info("applying migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
+            logger.info(
+                "applying migration",
+                metadata: ["version": "\(migration.version)", "name": "\(migration.name)"]
+            )
             do {
                 try await connection.withTransaction(logger: logger) { connection in
                     for statement in SQLScript.statements(migration.sql) {

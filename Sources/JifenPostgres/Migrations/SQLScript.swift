@@ -84,7 +84,8 @@ public enum SQLScript {
         while index < chars.count {
             let char = chars[index]
             if char == "$" { return index }
-            let isTagChar = char == "_" || char.properties.isAlphabetic || (index > start + 1 && ("0"..."9").contains(char))
+            let isTagChar =
+                char == "_" || char.properties.isAlphabetic || (index > start + 1 && ("0"..."9").contains(char))
             guard isTagChar else { return nil }
             index += 1
         }

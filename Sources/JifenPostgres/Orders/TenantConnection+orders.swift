@@ -88,14 +88,19 @@ extension TenantConnection {
 
     private func enqueueScoring(orderID: UUID, draft: OrderDraft) async throws {
         let payload = try String(
-            decoding: JSONEncoder().encode(["order_id": orderID.uuidString.lowercased(), "status": draft.status.rawValue]),
+            decoding: JSONEncoder().encode([
+                "order_id": orderID.uuidString.lowercased(), "status": draft.status.rawValue,
+            ]),
             as: UTF8.self
         )
         try await enqueue(kind: "order.score", payload: payload)
     }
 
     static func order(from row: PostgresRow) throws -> Order {
-        let (id, external, member, currency, amount, status, placedAt, paidAt, cancelledAt, refundedAt, lines, createdAt, updatedAt) =
+        let (
+            id, external, member, currency, amount, status, placedAt, paidAt, cancelledAt, refundedAt, lines, createdAt,
+            updatedAt
+        ) =
             try row.decode(
                 (UUID, String, String, String, Int64, String, Date, Date?, Date?, Date?, String, Date, Date).self,
                 context: .default

@@ -21,8 +21,9 @@ public struct TenantStore: Sendable {
                 """,
                 logger: database.logger
             )
-            guard let tenant = try await rows.decode((UUID, String, Date, Int64).self).first(where: { _ in true })
-                .map({ Tenant(id: TenantID($0.0), name: $0.1, createdAt: $0.2, createdAtMicros: $0.3) })
+            guard
+                let tenant = try await rows.decode((UUID, String, Date, Int64).self).first(where: { _ in true })
+                    .map({ Tenant(id: TenantID($0.0), name: $0.1, createdAt: $0.2, createdAtMicros: $0.3) })
             else { throw JifenError(.internalError, "tenant insert returned no row") }
             let key = try await insertKey(for: tenant.id, name: "default", on: connection)
             return (tenant, key)

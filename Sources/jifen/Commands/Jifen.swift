@@ -18,4 +18,3 @@ func startUp(_ label: String) throws -> (Settings, Logger) {
     settings.bootstrapLogging()
     return (settings, Logger(label: label))
 }
-

@@ -9,10 +9,17 @@ struct Migrate: AsyncParsableCommand {
     func run() async throws {
         let (settings, logger) = try startUp("jifen.migrate")
         let migrations = try Migration.load(from: settings.migrationsDirectory)
-        let connections = try Connections(settings: settings, databaseURL: settings.migrationDatabaseURL, logger: logger)
+        let connections = try Connections(
+            settings: settings,
+            databaseURL: settings.migrationDatabaseURL,
+            logger: logger
+        )
         let applied = try await connections.withRunningClient {
             try await Migrator(client: connections.postgres, logger: logger).migrate(migrations)
         }
-        print(applied.isEmpty ? "database is up to date" : "applied migrations: \(applied.map(String.init).joined(separator: ", "))")
+        print(
+            applied.isEmpty
+                ? "database is up to date" : "applied migrations: \(applied.map(String.init).joined(separator: ", "))"
+        )
     }
 }

@@ -21,7 +21,11 @@ struct Serve: AsyncParsableCommand {
             logger.warning("OPERATOR_TOKEN is empty: the /admin endpoints are disabled")
         }
         let app = try APIApplication.make(
-            configuration: APIConfiguration(host: settings.host, port: settings.port, operatorToken: settings.operatorToken),
+            configuration: APIConfiguration(
+                host: settings.host,
+                port: settings.port,
+                operatorToken: settings.operatorToken
+            ),
             database: connections.database,
             redis: connections.redis,
             specification: specification,

@@ -43,7 +43,10 @@ struct TenantCommand: AsyncParsableCommand {
                 var all: [Tenant] = []
                 var cursor: PageCursor?
                 repeat {
-                    let page = try await TenantStore(database: connections.database).list(limit: PageLimit(200), after: cursor)
+                    let page = try await TenantStore(database: connections.database).list(
+                        limit: PageLimit(200),
+                        after: cursor
+                    )
                     all += page.items
                     cursor = page.nextCursor
                 } while cursor != nil

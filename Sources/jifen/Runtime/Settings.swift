@@ -26,9 +26,13 @@ struct Settings: Sendable {
     }
 
     static func fromEnvironment() throws -> Settings {
-        let config = ConfigReader(provider: EnvironmentVariablesProvider(secretsSpecifier: .specific([
-            "DATABASE_URL", "MIGRATION_DATABASE_URL", "REDIS_URL", "OPERATOR_TOKEN",
-        ])))
+        let config = ConfigReader(
+            provider: EnvironmentVariablesProvider(
+                secretsSpecifier: .specific([
+                    "DATABASE_URL", "MIGRATION_DATABASE_URL", "REDIS_URL", "OPERATOR_TOKEN",
+                ])
+            )
+        )
         let databaseURL = config.string(
             forKey: "database.url",
             isSecret: true,
@@ -39,7 +43,9 @@ struct Settings: Sendable {
             throw Invalid(description: "LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical")
         }
         let formatText = config.string(forKey: "log.format", default: "text").lowercased()
-        guard let format = LogFormat(rawValue: formatText) else { throw Invalid(description: "LOG_FORMAT must be text or json") }
+        guard let format = LogFormat(rawValue: formatText) else {
+            throw Invalid(description: "LOG_FORMAT must be text or json")
+        }
         return Settings(
             databaseURL: databaseURL,
             migrationDatabaseURL: config.string(
@@ -47,14 +53,26 @@ struct Settings: Sendable {
                 isSecret: true,
                 default: "postgres://jifen_owner:jifen_owner@127.0.0.1:54329/jifen?sslmode=disable"
             ),
-            databasePoolSize: try integer(config, "database.pool.size", "DATABASE_POOL_SIZE", default: 20, range: 1...500),
+            databasePoolSize: try integer(
+                config,
+                "database.pool.size",
+                "DATABASE_POOL_SIZE",
+                default: 20,
+                range: 1...500
+            ),
             redisURL: config.string(forKey: "redis.url", isSecret: true, default: "redis://127.0.0.1:63790/0"),
             host: config.string(forKey: "host", default: "127.0.0.1"),
             port: try integer(config, "port", "PORT", default: 8080, range: 1...65535),
             operatorToken: config.string(forKey: "operator.token", isSecret: true, default: ""),
             logLevel: level,
             logFormat: format,
-            workerConcurrency: try integer(config, "worker.concurrency", "WORKER_CONCURRENCY", default: 4, range: 1...256),
+            workerConcurrency: try integer(
+                config,
+                "worker.concurrency",
+                "WORKER_CONCURRENCY",
+                default: 4,
+                range: 1...256
+            ),
             migrationsDirectory: config.string(forKey: "migrations.dir", default: "migrations"),
             specificationPath: config.string(forKey: "openapi.spec", default: "openapi/openapi.yaml")
         )
@@ -70,7 +88,9 @@ struct Settings: Sendable {
     ) throws -> Int {
         guard let text = config.string(forKey: key) else { return value }
         guard let number = Int(text), range.contains(number) else {
-            throw Invalid(description: "\(name) must be an integer in \(range.lowerBound)...\(range.upperBound), not '\(text)'")
+            throw Invalid(
+                description: "\(name) must be an integer in \(range.lowerBound)...\(range.upperBound), not '\(text)'"
+            )
         }
         return number
     }

@@ -1,0 +1,47 @@
+# Jifen's front door. `make run` and `make test` are the two commands of the README.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+SERVICES := deploy/local/services.sh
+WITH_ENV := eval "$$($(SERVICES) env)" &&
+JIFEN := .build/debug/jifen
+VENV := .local/venv
+
+.PHONY: run test services services-down build migrate unit spec-lint format-lint format tools bench
+
+## run: services up, build, migrate, demo tenant, then `jifen serve` + one `jifen work` (Ctrl-C stops both)
+run: services build migrate
+	$(WITH_ENV) scripts/run-local.sh
+
+## test: services up, build, the whole suite against real PostgreSQL and Redis, spec and format lint
+test: services tools build migrate
+	$(WITH_ENV) swift test
+	$(MAKE) --no-print-directory spec-lint format-lint
+
+services:
+	$(SERVICES) up
+
+services-down:
+	$(SERVICES) down
+
+build:
+	swift build --build-tests
+
+migrate: services build
+	$(WITH_ENV) $(JIFEN) migrate
+
+## tools: the PyPI tools the checks use, in a venv under .local/
+tools: $(VENV)/.installed
+$(VENV)/.installed: scripts/requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r scripts/requirements.txt
+	touch $@
+
+spec-lint: tools
+	$(VENV)/bin/openapi-spec-validator openapi/openapi.yaml
+
+format-lint:
+	swift format lint --strict --recursive Package.swift Sources Tests
+
+format:
+	swift format --in-place --recursive Package.swift Sources Tests
