@@ -4,7 +4,9 @@ import Testing
 @testable import JifenCore
 
 @Suite struct ExternalIDTests {
-    @Test(arguments: ["1001", "cust-42", "a", "li.wei+vip@example.com", "shop:order_7", String(repeating: "x", count: 128)])
+    @Test(arguments: [
+        "1001", "cust-42", "a", "li.wei+vip@example.com", "shop:order_7", String(repeating: "x", count: 128),
+    ])
     func acceptsShopIDs(raw: String) throws {
         #expect(try ExternalID(raw).rawValue == raw)
     }

@@ -49,6 +49,8 @@ import Testing
     }
 
     @Test func equalityIncludesTheCurrency() throws {
-        #expect(try Money(minorUnits: 100, currency: Currency("CNY")) != Money(minorUnits: 100, currency: Currency("USD")))
+        #expect(
+            try Money(minorUnits: 100, currency: Currency("CNY")) != Money(minorUnits: 100, currency: Currency("USD"))
+        )
     }
 }

@@ -72,10 +72,17 @@ import Testing
     let cny = try! Currency("CNY")
 
     func snapshot(_ status: OrderStatus, amount: Int64 = 100) -> OrderSnapshot {
-        OrderSnapshot(member: try! ExternalID("m1"), amount: try! Money(minorUnits: amount, currency: cny), status: status, lines: [])
+        OrderSnapshot(
+            member: try! ExternalID("m1"),
+            amount: try! Money(minorUnits: amount, currency: cny),
+            status: status,
+            lines: []
+        )
     }
 
-    func incoming(_ status: OrderStatus, member: String = "m1", currency: String = "CNY", amount: Int64 = 100) -> OrderDraft {
+    func incoming(_ status: OrderStatus, member: String = "m1", currency: String = "CNY", amount: Int64 = 100)
+        -> OrderDraft
+    {
         OrderDraft(
             externalID: try! ExternalID("o1"),
             member: try! ExternalID(member),
@@ -101,8 +108,18 @@ import Testing
 
     @Test func amountMayChangeOnlyWhilePlaced() throws {
         let change = try OrderChange.between(stored: snapshot(.placed), incoming: incoming(.placed, amount: 90))
-        #expect(change == .update(status: .placed, amount: try Money(minorUnits: 90, currency: cny), lines: [], statusChanged: false))
-        #expect(throws: JifenError.self) { try OrderChange.between(stored: snapshot(.paid), incoming: incoming(.paid, amount: 90)) }
+        #expect(
+            change
+                == .update(
+                    status: .placed,
+                    amount: try Money(minorUnits: 90, currency: cny),
+                    lines: [],
+                    statusChanged: false
+                )
+        )
+        #expect(throws: JifenError.self) {
+            try OrderChange.between(stored: snapshot(.paid), incoming: incoming(.paid, amount: 90))
+        }
     }
 
     @Test func memberAndCurrencyNeverChange() {

@@ -18,7 +18,10 @@ import Testing
         return configuration
     }
 
-    func withClient<T: Sendable>(_ configuration: PostgresClient.Configuration, _ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
+    func withClient<T: Sendable>(
+        _ configuration: PostgresClient.Configuration,
+        _ body: @Sendable (PostgresClient) async throws -> T
+    ) async throws -> T {
         let client = PostgresClient(configuration: configuration)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
@@ -36,8 +39,12 @@ import Testing
             try await admin.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA \(schema)"))
             do {
                 let scoped = try ownerConfiguration(searchPath: schema)
-                async let first = withClient(scoped) { try await Migrator(client: $0, logger: logger).migrate(migrations) }
-                async let second = withClient(scoped) { try await Migrator(client: $0, logger: logger).migrate(migrations) }
+                async let first = withClient(scoped) {
+                    try await Migrator(client: $0, logger: logger).migrate(migrations)
+                }
+                async let second = withClient(scoped) {
+                    try await Migrator(client: $0, logger: logger).migrate(migrations)
+                }
                 let applied = try await [first, second]
                 #expect(applied.flatMap { $0 }.sorted() == migrations.map(\.version))
                 let rows = try await admin.query(
@@ -45,7 +52,9 @@ import Testing
                 )
                 #expect(try await rows.decode(Int64.self).first(where: { _ in true }) == Int64(migrations.count))
                 // A third run finds nothing to do.
-                let again = try await withClient(scoped) { try await Migrator(client: $0, logger: logger).migrate(migrations) }
+                let again = try await withClient(scoped) {
+                    try await Migrator(client: $0, logger: logger).migrate(migrations)
+                }
                 #expect(again.isEmpty)
                 // An edited, already-applied migration is refused.
                 var changed = migrations

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import JifenPostgres
@@ -33,5 +34,3 @@ import Testing
         }
     }
 }
-
-import Foundation

@@ -18,7 +18,12 @@ struct ProblemMiddleware: ServerMiddleware {
         do {
             return try await next(request, body, metadata)
         } catch {
-            let problem = ErrorMapping.jifenError(for: error, logger: logger)
+            var problem = ErrorMapping.jifenError(for: error, logger: logger)
+            // Without a body, a field that fails to decode is a path or query parameter: the
+            // spec answers those with 400, keeping 422 for request bodies.
+            if problem.code == .validationFailed && [.get, .delete, .head].contains(request.method) {
+                problem = JifenError(.badRequest, problem.detail, fieldErrors: problem.fieldErrors)
+            }
             var response = HTTPResponse(status: problem.httpStatus)
             response.headerFields = problem.httpHeaderFields
             return (response, problem.httpBody)

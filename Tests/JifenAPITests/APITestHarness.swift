@@ -1,0 +1,88 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import JifenCore
+import JifenPostgres
+import JifenTestSupport
+
+@testable import JifenAPI
+
+let operatorToken = "test-operator-token"
+
+/// Runs `body` against the real router (every middleware, the generated handlers) backed by
+/// the real PostgreSQL and Redis.
+func withAPI<T: Sendable>(_ body: @Sendable (APIClient) async throws -> T) async throws -> T {
+    let servers = try await TestServers.shared.ready()
+    let specification = try Data(contentsOf: servers.repositoryRoot.appendingPathComponent("openapi/openapi.yaml"))
+    let router = try APIApplication.router(
+        configuration: APIConfiguration(operatorToken: operatorToken),
+        database: servers.database,
+        redis: servers.redis,
+        specification: specification,
+        logger: servers.logger
+    )
+    let app = Application(router: router, logger: servers.logger)
+    return try await app.test(.router) { client in try await body(APIClient(client: client)) }
+}
+
+/// Thin JSON conveniences over Hummingbird's test client.
+struct APIClient: Sendable {
+    let client: any TestClientProtocol
+
+    @discardableResult
+    func send(
+        _ method: HTTPRequest.Method,
+        _ uri: String,
+        key: String? = nil,
+        json: String? = nil,
+        body: ByteBuffer? = nil,
+        headers extra: HTTPFields = [:]
+    ) async throws -> TestResponse {
+        var headers = extra
+        if let key { headers[.authorization] = "Bearer \(key)" }
+        if json != nil || body != nil { headers[.contentType] = "application/json" }
+        return try await client.execute(
+            uri: uri,
+            method: method,
+            headers: headers,
+            body: body ?? json.map { ByteBuffer(string: $0) }
+        )
+    }
+}
+
+extension TestResponse {
+    var text: String { String(buffer: body) }
+
+    /// The body as a JSON object.
+    func json() throws -> [String: Any] {
+        guard let object = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any] else {
+            throw JSONShapeError(text: text)
+        }
+        return object
+    }
+
+    /// The problem `type` of an error response.
+    func problemType() throws -> String? { try json()["type"] as? String }
+}
+
+struct JSONShapeError: Error { var text: String }
+
+/// A tenant made through the store, with its key.
+func makeTenant(_ name: String = "api test shop") async throws -> (tenant: TenantID, key: String) {
+    let (tenant, key) = try await TestServers.shared.makeTenant(name)
+    return (tenant.id, key.secret.value)
+}
+
+func orderJSON(
+    _ id: String,
+    member: String = "cust-1",
+    currency: String = "CNY",
+    amount: Int64 = 25_900,
+    status: String = "paid"
+) -> String {
+    """
+    {"external_id":"\(id)","member":"\(member)","currency":"\(currency)","amount":\(amount),"status":"\(status)",\
+    "placed_at":"2026-11-30T08:15:00Z","lines":[{"sku":"TEA-01","category":"tea","quantity":2,"unit_amount":12000}]}
+    """
+}
