@@ -34,6 +34,29 @@ extension APIHandler {
         )
     }
 
+    public func listLedgerEntries(_ input: Operations.ListLedgerEntries.Input) async throws
+        -> Operations.ListLedgerEntries.Output
+    {
+        let externalID = try Self.lookupID(input.path.member, kind: "member")
+        let limit = try PageLimit(input.query.limit)
+        let cursor = try input.query.cursor.map { cursor throws(JifenError) in try PageCursor(encoded: cursor) }
+        let page = try await withTenant { connection -> Page<LedgerEntry>? in
+            guard let member = try await connection.member(externalID) else { return nil }
+            return try await connection.ledger(member: member.id, limit: limit, after: cursor)
+        }
+        guard let page else { throw JifenError.notFound("no member '\(input.path.member)'") }
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        data: page.items.map(Components.Schemas.LedgerEntry.init),
+                        nextCursor: page.nextCursor?.encoded
+                    )
+                )
+            )
+        )
+    }
+
     /// An id that could never have been stored names nothing: 404, not a validation error.
     static func lookupID(_ text: String, kind: String) throws(JifenError) -> ExternalID {
         do {

@@ -16,7 +16,10 @@ extension APIHandler {
             paidAt: body.paidAt,
             lines: (body.lines ?? []).map(OrderLine.init)
         )
-        let (order, recording) = try await withTenant { try await $0.recordOrder(draft) }
+        let (order, recording, points) = try await withTenant { connection in
+            let (order, recording) = try await connection.recordOrder(draft)
+            return (order, recording, try await connection.orderPoints(order.id))
+        }
         if recording != .unchanged {
             logger.info(
                 "order recorded",
@@ -25,15 +28,17 @@ extension APIHandler {
                 ]
             )
         }
-        let schema = Components.Schemas.Order(order)
+        let schema = Components.Schemas.Order(order, points: points)
         return recording == .created ? .created(.init(body: .json(schema))) : .ok(.init(body: .json(schema)))
     }
 
     public func getOrder(_ input: Operations.GetOrder.Input) async throws -> Operations.GetOrder.Output {
         let externalID = try Self.lookupID(input.path.order, kind: "order")
-        guard let order = try await withTenant({ try await $0.order(externalID) }) else {
-            throw JifenError.notFound("no order '\(input.path.order)'")
+        let found = try await withTenant { connection -> (Order, OrderPoints)? in
+            guard let order = try await connection.order(externalID) else { return nil }
+            return (order, try await connection.orderPoints(order.id))
         }
-        return .ok(.init(body: .json(.init(order))))
+        guard let (order, points) = found else { throw JifenError.notFound("no order '\(input.path.order)'") }
+        return .ok(.init(body: .json(.init(order, points: points))))
     }
 }

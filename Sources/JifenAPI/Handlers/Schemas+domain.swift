@@ -32,14 +32,54 @@ extension Components.Schemas.Member {
             phone: member.profile.phone,
             name: member.profile.name,
             tags: member.profile.tags,
+            balance: .init(member.balance),
             createdAt: member.createdAt,
             updatedAt: member.updatedAt
         )
     }
 }
 
+extension Components.Schemas.Balance {
+    init(_ balance: Balance) {
+        self.init(
+            available: balance.available,
+            pending: balance.pending,
+            lifetimeEarned: balance.lifetimeEarned,
+            lifetimeRedeemed: balance.lifetimeRedeemed,
+            lifetimeExpired: balance.lifetimeExpired
+        )
+    }
+}
+
+extension Components.Schemas.LedgerEntry {
+    init(_ entry: LedgerEntry) {
+        self.init(
+            id: entry.id.uuidString.lowercased(),
+            kind: .init(rawValue: entry.kind) ?? .adjust,
+            availableDelta: entry.availableDelta,
+            pendingDelta: entry.pendingDelta,
+            order: entry.order,
+            description: entry.description,
+            createdAt: entry.createdAt
+        )
+    }
+}
+
+extension Components.Schemas.OrderPoints {
+    init(_ points: OrderPoints) {
+        let state: StatePayload =
+            switch points.state {
+            case .unscored: .unscored
+            case .pending: .pending
+            case .available: .available
+            case .none: StatePayload.none
+            }
+        self.init(earned: points.earned, state: state)
+    }
+}
+
 extension Components.Schemas.Order {
-    init(_ order: Order) {
+    init(_ order: Order, points: OrderPoints) {
         self.init(
             id: order.id.uuidString.lowercased(),
             externalId: order.externalID.rawValue,
@@ -52,6 +92,7 @@ extension Components.Schemas.Order {
             cancelledAt: order.cancelledAt,
             refundedAt: order.refundedAt,
             lines: order.lines.map(Components.Schemas.OrderLine.init),
+            points: .init(points),
             createdAt: order.createdAt,
             updatedAt: order.updatedAt
         )

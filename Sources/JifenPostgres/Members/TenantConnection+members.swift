@@ -3,9 +3,13 @@ import JifenCore
 import PostgresNIO
 
 extension TenantConnection {
-    static let memberColumns = """
-        id, external_id, email, phone, name, tags, created_at, updated_at,
-        (extract(epoch FROM created_at) * 1000000)::bigint
+    /// Members are always read with their balance (absent until the first earning).
+    static let memberSelect = """
+        SELECT m.id, m.external_id, m.email, m.phone, m.name, m.tags, m.created_at, m.updated_at,
+               (extract(epoch FROM m.created_at) * 1000000)::bigint,
+               coalesce(b.available, 0), coalesce(b.pending, 0), coalesce(b.lifetime_earned, 0),
+               coalesce(b.lifetime_redeemed, 0), coalesce(b.lifetime_expired, 0)
+        FROM members m LEFT JOIN balances b ON b.tenant_id = m.tenant_id AND b.member_id = m.id
         """
 
     /// Creates or replaces a member's profile; `created` tells which happened.
@@ -19,14 +23,17 @@ extension TenantConnection {
             ON CONFLICT (tenant_id, external_id) DO UPDATE
             SET email = EXCLUDED.email, phone = EXCLUDED.phone, name = EXCLUDED.name, tags = EXCLUDED.tags,
                 updated_at = clock_timestamp()
-            RETURNING \(unescaped: Self.memberColumns), (xmax = 0) AS created
+            RETURNING m.id, (xmax = 0) AS created
             """
         )
-        for try await row in rows {
-            let created = try row.makeRandomAccess()["created"].decode(Bool.self, context: .default)
-            return (try Self.member(from: row), created)
+        guard let (id, created) = try await rows.decode((UUID, Bool).self).first(where: { _ in true }) else {
+            throw JifenError(.internalError, "member upsert returned no row")
         }
-        throw JifenError(.internalError, "member upsert returned no row")
+        let member = try await query(
+            "\(unescaped: Self.memberSelect) WHERE m.tenant_id = \(tenant.rawValue) AND m.id = \(id)"
+        )
+        for try await row in member { return (try Self.member(from: row), created) }
+        throw JifenError(.internalError, "member \(id) vanished after its upsert")
     }
 
     /// The member's id, creating a bare member if the shop has not sent one yet (orders may
@@ -50,8 +57,8 @@ extension TenantConnection {
     public func member(_ externalID: ExternalID) async throws -> Member? {
         let rows = try await query(
             """
-            SELECT \(unescaped: Self.memberColumns) FROM members
-            WHERE tenant_id = \(tenant.rawValue) AND external_id = \(externalID.rawValue)
+            \(unescaped: Self.memberSelect)
+            WHERE m.tenant_id = \(tenant.rawValue) AND m.external_id = \(externalID.rawValue)
             """
         )
         for try await row in rows { return try Self.member(from: row) }
@@ -64,10 +71,10 @@ extension TenantConnection {
         let id = cursor?.id ?? UUID()
         let rows = try await query(
             """
-            SELECT \(unescaped: Self.memberColumns) FROM members
-            WHERE tenant_id = \(tenant.rawValue)
-              AND (\(cursor == nil) OR (created_at, id) < (timestamptz 'epoch' + \(micros) * interval '1 microsecond', \(id)))
-            ORDER BY created_at DESC, id DESC
+            \(unescaped: Self.memberSelect)
+            WHERE m.tenant_id = \(tenant.rawValue)
+              AND (\(cursor == nil) OR (m.created_at, m.id) < (timestamptz 'epoch' + \(micros) * interval '1 microsecond', \(id)))
+            ORDER BY m.created_at DESC, m.id DESC
             LIMIT \(limit.value + 1)
             """
         )
@@ -77,14 +84,28 @@ extension TenantConnection {
     }
 
     static func member(from row: PostgresRow) throws -> Member {
-        let (id, external, email, phone, name, tags, createdAt, updatedAt, micros) = try row.decode(
-            (UUID, String, String?, String?, String?, [String], Date, Date, Int64).self,
-            context: .default
-        )
+        let (
+            id, external, email, phone, name, tags, createdAt, updatedAt, micros, available, pending, earned, redeemed,
+            expired
+        ) =
+            try row.decode(
+                (
+                    UUID, String, String?, String?, String?, [String], Date, Date, Int64, Int64, Int64, Int64, Int64,
+                    Int64
+                ).self,
+                context: .default
+            )
         return Member(
             id: id,
             externalID: try ExternalID(external),
             profile: MemberProfile(email: email, phone: phone, name: name, tags: tags),
+            balance: Balance(
+                available: available,
+                pending: pending,
+                lifetimeEarned: earned,
+                lifetimeRedeemed: redeemed,
+                lifetimeExpired: expired
+            ),
             createdAt: createdAt,
             updatedAt: updatedAt,
             createdAtMicros: micros

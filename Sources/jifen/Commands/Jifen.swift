@@ -8,7 +8,9 @@ struct Jifen: AsyncParsableCommand {
         commandName: "jifen",
         abstract: "Multi-tenant loyalty points: API, workers and operator tools.",
         discussion: "Configured by environment variables only; see the README's settings table.",
-        subcommands: [Serve.self, Work.self, Migrate.self, TenantCommand.self, APIKeyCommand.self]
+        subcommands: [
+            Serve.self, Work.self, Migrate.self, TenantCommand.self, APIKeyCommand.self, Jobs.self, Audit.self,
+        ]
     )
 }
 

@@ -1,27 +1,74 @@
 import ArgumentParser
+import JifenPostgres
+import JifenRedis
 import JifenWorker
+import NIOPosix
 import ServiceLifecycle
 
 struct Work: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run a worker. SIGTERM stops claiming jobs, finishes what it holds, exits."
+        abstract: "Run a worker: relay the outbox, run jobs. SIGTERM stops claiming, finishes what it holds, exits."
     )
 
     func run() async throws {
         let (settings, logger) = try startUp("jifen.worker")
         let connections = try Connections(settings: settings, logger: logger)
-        let worker = WorkerService(database: connections.database, redis: connections.redis, logger: logger)
+        // Blocking reads get their own threads and connection (DESIGN §4).
+        let readerThreads = NIOThreadPool(numberOfThreads: 2)
+        readerThreads.start()
+        let queue = JobQueue(
+            keys: connections.queueKeys,
+            redis: connections.redis,
+            blocking: RedisClient(
+                configuration: try settings.redisConfiguration(),
+                threadPool: readerThreads,
+                maxIdle: 1
+            )
+        )
+        let runner = JobRunner(
+            queue: queue,
+            handlers: [ScoreOrderHandler(database: connections.database, logger: logger)],
+            configuration: JobRunnerConfiguration(
+                concurrency: settings.workerConcurrency,
+                retry: settings.retryPolicy,
+                visibilityTimeout: .seconds(settings.jobVisibilityTimeoutSeconds)
+            ),
+            logger: logger
+        )
+        let relay = OutboxRelay(
+            store: OutboxStore(database: connections.database),
+            queue: queue,
+            configuration: .init(
+                retention: .seconds(settings.outboxRetentionHours * 3600),
+                tenants: settings.workerTenants
+            ),
+            logger: logger
+        )
+        logger.info(
+            "worker starting",
+            metadata: [
+                "concurrency": "\(settings.workerConcurrency)", "queue": "\(settings.jobQueue)",
+                "tenants": "\(settings.workerTenants.map { $0.map(\.description).joined(separator: ",") } ?? "all")",
+            ]
+        )
         let group = ServiceGroup(
             configuration: .init(
                 services: [
-                    // PostgreSQL first: the worker's queries hang until its client runs.
+                    // PostgreSQL first: queries hang until its client runs.
                     .init(service: connections.postgres),
-                    .init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup),
+                    .init(service: relay),
+                    .init(service: runner, successTerminationBehavior: .gracefullyShutdownGroup),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
         )
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            try? await readerThreads.shutdownGracefully()
+            throw error
+        }
+        try await readerThreads.shutdownGracefully()
     }
 }

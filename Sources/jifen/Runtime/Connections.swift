@@ -9,6 +9,7 @@ struct Connections: Sendable {
     let postgres: PostgresClient
     let database: Database
     let redis: RedisClient
+    let queueKeys: QueueKeys
 
     init(settings: Settings, databaseURL: String? = nil, logger: Logger) throws {
         var configuration = try DatabaseURL.configuration(databaseURL ?? settings.databaseURL)
@@ -16,7 +17,11 @@ struct Connections: Sendable {
         postgres = PostgresClient(configuration: configuration, backgroundLogger: logger)
         database = Database(client: postgres, logger: logger)
         redis = RedisClient(configuration: try settings.redisConfiguration())
+        queueKeys = QueueKeys(name: settings.jobQueue)
     }
+
+    /// The job queue for short commands (enqueue, stats, dead jobs).
+    var queue: JobQueue { JobQueue(keys: queueKeys, redis: redis) }
 
     /// Runs `body` while the PostgreSQL client runs, for one-shot commands.
     func withRunningClient<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {

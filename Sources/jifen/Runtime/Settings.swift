@@ -1,5 +1,6 @@
 import Configuration
 import Foundation
+import JifenCore
 import JifenRedis
 import Logging
 
@@ -16,6 +17,12 @@ struct Settings: Sendable {
     var logLevel: Logger.Level
     var logFormat: LogFormat
     var workerConcurrency: Int
+    var workerTenants: [TenantID]?
+    var jobQueue: String
+    var jobMaxAttempts: Int
+    var jobRetryBaseMilliseconds: Int
+    var jobVisibilityTimeoutSeconds: Int
+    var outboxRetentionHours: Int
     var migrationsDirectory: String
     var specificationPath: String
 
@@ -46,6 +53,22 @@ struct Settings: Sendable {
         guard let format = LogFormat(rawValue: formatText) else {
             throw Invalid(description: "LOG_FORMAT must be text or json")
         }
+        var tenants: [TenantID]?
+        if let list = config.string(forKey: "worker.tenants"), !list.trimmingCharacters(in: .whitespaces).isEmpty {
+            tenants = try list.split(separator: ",").map { item in
+                let text = item.trimmingCharacters(in: .whitespaces)
+                guard let tenant = TenantID(text) else {
+                    throw Invalid(
+                        description: "WORKER_TENANTS must be comma-separated tenant ids; '\(text)' is not one"
+                    )
+                }
+                return tenant
+            }
+        }
+        let queue = config.string(forKey: "job.queue", default: "jifen")
+        guard !queue.isEmpty, queue.allSatisfy({ $0.isLetter || $0.isNumber || "-_.:".contains($0) }) else {
+            throw Invalid(description: "JOB_QUEUE may contain only letters, digits and - _ . :")
+        }
         return Settings(
             databaseURL: databaseURL,
             migrationDatabaseURL: config.string(
@@ -73,6 +96,30 @@ struct Settings: Sendable {
                 default: 4,
                 range: 1...256
             ),
+            workerTenants: tenants,
+            jobQueue: queue,
+            jobMaxAttempts: try integer(config, "job.max.attempts", "JOB_MAX_ATTEMPTS", default: 8, range: 1...100),
+            jobRetryBaseMilliseconds: try integer(
+                config,
+                "job.retry.base.ms",
+                "JOB_RETRY_BASE_MS",
+                default: 1000,
+                range: 1...3_600_000
+            ),
+            jobVisibilityTimeoutSeconds: try integer(
+                config,
+                "job.visibility.timeout",
+                "JOB_VISIBILITY_TIMEOUT",
+                default: 60,
+                range: 1...86_400
+            ),
+            outboxRetentionHours: try integer(
+                config,
+                "outbox.retention.hours",
+                "OUTBOX_RETENTION_HOURS",
+                default: 168,
+                range: 1...87_600
+            ),
             migrationsDirectory: config.string(forKey: "migrations.dir", default: "migrations"),
             specificationPath: config.string(forKey: "openapi.spec", default: "openapi/openapi.yaml")
         )
@@ -97,5 +144,9 @@ struct Settings: Sendable {
 
     func redisConfiguration() throws -> RedisConfiguration {
         try RedisConfiguration(url: redisURL)
+    }
+
+    var retryPolicy: RetryPolicy {
+        RetryPolicy(maxAttempts: jobMaxAttempts, baseDelay: .milliseconds(jobRetryBaseMilliseconds))
     }
 }

@@ -1,0 +1,76 @@
+import Foundation
+
+/// A unit of background work, as it travels through the outbox and the Redis queue.
+///
+/// Delivery is at least once, so every handler is idempotent: running a job twice must change
+/// nothing the second time.
+public struct Job: Sendable, Hashable, Codable {
+    /// Stable across retries: `outbox:<row id>` for jobs from the outbox.
+    public var id: String
+    public var kind: JobKind
+    /// `nil` for jobs that are not about one tenant.
+    public var tenant: TenantID?
+    /// Kind-specific JSON.
+    public var payload: String
+    /// 0 on the first run, incremented by each retry.
+    public var attempt: Int
+    public var enqueuedAt: Date
+
+    public init(
+        id: String,
+        kind: JobKind,
+        tenant: TenantID?,
+        payload: String,
+        attempt: Int = 0,
+        enqueuedAt: Date = Date()
+    ) {
+        self.id = id
+        self.kind = kind
+        self.tenant = tenant
+        self.payload = payload
+        self.attempt = attempt
+        self.enqueuedAt = enqueuedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, kind, tenant, payload, attempt
+        case enqueuedAt = "enqueued_at"
+    }
+
+    /// The wire form: compact JSON with dates as seconds since 1970, readable with redis-cli.
+    public func encoded() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .secondsSince1970
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    public static func decode(_ text: String) throws -> Job {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        return try decoder.decode(Job.self, from: Data(text.utf8))
+    }
+}
+
+/// What a job does. An open set of names (like ``JifenError/Code``), so adding a kind breaks
+/// no switch.
+public struct JobKind: Sendable, Hashable, Codable, CustomStringConvertible, ExpressibleByStringLiteral {
+    public let name: String
+
+    public init(_ name: String) { self.name = name }
+    public init(stringLiteral value: String) { self.name = value }
+
+    public init(from decoder: any Decoder) throws {
+        self.name = try decoder.singleValueContainer().decode(String.self)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(name)
+    }
+
+    public var description: String { name }
+
+    /// Score an order: award its points once it is paid.
+    public static let scoreOrder: JobKind = "order.score"
+}

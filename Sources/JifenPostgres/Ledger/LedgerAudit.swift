@@ -1,0 +1,110 @@
+import Foundation
+import JifenCore
+import PostgresNIO
+
+/// Proves the ledger's invariants for every member of a tenant:
+/// `balance = sum(ledger entries)` and `balance = sum(remaining points of lots)`, for both the
+/// available and the pending bucket.
+public struct LedgerAudit: Sendable {
+    public struct Violation: Sendable, Hashable, CustomStringConvertible {
+        public var tenant: TenantID
+        public var member: String
+        public var bucket: String
+        public var balance: Int64
+        public var ledger: Int64
+        public var lots: Int64
+
+        public var description: String {
+            "tenant \(tenant) member \(member) \(bucket): balance \(balance), ledger sum \(ledger), lots remaining \(lots)"
+        }
+    }
+
+    let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    /// Audits `tenants`, or every tenant when `nil`.
+    public func run(tenants: [TenantID]? = nil) async throws -> (members: Int, violations: [Violation]) {
+        let ids: [TenantID]
+        if let tenants {
+            ids = tenants
+        } else {
+            ids = try await database.withSystem { connection in
+                var all: [TenantID] = []
+                for try await id in try await connection.query("SELECT id FROM tenants", logger: database.logger)
+                    .decode(UUID.self)
+                {
+                    all.append(TenantID(id))
+                }
+                return all
+            }
+        }
+        var members = 0
+        var violations: [Violation] = []
+        for tenant in ids {
+            let (count, found) = try await audit(tenant)
+            members += count
+            violations += found
+        }
+        return (members, violations)
+    }
+
+    private func audit(_ tenant: TenantID) async throws -> (Int, [Violation]) {
+        try await database.withTenant(tenant) { connection in
+            let rows = try await connection.connection.query(
+                """
+                WITH entries AS (
+                    SELECT member_id, sum(available_delta) AS available, sum(pending_delta) AS pending
+                    FROM ledger_entries WHERE tenant_id = \(tenant.rawValue) GROUP BY member_id
+                ), lots AS (
+                    SELECT member_id,
+                           coalesce(sum(remaining) FILTER (WHERE state = 'available'), 0) AS available,
+                           coalesce(sum(remaining) FILTER (WHERE state = 'pending'), 0) AS pending
+                    FROM point_lots WHERE tenant_id = \(tenant.rawValue) GROUP BY member_id
+                )
+                SELECT m.external_id,
+                       coalesce(b.available, 0)::bigint, coalesce(e.available, 0)::bigint, coalesce(l.available, 0)::bigint,
+                       coalesce(b.pending, 0)::bigint, coalesce(e.pending, 0)::bigint, coalesce(l.pending, 0)::bigint
+                FROM members m
+                LEFT JOIN balances b ON b.tenant_id = m.tenant_id AND b.member_id = m.id
+                LEFT JOIN entries e ON e.member_id = m.id
+                LEFT JOIN lots l ON l.member_id = m.id
+                WHERE m.tenant_id = \(tenant.rawValue)
+                """,
+                logger: database.logger
+            )
+            var count = 0
+            var violations: [Violation] = []
+            for try await (member, balance, ledger, lots, pendingBalance, pendingLedger, pendingLots) in rows.decode(
+                (String, Int64, Int64, Int64, Int64, Int64, Int64).self
+            ) {
+                count += 1
+                if balance != ledger || balance != lots {
+                    violations.append(
+                        .init(
+                            tenant: tenant,
+                            member: member,
+                            bucket: "available",
+                            balance: balance,
+                            ledger: ledger,
+                            lots: lots
+                        )
+                    )
+                }
+                if pendingBalance != pendingLedger || pendingBalance != pendingLots {
+                    violations.append(
+                        .init(
+                            tenant: tenant,
+                            member: member,
+                            bucket: "pending",
+                            balance: pendingBalance,
+                            ledger: pendingLedger,
+                            lots: pendingLots
+                        )
+                    )
+                }
+            }
+            return (count, violations)
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import JifenCore
+import PostgresNIO
+
+/// The outbox side of job delivery: rows written in the same transaction as the change that
+/// caused them, moved to the queue by the workers' relay.
+public struct OutboxStore: Sendable {
+    let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    /// Relays up to `batch` unrelayed rows: claims them (`FOR UPDATE SKIP LOCKED`, so many
+    /// workers relay side by side without sending a row twice), hands them to `send`, and
+    /// marks them relayed in the same transaction. If `send` throws (Redis is down), the
+    /// transaction rolls back and the rows wait for the next try. Returns how many were sent.
+    ///
+    /// `tenants` restricts the relay to some tenants (workers pinned with `WORKER_TENANTS`);
+    /// `nil` relays all.
+    public func relay(batch: Int, tenants: [TenantID]?, send: ([Job]) async throws -> Void) async throws -> Int {
+        let ids = tenants?.map(\.rawValue) ?? []
+        return try await database.withSystem { connection in
+            let rows = try await connection.query(
+                """
+                SELECT tenant_id, id, kind, payload::text, created_at FROM outbox
+                WHERE relayed_at IS NULL AND (\(tenants == nil) OR tenant_id = ANY(\(ids)))
+                ORDER BY id
+                LIMIT \(batch)
+                FOR UPDATE SKIP LOCKED
+                """,
+                logger: database.logger
+            )
+            var jobs: [Job] = []
+            var keys: [(UUID, Int64)] = []
+            for try await (tenant, id, kind, payload, createdAt) in rows.decode(
+                (UUID, Int64, String, String, Date).self
+            ) {
+                jobs.append(
+                    Job(
+                        id: "outbox:\(id)",
+                        kind: JobKind(kind),
+                        tenant: TenantID(tenant),
+                        payload: payload,
+                        enqueuedAt: createdAt
+                    )
+                )
+                keys.append((tenant, id))
+            }
+            guard !jobs.isEmpty else { return 0 }
+            try await send(jobs)
+            try await connection.query(
+                """
+                UPDATE outbox SET relayed_at = clock_timestamp()
+                WHERE (tenant_id, id) IN (SELECT * FROM unnest(\(keys.map(\.0))::uuid[], \(keys.map(\.1))::bigint[]))
+                """,
+                logger: database.logger
+            )
+            return jobs.count
+        }
+    }
+
+    /// Deletes relayed rows older than `retention`; returns how many.
+    @discardableResult
+    public func prune(olderThan retention: Duration) async throws -> Int {
+        let seconds = Double(retention.components.seconds)
+        return try await database.withSystem { connection in
+            let rows = try await connection.query(
+                """
+                WITH gone AS (
+                    DELETE FROM outbox WHERE relayed_at < now() - \(seconds) * interval '1 second' RETURNING 1
+                ) SELECT count(*)::bigint FROM gone
+                """,
+                logger: database.logger
+            )
+            return Int(try await rows.decode(Int64.self).first(where: { _ in true }) ?? 0)
+        }
+    }
+
+    /// Rows waiting to be relayed, and the age of the oldest (the relay's lag).
+    public func backlog() async throws -> (count: Int, oldestAge: Duration?) {
+        try await database.withSystem { connection in
+            let rows = try await connection.query(
+                """
+                SELECT count(*)::bigint, extract(epoch FROM now() - min(created_at))::float8
+                FROM outbox WHERE relayed_at IS NULL
+                """,
+                logger: database.logger
+            )
+            for try await (count, age) in rows.decode((Int64, Double?).self) {
+                return (Int(count), age.map { .milliseconds(Int64($0 * 1000)) })
+            }
+            return (0, nil)
+        }
+    }
+}

@@ -1,0 +1,160 @@
+import JifenCore
+import JifenRedis
+import Logging
+import NIOConcurrencyHelpers
+import ServiceLifecycle
+
+/// Consumes the job queue with up to `concurrency` jobs at once.
+///
+/// It reads only as many jobs as it has free slots, so every job it holds is running. On
+/// graceful shutdown (SIGTERM) it stops reading, lets the running jobs finish and be
+/// acknowledged, and returns: nothing it had not started was ever taken from the queue.
+public struct JobRunner: Service {
+    let queue: JobQueue
+    let handlers: [JobKind: any JobHandler]
+    let configuration: JobRunnerConfiguration
+    let logger: Logger
+
+    public init(queue: JobQueue, handlers: [any JobHandler], configuration: JobRunnerConfiguration, logger: Logger) {
+        self.queue = queue
+        self.handlers = Dictionary(handlers.map { ($0.kind, $0) }, uniquingKeysWith: { _, last in last })
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "consumer"] = "\(configuration.consumer)"
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let stopping = NIOLockedValueBox(false)
+        await withGracefulShutdownHandler {
+            await consume(until: { stopping.withLockedValue { $0 } })
+        } onGracefulShutdown: {
+            stopping.withLockedValue { $0 = true }
+        }
+        logger.info("job runner drained and stopped")
+    }
+
+    private func consume(until stopping: @escaping @Sendable () -> Bool) async {
+        let running = NIOLockedValueBox(0)
+        var failures = 0
+        var lastMaintenance = ContinuousClock.now - configuration.maintenanceInterval
+        await withTaskGroup(of: Void.self) { group in
+            while !stopping() && !Task.isCancelled {
+                let free = configuration.concurrency - running.withLockedValue { $0 }
+                if free <= 0 {
+                    // Full: wait for one job to end (its slot is released in the task itself).
+                    _ = await group.next()
+                    continue
+                }
+                do {
+                    if failures == 0 { try await queue.ensureGroup() }
+                    var deliveries: [Delivery] = []
+                    if ContinuousClock.now - lastMaintenance >= configuration.maintenanceInterval {
+                        lastMaintenance = .now
+                        try await queue.promoteDue()
+                        deliveries = try await queue.reclaim(
+                            consumer: configuration.consumer,
+                            minIdle: configuration.visibilityTimeout,
+                            count: free
+                        )
+                        if !deliveries.isEmpty {
+                            logger.notice("reclaimed stale jobs", metadata: ["count": "\(deliveries.count)"])
+                        }
+                    }
+                    if deliveries.isEmpty {
+                        // Block no longer than the next maintenance is due, so retries whose time
+                        // has come are promoted promptly even while the queue is idle.
+                        deliveries = try await queue.read(
+                            consumer: configuration.consumer,
+                            count: free,
+                            block: min(configuration.maintenanceInterval, .seconds(1))
+                        )
+                    }
+                    if failures > 0 { logger.info("queue reachable again") }
+                    failures = 0
+                    for delivery in deliveries {
+                        running.withLockedValue { $0 += 1 }
+                        group.addTask {
+                            await process(delivery)
+                            running.withLockedValue { $0 -= 1 }
+                        }
+                    }
+                } catch {
+                    failures += 1
+                    if failures == 1 || failures % 30 == 0 {
+                        logger.warning(
+                            "queue unreachable; retrying",
+                            metadata: ["error": "\(error)", "failures": "\(failures)"]
+                        )
+                    }
+                    try? await Task.sleep(for: .milliseconds(min(100 * (1 << min(failures, 5)), 2000)))
+                }
+            }
+            // Drain: the jobs already taken run to the end.
+            await group.waitForAll()
+        }
+    }
+
+    /// Runs one job and settles it: acknowledged on success, retried with backoff on failure,
+    /// buried after its last attempt. A failure to settle (Redis gone) leaves the job pending,
+    /// so it is reclaimed after the visibility timeout and runs again — harmless, handlers
+    /// being idempotent.
+    func process(_ delivery: Delivery) async {
+        guard let job = delivery.job else {
+            logger.error("undecodable job buried", metadata: ["entry": "\(delivery.entryID)"])
+            try? await queue.bury(delivery, error: "undecodable job")
+            return
+        }
+        var logger = logger
+        logger[metadataKey: "job_id"] = "\(job.id)"
+        logger[metadataKey: "job_kind"] = "\(job.kind)"
+        if let tenant = job.tenant { logger[metadataKey: "tenant_id"] = "\(tenant)" }
+        let start = ContinuousClock.now
+        do {
+            guard let handler = handlers[job.kind] else {
+                // Maybe a newer worker knows it (a rolling deploy): retry rather than bury.
+                throw UnknownJobKind(kind: job.kind)
+            }
+            try await handler.handle(job)
+            try await queue.ack(delivery)
+            logger.debug("job done", metadata: ["ms": "\((ContinuousClock.now - start).components.seconds * 1000)"])
+        } catch let error as PermanentJobFailure {
+            logger.error("job failed permanently", metadata: ["error": "\(error)"])
+            try? await queue.bury(delivery, error: error.description)
+        } catch {
+            await settleFailure(delivery, job: job, error: error, logger: logger)
+        }
+    }
+
+    private func settleFailure(_ delivery: Delivery, job: Job, error: any Error, logger: Logger) async {
+        let reason = String(describing: error)
+        if let delay = configuration.retry.delay(afterFailedAttempt: job.attempt) {
+            var next = job
+            next.attempt += 1
+            logger.warning(
+                "job failed; will retry",
+                metadata: [
+                    "error": "\(reason)", "attempt": "\(job.attempt + 1)",
+                    "retry_in_ms":
+                        "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)",
+                ]
+            )
+            do { try await queue.retry(delivery, as: next, after: delay) } catch {
+                logger.warning("could not schedule retry; the job will be reclaimed", metadata: ["error": "\(error)"])
+            }
+        } else {
+            logger.error(
+                "job failed its last attempt; dead",
+                metadata: ["error": "\(reason)", "attempts": "\(job.attempt + 1)"]
+            )
+            do { try await queue.bury(delivery, error: reason) } catch {
+                logger.warning("could not bury the job; it will be reclaimed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}
+
+struct UnknownJobKind: Error, CustomStringConvertible {
+    var kind: JobKind
+    var description: String { "no handler for job kind '\(kind)'" }
+}

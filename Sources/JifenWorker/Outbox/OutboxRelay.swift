@@ -1,0 +1,73 @@
+import JifenCore
+import JifenPostgres
+import JifenRedis
+import Logging
+import ServiceLifecycle
+
+/// Moves outbox rows to the job queue (DESIGN §4). Safe with any number of workers (rows are
+/// claimed with `SKIP LOCKED`); while Redis is down rows stay in PostgreSQL and nothing is
+/// lost. Relayed rows are pruned after `retention`.
+public struct OutboxRelay: Service {
+    public struct Configuration: Sendable {
+        public var batchSize: Int
+        /// Sleep when the outbox is empty. A full batch is followed at once by the next.
+        public var pollInterval: Duration
+        public var retention: Duration
+        /// Relay only these tenants' rows (`WORKER_TENANTS`); `nil`: all.
+        public var tenants: [TenantID]?
+
+        public init(
+            batchSize: Int = 200,
+            pollInterval: Duration = .milliseconds(200),
+            retention: Duration = .seconds(7 * 24 * 3600),
+            tenants: [TenantID]? = nil
+        ) {
+            self.batchSize = batchSize
+            self.pollInterval = pollInterval
+            self.retention = retention
+            self.tenants = tenants
+        }
+    }
+
+    let store: OutboxStore
+    let queue: JobQueue
+    let configuration: Configuration
+    let logger: Logger
+
+    public init(store: OutboxStore, queue: JobQueue, configuration: Configuration = .init(), logger: Logger) {
+        self.store = store
+        self.queue = queue
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        // Relaying is safe to interrupt anywhere: an unfinished batch rolls back.
+        await cancelWhenGracefulShutdown {
+            var failures = 0
+            var lastPrune = ContinuousClock.now
+            while !Task.isCancelled {
+                do {
+                    let sent = try await store.relay(batch: configuration.batchSize, tenants: configuration.tenants) {
+                        jobs in
+                        for job in jobs { try await queue.enqueue(job) }
+                    }
+                    if failures > 0 { logger.info("outbox relay recovered") }
+                    failures = 0
+                    if ContinuousClock.now - lastPrune > .seconds(3600) {
+                        lastPrune = .now
+                        let pruned = try await store.prune(olderThan: configuration.retention)
+                        if pruned > 0 { logger.info("pruned relayed outbox rows", metadata: ["count": "\(pruned)"]) }
+                    }
+                    if sent < configuration.batchSize { try? await Task.sleep(for: configuration.pollInterval) }
+                } catch {
+                    failures += 1
+                    if failures == 1 || failures % 30 == 0 {
+                        logger.warning("outbox relay failing; rows wait in PostgreSQL", metadata: ["error": "\(error)"])
+                    }
+                    try? await Task.sleep(for: .milliseconds(min(100 * (1 << min(failures, 5)), 2000)))
+                }
+            }
+        }
+    }
+}

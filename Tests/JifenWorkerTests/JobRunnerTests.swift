@@ -1,0 +1,183 @@
+import Foundation
+import JifenCore
+import JifenPostgres
+import JifenRedis
+import JifenTestSupport
+import Testing
+
+@testable import JifenWorker
+
+@Suite struct JobRunnerTests {
+    @Test func anOrderIsScoredThroughTheOutboxAndTheQueue() async throws {
+        let servers = try await TestServers.shared.ready()
+        let (tenant, _) = try await servers.makeTenant()
+        let (order, _) = try await servers.database.withTenant(tenant.id) {
+            try await $0.recordOrder(try paidOrder("o-1"))
+        }
+        let queue = makeQueue()
+        let relay = OutboxRelay(
+            store: OutboxStore(database: servers.database),
+            queue: queue,
+            configuration: .init(pollInterval: .milliseconds(20), tenants: [tenant.id]),
+            logger: servers.logger
+        )
+        let runner = JobRunner(
+            queue: queue,
+            handlers: [ScoreOrderHandler(database: servers.database, logger: servers.logger)],
+            configuration: testRunnerConfiguration(),
+            logger: servers.logger
+        )
+        let scored = try await withServices([relay, runner]) {
+            try await eventually {
+                try await servers.database.withTenant(tenant.id) { try await $0.orderPoints(order.id) }.state
+                    == .available
+            }
+        }
+        #expect(scored)
+        let (points, balance) = try await servers.database.withTenant(tenant.id) { connection in
+            let member = try await connection.member(try ExternalID("m-1"))
+            return (try await connection.orderPoints(order.id), member?.balance)
+        }
+        #expect(points.earned == 259)
+        #expect(balance?.available == 259)
+        #expect(balance?.lifetimeEarned == 259)
+        #expect(try await servers.count("outbox", tenant: tenant.id) == 1)
+        let stats = try await queue.stats()
+        #expect(stats.ready == 0 && stats.inFlight == 0 && stats.dead == 0)
+    }
+
+    @Test func theSameJobEnqueuedTwiceIsOneLedgerEntry() async throws {
+        let servers = try await TestServers.shared.ready()
+        let (tenant, _) = try await servers.makeTenant()
+        let (order, _) = try await servers.database.withTenant(tenant.id) {
+            try await $0.recordOrder(try paidOrder("o-1"))
+        }
+        let queue = makeQueue()
+        let job = Job(
+            id: "by-hand",
+            kind: .scoreOrder,
+            tenant: tenant.id,
+            payload: #"{"order_id":"\#(order.id.uuidString)"}"#
+        )
+        try await queue.enqueue(job)
+        try await queue.enqueue(job)
+        let runner = JobRunner(
+            queue: queue,
+            handlers: [ScoreOrderHandler(database: servers.database, logger: servers.logger)],
+            configuration: testRunnerConfiguration(),
+            logger: servers.logger
+        )
+        let drained = try await withServices([runner]) {
+            try await eventually {
+                let stats = try await queue.stats()
+                return stats.ready == 0 && stats.inFlight == 0
+            }
+        }
+        #expect(drained)
+        #expect(try await earnEntries(tenant.id) == 1)
+        let audit = try await LedgerAudit(database: servers.database).run(tenants: [tenant.id])
+        #expect(audit.violations.isEmpty)
+        #expect(audit.members == 1)
+    }
+
+    @Test func aFailingJobIsRetriedWithGrowingDelaysUntilItSucceeds() async throws {
+        let servers = try await TestServers.shared.ready()
+        let queue = makeQueue()
+        let handler = ScriptedHandler(failures: 2)
+        let runner = JobRunner(
+            queue: queue,
+            handlers: [handler],
+            configuration: testRunnerConfiguration(),
+            logger: servers.logger
+        )
+        try await queue.enqueue(Job(id: "flaky", kind: handler.kind, tenant: nil, payload: "{}"))
+        let done = try await withServices([runner]) {
+            try await eventually {
+                let stats = try await queue.stats()
+                return handler.runs.count == 3 && stats.ready == 0 && stats.inFlight == 0 && stats.delayed == 0
+            }
+        }
+        #expect(done)
+        let runs = handler.runs
+        try #require(runs.count == 3)
+        // Equal jitter with a 100 ms base: the first retry waits 50–100 ms, the second 100–200 ms.
+        #expect(runs[1] - runs[0] >= .milliseconds(50))
+        #expect(runs[2] - runs[1] >= .milliseconds(100))
+        #expect(try await queue.stats().dead == 0)
+    }
+
+    @Test func aJobThatAlwaysFailsEndsDeadAndCanBeRetried() async throws {
+        let servers = try await TestServers.shared.ready()
+        let queue = makeQueue()
+        let handler = ScriptedHandler(failures: .max)
+        let runner = JobRunner(
+            queue: queue,
+            handlers: [handler],
+            configuration: testRunnerConfiguration(maxAttempts: 3),
+            logger: servers.logger
+        )
+        try await queue.enqueue(Job(id: "doomed", kind: handler.kind, tenant: nil, payload: "{}"))
+        try await withServices([runner]) { () async throws in
+            #expect(try await eventually { try await queue.stats().dead == 1 })
+            #expect(handler.runs.count == 3)
+            let dead = try #require(try await queue.deadJobs().first)
+            #expect(dead.job?.id == "doomed")
+            #expect(dead.job?.attempt == 2)
+            #expect(dead.error.contains("scripted failure"))
+
+            // The operator fixes the cause, then retries it (`jifen jobs dead retry ID`).
+            handler.setFailures(0)
+            #expect(try await queue.retryDead(dead.entryID))
+            #expect(try await eventually { handler.runs.count == 4 })
+            #expect(try await eventually { try await queue.stats().total == 0 })
+            #expect(try await queue.retryDead(dead.entryID) == false)
+        }
+    }
+
+    @Test func jobsOfADeadConsumerAreReclaimedAfterTheVisibilityTimeout() async throws {
+        let servers = try await TestServers.shared.ready()
+        let queue = makeQueue()
+        let handler = ScriptedHandler(failures: 0)
+        try await queue.ensureGroup()
+        try await queue.enqueue(Job(id: "orphan", kind: handler.kind, tenant: nil, payload: "{}"))
+        // A consumer takes the job and dies without acknowledging it.
+        let taken = try await queue.read(consumer: "crashed-worker", count: 10, block: .milliseconds(100))
+        #expect(taken.count == 1)
+        #expect(try await queue.stats().inFlight == 1)
+
+        let runner = JobRunner(
+            queue: queue,
+            handlers: [handler],
+            configuration: testRunnerConfiguration(visibility: .milliseconds(300)),
+            logger: servers.logger
+        )
+        let reclaimed = try await withServices([runner]) {
+            try await eventually {
+                let stats = try await queue.stats()
+                return handler.runs.count == 1 && stats.inFlight == 0
+            }
+        }
+        #expect(reclaimed)
+    }
+
+    @Test func gracefulShutdownFinishesTheRunningJobAndTakesNoMore() async throws {
+        let servers = try await TestServers.shared.ready()
+        let queue = makeQueue()
+        let handler = ScriptedHandler(failures: 0, delay: .milliseconds(400))
+        var configuration = testRunnerConfiguration()
+        configuration.concurrency = 1
+        let runner = JobRunner(queue: queue, handlers: [handler], configuration: configuration, logger: servers.logger)
+        for index in 0..<3 {
+            try await queue.enqueue(Job(id: "slow-\(index)", kind: handler.kind, tenant: nil, payload: "{}"))
+        }
+        let started = try await withServices([runner]) {
+            // Return (and so shut down) as soon as the first job is running.
+            try await eventually { handler.runs.count == 1 }
+        }
+        #expect(started)
+        let stats = try await queue.stats()
+        #expect(handler.runs.count == 1)
+        #expect(stats.inFlight == 0, "the running job was not acknowledged before exit")
+        #expect(stats.ready == 2, "jobs not started must stay for other workers")
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import JifenCore
+import JifenPostgres
+import JifenRedis
+import JifenTestSupport
+import Logging
+import NIOConcurrencyHelpers
+import NIOPosix
+import ServiceLifecycle
+
+@testable import JifenWorker
+
+/// Threads for blocking `XREADGROUP` calls, shared by the tests of this process.
+let readerThreads: NIOThreadPool = {
+    let pool = NIOThreadPool(numberOfThreads: 8)
+    pool.start()
+    return pool
+}()
+
+/// A private queue (its own key names) on the real Redis, so parallel tests never take each
+/// other's jobs.
+func makeQueue(redis: RedisConfiguration = TestServers.shared.redisConfiguration) -> JobQueue {
+    JobQueue(
+        keys: QueueKeys(name: "test-\(UUID().uuidString.prefix(8))"),
+        redis: RedisClient(configuration: redis),
+        blocking: RedisClient(configuration: redis, threadPool: readerThreads)
+    )
+}
+
+/// Runs `services` in a ServiceGroup while `body` runs, then shuts them down gracefully.
+func withServices<T: Sendable>(
+    _ services: [any Service],
+    _ body: @Sendable () async throws -> T
+) async throws -> T {
+    let group = ServiceGroup(
+        configuration: .init(services: services.map { .init(service: $0) }, logger: TestServers.shared.logger)
+    )
+    return try await withThrowingTaskGroup(of: T?.self) { tasks in
+        tasks.addTask {
+            try await group.run()
+            return nil
+        }
+        do {
+            let result = try await body()
+            await group.triggerGracefulShutdown()
+            for try await _ in tasks {}
+            return result
+        } catch {
+            await group.triggerGracefulShutdown()
+            for try await _ in tasks {}
+            throw error
+        }
+    }
+}
+
+/// Fast settings for tests: retries in milliseconds, quick maintenance.
+func testRunnerConfiguration(maxAttempts: Int = 5, visibility: Duration = .seconds(30)) -> JobRunnerConfiguration {
+    JobRunnerConfiguration(
+        concurrency: 4,
+        retry: RetryPolicy(maxAttempts: maxAttempts, baseDelay: .milliseconds(100)),
+        visibilityTimeout: visibility,
+        maintenanceInterval: .milliseconds(20)
+    )
+}
+
+/// A handler for tests: records each run, fails its first `failures` runs.
+final class ScriptedHandler: JobHandler, @unchecked Sendable {
+    let kind: JobKind
+    private let state = NIOLockedValueBox<(runs: [ContinuousClock.Instant], failures: Int)>(([], 0))
+    let delay: Duration
+
+    init(kind: JobKind = "test.scripted", failures: Int, delay: Duration = .zero) {
+        self.kind = kind
+        self.delay = delay
+        state.withLockedValue { $0.failures = failures }
+    }
+
+    var runs: [ContinuousClock.Instant] { state.withLockedValue { $0.runs } }
+    func setFailures(_ count: Int) { state.withLockedValue { $0.failures = count } }
+
+    func handle(_ job: Job) async throws {
+        let fail = state.withLockedValue { state -> Bool in
+            state.runs.append(.now)
+            guard state.failures > 0 else { return false }
+            state.failures -= 1
+            return true
+        }
+        if delay > .zero { try await Task.sleep(for: delay) }
+        if fail { throw ScriptedFailure() }
+    }
+}
+
+struct ScriptedFailure: Error, CustomStringConvertible {
+    var description: String { "scripted failure" }
+}
+
+/// Earn entries of a tenant: how tests count scored orders.
+func earnEntries(_ tenant: TenantID) async throws -> Int {
+    try await TestServers.shared.database.withTenant(tenant) { connection in
+        let rows = try await connection.connection.query(
+            "SELECT count(*)::bigint FROM ledger_entries WHERE kind = 'earn'",
+            logger: TestServers.shared.logger
+        )
+        return Int(try await rows.decode(Int64.self).first(where: { _ in true }) ?? 0)
+    }
+}
+
+func paidOrder(_ id: String, member: String = "m-1", amount: Int64 = 25_900) throws -> OrderDraft {
+    try OrderDraft.validate(
+        externalID: id,
+        member: member,
+        currency: "CNY",
+        amount: amount,
+        status: .paid,
+        placedAt: Date(timeIntervalSince1970: 1_800_000_000),
+        paidAt: nil,
+        lines: []
+    )
+}
