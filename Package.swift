@@ -108,6 +108,8 @@ let package = Package(
                 "JifenRedis",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/JifenTestSupport"
         ),
@@ -122,6 +124,7 @@ let package = Package(
             name: "JifenAPITests",
             dependencies: [
                 "JifenAPI",
+                "JifenWorker",
                 "JifenTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -10,49 +10,6 @@ import ServiceLifecycle
 
 @testable import JifenWorker
 
-/// Threads for blocking `XREADGROUP` calls, shared by the tests of this process.
-let readerThreads: NIOThreadPool = {
-    let pool = NIOThreadPool(numberOfThreads: 8)
-    pool.start()
-    return pool
-}()
-
-/// A private queue (its own key names) on the real Redis, so parallel tests never take each
-/// other's jobs.
-func makeQueue(redis: RedisConfiguration = TestServers.shared.redisConfiguration) -> JobQueue {
-    JobQueue(
-        keys: QueueKeys(name: "test-\(UUID().uuidString.prefix(8))"),
-        redis: RedisClient(configuration: redis),
-        blocking: RedisClient(configuration: redis, threadPool: readerThreads)
-    )
-}
-
-/// Runs `services` in a ServiceGroup while `body` runs, then shuts them down gracefully.
-func withServices<T: Sendable>(
-    _ services: [any Service],
-    _ body: @Sendable () async throws -> T
-) async throws -> T {
-    let group = ServiceGroup(
-        configuration: .init(services: services.map { .init(service: $0) }, logger: TestServers.shared.logger)
-    )
-    return try await withThrowingTaskGroup(of: T?.self) { tasks in
-        tasks.addTask {
-            try await group.run()
-            return nil
-        }
-        do {
-            let result = try await body()
-            await group.triggerGracefulShutdown()
-            for try await _ in tasks {}
-            return result
-        } catch {
-            await group.triggerGracefulShutdown()
-            for try await _ in tasks {}
-            throw error
-        }
-    }
-}
-
 /// Fast settings for tests: retries in milliseconds, quick maintenance.
 func testRunnerConfiguration(maxAttempts: Int = 5, visibility: Duration = .seconds(30)) -> JobRunnerConfiguration {
     JobRunnerConfiguration(

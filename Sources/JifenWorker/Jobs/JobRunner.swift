@@ -37,6 +37,9 @@ public struct JobRunner: Service {
     private func consume(until stopping: @escaping @Sendable () -> Bool) async {
         let running = NIOLockedValueBox(0)
         var failures = 0
+        // The group is (re)created on start and after any failure: a Redis restarted without
+        // its data has none, and XREADGROUP would fail with NOGROUP.
+        var needsGroup = true
         var lastMaintenance = ContinuousClock.now - configuration.maintenanceInterval
         await withTaskGroup(of: Void.self) { group in
             while !stopping() && !Task.isCancelled {
@@ -47,7 +50,10 @@ public struct JobRunner: Service {
                     continue
                 }
                 do {
-                    if failures == 0 { try await queue.ensureGroup() }
+                    if needsGroup {
+                        try await queue.ensureGroup()
+                        needsGroup = false
+                    }
                     var deliveries: [Delivery] = []
                     if ContinuousClock.now - lastMaintenance >= configuration.maintenanceInterval {
                         lastMaintenance = .now
