@@ -1,0 +1,107 @@
+import Foundation
+import JifenCore
+import JifenPostgres
+import JifenTestSupport
+import Testing
+
+/// What a shop sees of scoring through the API: the order's points, the member's balance and
+/// ledger. Scoring runs here by calling the store, as the `order.score` job does.
+@Suite struct PointsTests {
+    func score(_ tenant: TenantID, order: String) async throws -> ScoreOutcome {
+        try await TestServers.shared.database.withTenant(tenant) { connection in
+            guard let stored = try await connection.order(try ExternalID(order)) else { return .orderMissing }
+            return try await connection.scoreOrder(stored.id)
+        }
+    }
+
+    @Test func aScoredOrderShowsOnTheOrderTheMemberAndTheLedger() async throws {
+        let shop = try await makeTenant()
+        try await withAPI { api async throws in
+            let recorded = try await api.send(.post, "/v1/orders", key: shop.key, json: orderJSON("o-1", member: "m-1"))
+            let before = try recorded.json()["points"] as? [String: Any]
+            #expect(before?["state"] as? String == "unscored")
+            #expect(before?["earned"] as? Int == 0)
+
+            #expect(try await score(shop.tenant, order: "o-1") == .awarded(points: 259))
+            #expect(try await score(shop.tenant, order: "o-1") == .alreadyScored)
+
+            let order = try await api.send(.get, "/v1/orders/o-1", key: shop.key).json()
+            let points = order["points"] as? [String: Any]
+            #expect(points?["earned"] as? Int == 259)
+            #expect(points?["state"] as? String == "available")
+
+            let member = try await api.send(.get, "/v1/members/m-1", key: shop.key).json()
+            let balance = member["balance"] as? [String: Any]
+            #expect(balance?["available"] as? Int == 259)
+            #expect(balance?["pending"] as? Int == 0)
+            #expect(balance?["lifetime_earned"] as? Int == 259)
+
+            let ledger = try await api.send(.get, "/v1/members/m-1/ledger", key: shop.key).json()
+            let entries = ledger["data"] as? [[String: Any]] ?? []
+            #expect(entries.count == 1)
+            #expect(entries.first?["kind"] as? String == "earn")
+            #expect(entries.first?["available_delta"] as? Int == 259)
+            #expect(entries.first?["order"] as? String == "o-1")
+        }
+    }
+
+    @Test func unpaidOrdersEarnNothingUntilPaid() async throws {
+        let shop = try await makeTenant()
+        try await withAPI { api async throws in
+            try await api.send(.post, "/v1/orders", key: shop.key, json: orderJSON("o-1", status: "placed"))
+            #expect(try await score(shop.tenant, order: "o-1") == .notEligible(.placed))
+            try await api.send(.post, "/v1/orders", key: shop.key, json: orderJSON("o-1", status: "paid"))
+            #expect(try await score(shop.tenant, order: "o-1") == .awarded(points: 259))
+        }
+    }
+
+    @Test func ledgerPagesNewestFirstAndIsolatedByTenant() async throws {
+        let shop = try await makeTenant()
+        let other = try await makeTenant()
+        try await withAPI { api async throws in
+            for index in 1...3 {
+                try await api.send(
+                    .post,
+                    "/v1/orders",
+                    key: shop.key,
+                    json: orderJSON("o-\(index)", member: "m-1", amount: Int64(index) * 100)
+                )
+                _ = try await score(shop.tenant, order: "o-\(index)")
+            }
+            let first = try await api.send(.get, "/v1/members/m-1/ledger?limit=2", key: shop.key).json()
+            let cursor = try #require(first["next_cursor"] as? String)
+            let second = try await api.send(.get, "/v1/members/m-1/ledger?limit=2&cursor=\(cursor)", key: shop.key)
+                .json()
+            let orders = ((first["data"] as? [[String: Any]] ?? []) + (second["data"] as? [[String: Any]] ?? []))
+                .compactMap { $0["order"] as? String }
+            #expect(orders == ["o-3", "o-2", "o-1"])
+            #expect(second["next_cursor"] == nil)
+
+            #expect(try await api.send(.get, "/v1/members/m-1/ledger", key: other.key).status == .notFound)
+            #expect(try await api.send(.get, "/v1/members/nobody/ledger", key: shop.key).status == .notFound)
+        }
+    }
+
+    @Test func theLedgerCannotBeRewritten() async throws {
+        let shop = try await makeTenant()
+        try await withAPI { api async throws in
+            try await api.send(.post, "/v1/orders", key: shop.key, json: orderJSON("o-1"))
+        }
+        _ = try await score(shop.tenant, order: "o-1")
+        await #expect(throws: (any Error).self) {
+            try await TestServers.shared.database.withTenant(shop.tenant) { connection in
+                try await connection.connection.query(
+                    "UPDATE ledger_entries SET available_delta = 1000000",
+                    logger: TestServers.shared.logger
+                )
+            }
+        }
+        await #expect(throws: (any Error).self) {
+            try await TestServers.shared.database.withTenant(shop.tenant) { connection in
+                try await connection.connection.query("DELETE FROM ledger_entries", logger: TestServers.shared.logger)
+            }
+        }
+        let audit = try await LedgerAudit(database: TestServers.shared.database).run(tenants: [shop.tenant])
+        #expect(audit.violations.isEmpty)
+    }
+}
