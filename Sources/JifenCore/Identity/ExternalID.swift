@@ -2,7 +2,7 @@
 ///
 /// Shops address their records by these, so an integration needs no id mapping. They appear in
 /// URL paths, so the alphabet is restricted to characters that need no escaping there.
-public struct ExternalID: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct ExternalID: Sendable, Hashable, StringParsed, CustomStringConvertible {
     public static let maxLength = 128
     public let rawValue: String
 
@@ -24,19 +24,7 @@ public struct ExternalID: Sendable, Hashable, Codable, CustomStringConvertible {
 
     public var description: String { rawValue }
 
-    public init(from decoder: any Decoder) throws {
-        let raw = try decoder.singleValueContainer().decode(String.self)
-        do {
-            try self.init(raw)
-        } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.detail))
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
+    public var text: String { rawValue }
 
     private static let punctuation: Set<Unicode.Scalar> = [".", "_", ":", "@", "+", "-"]
 

@@ -2,7 +2,7 @@
 ///
 /// Amounts are integers in minor units, so the exponent is what turns `12345` into `123.45`
 /// (CNY), `12345` (JPY) or `12.345` (BHD). Unknown codes are refused rather than guessed.
-public struct Currency: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct Currency: Sendable, Hashable, StringParsed, CustomStringConvertible {
     public let code: String
     /// Digits after the decimal point: 2 for CNY, 0 for JPY, 3 for BHD.
     public let minorUnitDigits: Int
@@ -24,19 +24,7 @@ public struct Currency: Sendable, Hashable, Codable, CustomStringConvertible {
 
     public var description: String { code }
 
-    public init(from decoder: any Decoder) throws {
-        let raw = try decoder.singleValueContainer().decode(String.self)
-        do {
-            try self.init(raw)
-        } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.detail))
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(code)
-    }
+    public var text: String { code }
 
     /// Active ISO 4217 codes and their minor units. Codes without a minor unit (precious metals,
     /// testing codes) are left out: no shop prices goods in them.
