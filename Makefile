@@ -7,16 +7,17 @@ WITH_ENV := eval "$$($(SERVICES) env)" &&
 JIFEN := .build/debug/jifen
 VENV := .local/venv
 
-.PHONY: run test services services-down build migrate unit spec-lint format-lint format tools bench
+.PHONY: run test services services-down build migrate spec-lint format-lint format tools bench contract-fuzz
 
 ## run: services up, build, migrate, demo tenant, then `jifen serve` + one `jifen work` (Ctrl-C stops both)
 run: services build migrate
 	$(WITH_ENV) scripts/run-local.sh
 
-## test: services up, build, the whole suite against real PostgreSQL and Redis, spec and format lint
+## test: services up, build, the whole suite against real PostgreSQL and Redis, contract fuzzing,
+## spec and format lint
 test: services tools build migrate
 	$(WITH_ENV) swift test
-	$(MAKE) --no-print-directory spec-lint format-lint
+	$(MAKE) --no-print-directory contract-fuzz spec-lint format-lint
 
 services:
 	$(SERVICES) up
@@ -37,6 +38,10 @@ $(VENV)/.installed: scripts/requirements.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r scripts/requirements.txt
 	touch $@
 
+## contract-fuzz: schemathesis against a live `jifen serve` (no 5xx, documented statuses, schemas)
+contract-fuzz: tools build migrate
+	$(WITH_ENV) scripts/contract-fuzz.sh
+
 spec-lint: tools
 	$(VENV)/bin/openapi-spec-validator openapi/openapi.yaml
 
@@ -45,3 +50,8 @@ format-lint:
 
 format:
 	swift format --in-place --recursive Package.swift Sources Tests
+
+## bench: benchmark the API, the pgbench baseline, the workers and memory; appends to BENCHMARKS.md
+## (BENCH_BUILD=release|debug, BENCH_SECONDS, BENCH_ORDERS: see scripts/bench/run.sh)
+bench:
+	scripts/bench/run.sh

@@ -69,6 +69,13 @@ import Testing
             field: "external_id"
         ),
         Case(
+            description: "NUL in a text field",
+            json: orderJSON("o-1").replacingOccurrences(of: #""sku":"TEA-01""#, with: #""sku":"TEA\u0000""#),
+            status: 422,
+            type: "/problems/validation-failed",
+            field: "lines[0].sku"
+        ),
+        Case(
             description: "2 MiB body",
             body: ByteBuffer(repeating: UInt8(ascii: " "), count: 2 * 1024 * 1024),
             status: 413,

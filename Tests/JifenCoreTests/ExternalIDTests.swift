@@ -71,3 +71,15 @@ import Testing
         }
     }
 }
+
+@Suite struct TextFieldTests {
+    @Test func controlCharactersAreRefusedButLineBreaksAllowed() {
+        var validator = Validator()
+        validator.text("nul\u{0}inside", "name", max: 200)
+        validator.text("bell\u{7}", "sku", max: 200)
+        validator.text("two\nlines\tand tab", "note", max: 200)
+        validator.text("", "sku", max: 10, required: true)
+        validator.text(nil, "optional", max: 10)
+        #expect(validator.errors.map(\.field) == ["name", "sku", "sku"])
+    }
+}

@@ -19,6 +19,25 @@ public struct Validator: Sendable {
         }
     }
 
+    /// Checks a free-text field: at most `max` characters (at least one if `required`), and no
+    /// control characters but tab and line breaks — PostgreSQL cannot store NUL, and no shop
+    /// means to send the others.
+    public mutating func text(_ value: String?, _ field: String, max: Int, required: Bool = false) {
+        guard let value else {
+            if required { fail(field, "is required") }
+            return
+        }
+        if required && value.isEmpty {
+            fail(field, "must not be empty")
+        } else if value.count > max {
+            fail(field, "must be at most \(max) characters")
+        } else if value.unicodeScalars.contains(where: {
+            $0.properties.generalCategory == .control && !"\t\n\r".unicodeScalars.contains($0)
+        }) {
+            fail(field, "must not contain control characters")
+        }
+    }
+
     /// Throws ``JifenError/Code/validationFailed`` naming every recorded field, if any.
     public func finish() throws(JifenError) {
         if !errors.isEmpty { throw JifenError.validation(errors) }

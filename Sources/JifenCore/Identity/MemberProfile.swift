@@ -20,14 +20,16 @@ public struct MemberProfile: Sendable, Hashable {
         -> MemberProfile
     {
         var validator = Validator()
-        if let email, email.count > 320 || (!email.isEmpty && !email.contains("@")) {
-            validator.fail("email", "must be an email address of at most 320 characters")
+        if let email, !email.isEmpty && !email.contains("@") {
+            validator.fail("email", "must be an email address")
+        } else {
+            validator.text(email, "email", max: 320)
         }
-        if let phone, phone.count > 32 { validator.fail("phone", "must be at most 32 characters") }
-        if let name, name.count > 200 { validator.fail("name", "must be at most 200 characters") }
+        validator.text(phone, "phone", max: 32)
+        validator.text(name, "name", max: 200)
         var unique: [String] = []
         for (index, tag) in (tags ?? []).enumerated() {
-            if tag.isEmpty || tag.count > 64 { validator.fail("tags[\(index)]", "must be 1–64 characters") }
+            validator.text(tag, "tags[\(index)]", max: 64, required: true)
             if !unique.contains(tag) { unique.append(tag) }
         }
         if unique.count > maxTags { validator.fail("tags", "must have at most \(maxTags) tags") }

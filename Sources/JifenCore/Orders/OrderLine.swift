@@ -23,9 +23,9 @@ public struct OrderLine: Sendable, Hashable, Codable {
 
     /// Records what is wrong with this line under `field` (`lines[2]`).
     func validate(_ field: String, into validator: inout Validator) {
-        if sku.isEmpty || sku.count > 128 { validator.fail("\(field).sku", "must be 1–128 characters") }
-        if let category, category.count > 128 { validator.fail("\(field).category", "must be at most 128 characters") }
-        if let name, name.count > 200 { validator.fail("\(field).name", "must be at most 200 characters") }
+        validator.text(sku, "\(field).sku", max: 128, required: true)
+        validator.text(category, "\(field).category", max: 128)
+        validator.text(name, "\(field).name", max: 200)
         if quantity < 1 || quantity > Self.maxQuantity {
             validator.fail("\(field).quantity", "must be between 1 and \(Self.maxQuantity)")
         }

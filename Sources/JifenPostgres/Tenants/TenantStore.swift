@@ -12,7 +12,9 @@ public struct TenantStore: Sendable {
     /// Creates a tenant with its first API key.
     public func create(name: String) async throws -> (Tenant, IssuedAPIKey) {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...200).contains(trimmed.count) else { throw JifenError.invalid("name", "must be 1–200 characters") }
+        var validator = Validator()
+        validator.text(trimmed, "name", max: 200, required: true)
+        try validator.finish()
         return try await database.withSystem { connection in
             let rows = try await connection.query(
                 """
@@ -55,7 +57,9 @@ public struct TenantStore: Sendable {
 
     /// Issues another key; `notFound` for an unknown tenant.
     public func createKey(for tenant: TenantID, name: String?) async throws -> IssuedAPIKey {
-        if let name, name.count > 100 { throw JifenError.invalid("name", "must be at most 100 characters") }
+        var validator = Validator()
+        validator.text(name, "name", max: 100)
+        try validator.finish()
         return try await database.withSystem { connection in
             let exists = try await connection.query(
                 "SELECT 1 FROM tenants WHERE id = \(tenant.rawValue)",

@@ -1,0 +1,503 @@
+#!/usr/bin/env bash
+# `make bench`: a benchmark (not a test) of Jifen on this machine. Appends its results to
+# BENCHMARKS.md and prints a summary.
+#
+#   (a) sustained POST /v1/orders through `jifen serve` (wrk), against a baseline: the same
+#       write transaction straight to PostgreSQL with pgbench (same concurrency and duration);
+#   (b) end to end: N orders waiting in the outbox, then 1 (and then 2) `jifen work` relay and
+#       score them; seconds from worker start to N earn entries in the ledger;
+#   (c) peak RSS (VmHWM) of the API during (a) and of the workers during (b).
+#
+# Environment:
+#   BENCH_BUILD    release (default: `swift build -c release --product jifen` first) or debug
+#                  (.build/debug/jifen as it is, no build; numbers are not representative)
+#   BENCH_SECONDS  duration of each throughput run in (a) [15]
+#   BENCH_WARMUP   seconds of wrk before the measured API run (orders not counted) [2]
+#   BENCH_ORDERS   orders per end-to-end run in (b) [2000]
+#   BENCH_TIMEOUT  seconds an end-to-end run may take before the benchmark gives up [600]
+#
+# Everything runs on 127.0.0.1 against deploy/local/services.sh's PostgreSQL and Redis. Each
+# part uses a fresh tenant, and the workers are pinned to it (WORKER_TENANTS) on a private
+# queue (JOB_QUEUE=bench-…), so nothing else is touched. Logs: .local/bench/<time>/.
+# Every process started here is stopped on exit, failure or Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+BENCH_BUILD="${BENCH_BUILD:-release}"
+BENCH_SECONDS="${BENCH_SECONDS:-15}"
+BENCH_WARMUP="${BENCH_WARMUP:-2}"
+BENCH_ORDERS="${BENCH_ORDERS:-2000}"
+BENCH_TIMEOUT="${BENCH_TIMEOUT:-600}"
+readonly THREADS=2 CONNECTIONS=16
+readonly RESULTS=BENCHMARKS.md
+readonly STOP_SECONDS=20 READY_SECONDS=90
+
+log() { printf '[bench] %s\n' "$*" >&2; }
+die() {
+    log "error: $*"
+    exit 1
+}
+
+case $BENCH_BUILD in release | debug) ;; *) die "BENCH_BUILD must be release or debug, not '$BENCH_BUILD'" ;; esac
+for var in BENCH_SECONDS BENCH_ORDERS BENCH_TIMEOUT; do
+    [[ ${!var} =~ ^[1-9][0-9]*$ ]] || die "$var must be a positive integer, not '${!var}'"
+done
+[[ $BENCH_WARMUP =~ ^[0-9]+$ ]] || die "BENCH_WARMUP must be an integer, not '$BENCH_WARMUP'"
+
+STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
+RUN_DIR=".local/bench/$STAMP"
+mkdir -p "$RUN_DIR"
+RUN_ID="$(od -An -N4 -tx4 /dev/urandom | tr -d ' \n')"
+readonly STAMP RUN_DIR RUN_ID
+
+# ----------------------------------------------------------------------------
+# process bookkeeping: every background process goes through `spawn`; `cleanup` stops them
+
+PIDS=()
+QUEUES=()
+TENANTS=()
+BIN_DIR=""
+
+spawn() { # spawn LOGFILE CMD…: start CMD in the background, output to LOGFILE; sets SPAWNED
+    local out=$1
+    shift
+    "$@" >"$out" 2>&1 &
+    SPAWNED=$!
+    PIDS+=("$SPAWNED")
+}
+
+# Still running and still ours: a reaped child's pid may already belong to someone else.
+alive() {
+    local ppid
+    ppid="$(awk '{ sub(/.*\) /, ""); print $2 }' "/proc/$1/stat" 2>/dev/null)" || return 1
+    [[ $ppid == "$$" ]]
+}
+
+forget() { # forget PID…: drop reaped children from PIDS
+    local pid kept=()
+    for pid in "${PIDS[@]}"; do [[ " $* " == *" $pid "* ]] || kept+=("$pid"); done
+    PIDS=("${kept[@]}")
+}
+
+stop_pids() { # SIGTERM, wait up to STOP_SECONDS, then SIGKILL
+    local pid deadline=$((SECONDS + STOP_SECONDS)) left
+    for pid in "$@"; do alive "$pid" && { kill -TERM "$pid" 2>/dev/null || true; }; done
+    while :; do
+        left=()
+        for pid in "$@"; do alive "$pid" && left+=("$pid"); done
+        ((${#left[@]} == 0)) && break
+        if ((SECONDS >= deadline)); then
+            log "still running after ${STOP_SECONDS}s, killing: ${left[*]}"
+            kill -KILL "${left[@]}" 2>/dev/null || true
+            break
+        fi
+        sleep 0.1
+    done
+    for pid in "$@"; do wait "$pid" 2>/dev/null || true; done
+    forget "$@"
+}
+
+cleanup() {
+    local rc=$? pid running=() queue tenant
+    trap - EXIT
+    trap "" INT TERM # a second Ctrl-C must not cut the clean-up short (it is bounded)
+    for pid in "${PIDS[@]}"; do alive "$pid" && running+=("$pid"); done
+    if ((${#running[@]} > 0)); then
+        log "stopping ${#running[@]} process(es) still running"
+        stop_pids "${running[@]}"
+    fi
+    # Orders a failed run left in the outbox must not be scored later by some other worker.
+    for tenant in "${TENANTS[@]}"; do retire_outbox "$tenant" || true; done
+    # The private queues' Redis keys ({bench-…}:jobs, :delayed, :dead).
+    if [[ -n ${REDIS_URL:-} ]]; then
+        for queue in "${QUEUES[@]}"; do
+            timeout 10 redis-cli -u "$REDIS_URL" --scan --pattern "{$queue}:*" 2>/dev/null |
+                head -n 100 | xargs -r timeout 10 redis-cli -u "$REDIS_URL" DEL >/dev/null 2>&1 || true
+        done
+    fi
+    [[ -n $BIN_DIR ]] && rm -rf "$BIN_DIR"
+    if ((rc != 0)); then log "failed (exit $rc); logs in $RUN_DIR"; fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+wait_child() { # wait_child PID: its exit status, without tripping `set -e`; signals still interrupt
+    local rc=0
+    wait "$1" || rc=$?
+    forget "$1"
+    return "$rc"
+}
+
+# ----------------------------------------------------------------------------
+# helpers
+
+ensure_package() { # ensure_package COMMAND PACKAGE
+    command -v "$1" >/dev/null 2>&1 && return
+    log "installing $2 (for $1)"
+    local sudo=()
+    if ((EUID != 0)); then
+        command -v sudo >/dev/null 2>&1 || die "$1 is missing: apt-get install $2 as root"
+        sudo=(sudo)
+    fi
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$2" >&2
+}
+
+find_pgbench() {
+    local candidate
+    if command -v pgbench >/dev/null 2>&1; then
+        command -v pgbench
+        return
+    fi
+    for candidate in /usr/lib/postgresql/*/bin/pgbench; do
+        [[ -x $candidate ]] && echo "$candidate" && return
+    done
+    return 1
+}
+
+free_port() {
+    local port _
+    for _ in $(seq 1 100); do
+        port=$((20000 + RANDOM % 30000))
+        if ! (: <"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            echo "$port"
+            return
+        fi
+    done
+    die "no free port found"
+}
+
+now() { date +%s.%N; }
+
+# Percentage of CPU time left idle over the next second, all CPUs together (from /proc/stat).
+idle_percent() {
+    local a b
+    a="$(head -n 1 /proc/stat)"
+    sleep 1
+    b="$(head -n 1 /proc/stat)"
+    awk -v a="$a" -v b="$b" 'BEGIN {
+        na = split(a, x); split(b, y); idle = 0; total = 0
+        for (i = 2; i <= na; i++) { d = y[i] - x[i]; total += d; if (i == 5 || i == 6) idle += d }
+        printf "%.0f", (total > 0 ? 100 * idle / total : 100)
+    }'
+}
+calc() { awk "BEGIN { printf \"%.${2:-2}f\", $1 }"; } # calc EXPR [DECIMALS]
+
+# Peak resident set (VmHWM) of a live process, in MiB.
+peak_rss_mib() {
+    awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo "?"
+}
+
+# CPU time (user + system) a live process has used so far, in seconds.
+CLK_TCK="$(getconf CLK_TCK)"
+readonly CLK_TCK
+cpu_seconds() {
+    awk -v hz="$CLK_TCK" '{ sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+
+# psql as the application role; -q drops the command tags, so only query results print.
+app_psql() { timeout 60 psql "$DATABASE_URL" -X -A -t -q -v ON_ERROR_STOP=1 "$@"; }
+
+# One scalar query in a transaction scoped to TENANT (row-level security).
+tenant_query() { # tenant_query TENANT SQL
+    app_psql -c "BEGIN; SET LOCAL app.tenant_id = '$1'; $2; COMMIT;"
+}
+
+new_tenant() { # new_tenant LABEL: prints "<tenant id> <api key>"
+    local out
+    out="$(timeout 60 "$JIFEN" tenant create "bench $LABEL_DATE $1" --quiet 2>>"$RUN_DIR/cli.log")" ||
+        die "jifen tenant create failed (see $RUN_DIR/cli.log)"
+    [[ $out =~ ^[0-9a-f-]{36}\ jf_[^[:space:]]+$ ]] || die "unexpected output of jifen tenant create: '$out'"
+    echo "$out"
+}
+
+# Bench orders must not wait in the outbox once measured: a worker serving all tenants (say a
+# later `make run`) would score them. Done after (a) and, for every bench tenant, on exit.
+retire_outbox() { # retire_outbox TENANT
+    tenant_query "$1" "UPDATE outbox SET relayed_at = clock_timestamp() WHERE relayed_at IS NULL" >/dev/null
+}
+
+warn_lines() { # warn_lines LOGFILE…: how many warning or worse lines the processes logged
+    cat "$@" 2>/dev/null | grep -Eci 'warning|error|critical' || true
+}
+
+# ----------------------------------------------------------------------------
+# set-up
+
+ensure_package wrk wrk
+ensure_package psql postgresql-client
+ensure_package redis-cli redis-tools
+PGBENCH="$(find_pgbench)" || {
+    ensure_package pgbench postgresql-client
+    PGBENCH="$(find_pgbench)" || die "pgbench not found"
+}
+readonly PGBENCH
+
+deploy/local/services.sh up
+eval "$(deploy/local/services.sh env)"
+export DATABASE_URL MIGRATION_DATABASE_URL REDIS_URL
+
+case $BENCH_BUILD in
+release)
+    log "building jifen in release mode (this takes a while the first time)"
+    swift build -c release --product jifen
+    SOURCE_BIN=.build/release/jifen
+    ;;
+debug)
+    SOURCE_BIN=.build/debug/jifen
+    [[ -x $SOURCE_BIN ]] || die "$SOURCE_BIN is missing: run 'swift build --product jifen' first"
+    ;;
+esac
+BIN_MTIME="$(date -u -r "$SOURCE_BIN" '+%Y-%m-%d %H:%M UTC')"
+# A private copy: a concurrent build may relink the original while the benchmark runs.
+BIN_DIR="$(mktemp -d /tmp/jifen-bench-bin.XXXXXX)"
+JIFEN="$BIN_DIR/jifen"
+cp "$SOURCE_BIN" "$JIFEN"
+readonly JIFEN BIN_MTIME
+
+LABEL_DATE="$(date -u '+%Y-%m-%d %H:%M:%S')"
+COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+if [[ -n "$(git status --porcelain -- Sources Package.swift migrations 2>/dev/null)" ]]; then
+    COMMIT="$COMMIT + uncommitted changes"
+fi
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
+IDLE_BEFORE="$(idle_percent)"
+readonly LABEL_DATE COMMIT LOAD_BEFORE IDLE_BEFORE
+
+timeout 120 "$JIFEN" migrate >>"$RUN_DIR/cli.log" 2>&1 || die "jifen migrate failed (see $RUN_DIR/cli.log)"
+
+# Settings every jifen process gets; HOST is loopback whatever the caller's environment says.
+export HOST=127.0.0.1 LOG_LEVEL=warning LOG_FORMAT=text OPERATOR_TOKEN="bench-$RUN_ID"
+unset WORKER_TENANTS JOB_QUEUE PORT
+
+FLAGS=() # problems worth a warning next to the numbers
+if ((IDLE_BEFORE < 80)); then
+    FLAGS+=("the machine was busy before the run: only $IDLE_BEFORE% CPU idle (other processes competed with the benchmark)")
+fi
+
+# ----------------------------------------------------------------------------
+# (a) sustained POST /v1/orders, and the pgbench baseline
+
+tenant_and_key="$(new_tenant api)"
+read -r TENANT_A KEY_A <<<"$tenant_and_key"
+TENANTS+=("$TENANT_A")
+log "(a) tenant $TENANT_A"
+
+PORT="$(free_port)"
+spawn "$RUN_DIR/serve.log" env PORT="$PORT" "$JIFEN" serve
+SERVE_PID=$SPAWNED
+BASE="http://127.0.0.1:$PORT"
+deadline=$((SECONDS + READY_SECONDS))
+until curl -fsS -m 2 -o /dev/null "$BASE/health/ready" 2>/dev/null; do
+    alive "$SERVE_PID" || die "jifen serve exited during start-up: $(tail -n 5 "$RUN_DIR/serve.log")"
+    ((SECONDS < deadline)) || die "jifen serve not ready after ${READY_SECONDS}s"
+    sleep 0.2
+done
+log "(a) jifen serve ready on $BASE (pid $SERVE_PID)"
+
+run_wrk() { # run_wrk SECONDS PREFIX OUTFILE
+    local rc=0
+    spawn "$3" env BENCH_KEY="$KEY_A" BENCH_PREFIX="$2" \
+        wrk -t "$THREADS" -c "$CONNECTIONS" -d "${1}s" --timeout 10s --latency \
+        -s scripts/bench/orders.lua "$BASE/v1/orders"
+    wait_child "$SPAWNED" || rc=$?
+    ((rc == 0)) || die "wrk exited with $rc: $(tail -n 5 "$3")"
+}
+
+if ((BENCH_WARMUP > 0)); then
+    log "(a) warm-up: ${BENCH_WARMUP}s"
+    run_wrk "$BENCH_WARMUP" warm "$RUN_DIR/wrk-warmup.txt"
+fi
+log "(a) wrk: ${BENCH_SECONDS}s, $THREADS threads, $CONNECTIONS connections"
+cpu_before="$(cpu_seconds "$SERVE_PID")"
+run_wrk "$BENCH_SECONDS" api "$RUN_DIR/wrk.txt"
+alive "$SERVE_PID" || die "jifen serve died during the run: $(tail -n 5 "$RUN_DIR/serve.log")"
+API_RSS="$(peak_rss_mib "$SERVE_PID")"
+API_CPU="$(calc "($(cpu_seconds "$SERVE_PID") - $cpu_before) / $BENCH_SECONDS" 2)"
+
+line="$(grep '^BENCH ' "$RUN_DIR/wrk.txt")" || die "no BENCH line in wrk's output ($RUN_DIR/wrk.txt)"
+field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $line"; }
+API_REQUESTS="$(field requests)" API_RPS="$(field rps)" API_P50="$(field p50_ms)"
+API_P99="$(field p99_ms)" API_NON2XX="$(field non2xx)" API_SOCKET_ERRORS="$(field socket_errors)"
+API_STATUSES="$(field statuses)"
+API_ORDERS_STORED="$(tenant_query "$TENANT_A" "SELECT count(*) FROM orders WHERE external_id LIKE 'api-%'")"
+if ((API_NON2XX > 0 || API_SOCKET_ERRORS > 0)); then
+    FLAGS+=("(a) API: $API_NON2XX non-2xx responses (status:count $API_STATUSES), $API_SOCKET_ERRORS socket errors")
+fi
+stop_pids "$SERVE_PID"
+SERVE_WARNINGS="$(warn_lines "$RUN_DIR/serve.log")"
+((SERVE_WARNINGS == 0)) || FLAGS+=("(a) jifen serve logged $SERVE_WARNINGS warning/error lines ($RUN_DIR/serve.log)")
+log "(a) API: $API_RPS req/s, p50 $API_P50 ms, p99 $API_P99 ms, non-2xx $API_NON2XX," \
+    "$API_CPU CPUs busy, peak RSS $API_RSS MiB"
+
+log "(a) pgbench: ${BENCH_SECONDS}s, $CONNECTIONS clients, $THREADS threads"
+rc=0
+spawn "$RUN_DIR/pgbench.txt" "$PGBENCH" -n -M extended -c "$CONNECTIONS" -j "$THREADS" -T "$BENCH_SECONDS" \
+    -D tenant="$TENANT_A" -D k=0 -f scripts/bench/order_insert.sql "$DATABASE_URL"
+wait_child "$SPAWNED" || rc=$?
+PG_TPS="$(sed -n 's/^tps = \([0-9]*\.[0-9]\).*/\1/p' "$RUN_DIR/pgbench.txt" | tail -n 1)"
+PG_FAILED="$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$RUN_DIR/pgbench.txt")"
+[[ -n $PG_TPS ]] || die "pgbench failed (exit $rc): $(tail -n 5 "$RUN_DIR/pgbench.txt")"
+if ((rc != 0)) || [[ ${PG_FAILED:-0} != 0 ]] || grep -q 'aborted' "$RUN_DIR/pgbench.txt"; then
+    FLAGS+=("(a) pgbench: exit $rc, ${PG_FAILED:-?} failed transactions ($RUN_DIR/pgbench.txt)")
+fi
+RATIO_API="$(calc "$API_RPS / $PG_TPS" 3)"
+retire_outbox "$TENANT_A"
+log "(a) pgbench: $PG_TPS TPS; API ÷ pgbench = $RATIO_API"
+
+# ----------------------------------------------------------------------------
+# (b) end to end: N orders in the outbox, then workers
+
+E2E_SECONDS=() E2E_RATE=() E2E_RSS=() E2E_FIRST=() E2E_CPU=()
+run_e2e() { # run_e2e WORKERS
+    local workers=$1 tenant queue i pids=() logs=() start end first="" count=0 deadline rss=() created cpu=0
+    created="$(new_tenant "e2e ${workers}w")"
+    tenant="${created%% *}"
+    TENANTS+=("$tenant")
+    queue="bench-$RUN_ID-${workers}w"
+    QUEUES+=("$queue")
+    log "(b) $workers worker(s): tenant $tenant, queue $queue, seeding $BENCH_ORDERS orders"
+    count="$(app_psql -v tenant="$tenant" -v n="$BENCH_ORDERS" -f scripts/bench/seed_orders.sql)"
+    [[ $count == "$BENCH_ORDERS" ]] || die "seeding wrote '$count' orders, not $BENCH_ORDERS"
+
+    start="$(now)"
+    for ((i = 1; i <= workers; i++)); do
+        logs+=("$RUN_DIR/work-${workers}w-$i.log")
+        spawn "${logs[-1]}" env WORKER_TENANTS="$tenant" JOB_QUEUE="$queue" "$JIFEN" work
+        pids+=("$SPAWNED")
+    done
+    deadline=$((SECONDS + BENCH_TIMEOUT))
+    while :; do
+        count="$(tenant_query "$tenant" "SELECT count(*) FROM ledger_entries WHERE kind = 'earn'")"
+        end="$(now)"
+        [[ -z $first && $count -gt 0 ]] && first="$end"
+        ((count >= BENCH_ORDERS)) && break
+        for i in "${pids[@]}"; do
+            alive "$i" || die "a worker exited: $(tail -n 5 "${logs[@]}")"
+        done
+        ((SECONDS < deadline)) || die "only $count of $BENCH_ORDERS orders scored after ${BENCH_TIMEOUT}s"
+        sleep 0.1
+    done
+    for i in "${pids[@]}"; do
+        rss+=("$(peak_rss_mib "$i")")
+        cpu="$(calc "$cpu + $(cpu_seconds "$i")" 2)"
+    done
+    stop_pids "${pids[@]}"
+    local warnings
+    warnings="$(warn_lines "${logs[@]}")"
+    ((warnings == 0)) || FLAGS+=("(b) $workers worker(s) logged $warnings warning/error lines ($RUN_DIR/work-${workers}w-*.log)")
+    count="$(tenant_query "$tenant" "SELECT count(*) FROM ledger_entries WHERE kind = 'earn'")"
+    ((count == BENCH_ORDERS)) || FLAGS+=("(b) $workers worker(s): $count earn entries for $BENCH_ORDERS orders")
+
+    E2E_SECONDS[workers]="$(calc "$end - $start" 2)"
+    E2E_RATE[workers]="$(calc "$BENCH_ORDERS / ($end - $start)" 1)"
+    E2E_FIRST[workers]="$(calc "$first - $start" 2)"
+    E2E_CPU[workers]="$cpu"
+    E2E_RSS[workers]="$(
+        IFS=/
+        echo "${rss[*]}"
+    )"
+    log "(b) $workers worker(s): ${E2E_SECONDS[workers]} s (first order scored at ${E2E_FIRST[workers]} s)," \
+        "${E2E_RATE[workers]} orders/s, CPU ${cpu} s, peak RSS ${E2E_RSS[workers]} MiB"
+}
+run_e2e 1
+run_e2e 2
+RATIO_WORKERS="$(calc "${E2E_RATE[2]} / ${E2E_RATE[1]}" 2)"
+
+# ----------------------------------------------------------------------------
+# report
+
+CPU_MODEL="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+MEM_GIB="$(awk '/^MemTotal:/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)"
+KERNEL="$(uname -sr)"
+PG_VERSION="$(app_psql -c 'SHOW server_version' | cut -d' ' -f1)"
+LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+if [[ $BENCH_BUILD == debug ]]; then
+    TITLE="$LABEL_DATE UTC · $COMMIT · debug build: smoke run, numbers not representative"
+else
+    TITLE="$LABEL_DATE UTC · $COMMIT · release build"
+fi
+
+if [[ ! -f $RESULTS ]]; then
+    cat >"$RESULTS" <<'HEADER'
+# Benchmarks
+
+Appended by `make bench` (`scripts/bench/run.sh`), one section per run, newest last. Every run
+uses the local services (`deploy/local/services.sh`), 127.0.0.1 only, fresh tenants, and
+`jifen` built in release mode unless the section says otherwise (debug-build sections are smoke
+runs of the script: their numbers say nothing about Jifen's speed).
+
+What is measured:
+
+- **(a) API**: `jifen serve` taking `POST /v1/orders` (a new paid order per request: 259.00 CNY,
+  2 lines, a member from a pool of 1000) for `BENCH_SECONDS` with wrk, 2 threads and 16
+  connections, after a short warm-up. Requests/s, latency p50/p99, non-2xx answers, and how
+  many CPUs `jifen serve` kept busy (CPU seconds ÷ wall seconds). "Orders stored" also counts
+  the requests still in flight when wrk stopped.
+- **(a) pgbench**: the baseline. The same write transaction the API runs for such an order
+  (`BEGIN`, `set_config('app.tenant_id')`, member upsert, order insert, outbox insert,
+  `COMMIT`; `scripts/bench/order_insert.sql`), sent by pgbench straight to PostgreSQL as the
+  application role, with the same concurrency (16 clients, 2 threads) and duration.
+- **API ÷ pgbench** is the share of the database's raw speed for this transaction that the API
+  delivers. It stays well below 1: per order the API also authenticates the key (a second
+  transaction), reads the order and its points back, parses and validates JSON, and shares the
+  CPUs with PostgreSQL and wrk. A ratio that falls between runs on the same machine (same
+  PostgreSQL settings) points at Jifen, not at PostgreSQL.
+- **(b) end to end**: `BENCH_ORDERS` paid orders are written to a fresh tenant with no worker
+  running (one psql transaction writing exactly the rows the API writes: member, order,
+  `order.score` outbox row; `scripts/bench/seed_orders.sql`). Then 1 `jifen work` is started
+  (pinned to that tenant, on a private queue) and the clock runs until every order has its
+  `earn` ledger entry: start-up, outbox relay to Redis, the job queue and scoring ("first order
+  scored at" is mostly start-up; the ledger is polled every 0.1 s). Repeated with
+  a fresh tenant and 2 workers. **2 workers ÷ 1 worker** is the scaling of that throughput;
+  on a 2-core machine that also runs PostgreSQL and Redis, expect little above 1.
+- **(c) peak RSS**: VmHWM of the API process after (a), and of each worker after (b), in MiB.
+
+Flags below a table mark anything that went wrong during that run (error responses, failed
+transactions, warnings in the logs): numbers of a flagged run are suspect. Compare runs only
+on the same machine; the CPU idle share measured just before the run shows whether something
+else was running (below 80% the run is flagged).
+HEADER
+fi
+
+{
+    echo
+    echo "## $TITLE"
+    echo
+    echo "- Machine: $(nproc) CPUs ($CPU_MODEL), $MEM_GIB GiB RAM, $KERNEL; PostgreSQL $PG_VERSION"
+    echo "- Before the run: $IDLE_BEFORE% CPU idle, load average $LOAD_BEFORE (1/5/15 min); after: $LOAD_AFTER"
+    echo "- Binary: \`$SOURCE_BIN\` (built $BIN_MTIME); BENCH_SECONDS=$BENCH_SECONDS, BENCH_WARMUP=$BENCH_WARMUP, BENCH_ORDERS=$BENCH_ORDERS"
+    echo
+    echo "| measure | result |"
+    echo "| --- | --- |"
+    echo "| (a) API \`POST /v1/orders\`, wrk ${THREADS}×${CONNECTIONS} | **$API_RPS req/s**, p50 $API_P50 ms, p99 $API_P99 ms ($API_REQUESTS requests, $API_NON2XX non-2xx, $API_SOCKET_ERRORS socket errors; $API_ORDERS_STORED orders stored; \`jifen serve\` kept $API_CPU CPUs busy) |"
+    echo "| (a) pgbench, same write transaction, ${CONNECTIONS} clients | **$PG_TPS TPS** |"
+    echo "| (a) API ÷ pgbench | **$RATIO_API** |"
+    echo "| (b) $BENCH_ORDERS orders, 1 worker | ${E2E_SECONDS[1]} s, **${E2E_RATE[1]} orders/s** (first order scored at ${E2E_FIRST[1]} s; worker CPU ${E2E_CPU[1]} s) |"
+    echo "| (b) $BENCH_ORDERS orders, 2 workers | ${E2E_SECONDS[2]} s, **${E2E_RATE[2]} orders/s** (first order scored at ${E2E_FIRST[2]} s; workers' CPU ${E2E_CPU[2]} s) |"
+    echo "| (b) 2 workers ÷ 1 worker | **$RATIO_WORKERS** |"
+    echo "| (c) API peak RSS | $API_RSS MiB |"
+    echo "| (c) worker peak RSS | 1 worker: ${E2E_RSS[1]} MiB; 2 workers: ${E2E_RSS[2]} MiB |"
+    if ((${#FLAGS[@]} > 0)); then
+        echo
+        for flag in "${FLAGS[@]}"; do echo "- ⚠ $flag"; done
+    fi
+} >>"$RESULTS"
+
+cat <<SUMMARY
+
+Jifen benchmark, $TITLE
+  (a) API POST /v1/orders   $API_RPS req/s   p50 $API_P50 ms   p99 $API_P99 ms   non-2xx $API_NON2XX
+      pgbench baseline      $PG_TPS TPS      API ÷ pgbench = $RATIO_API
+  (b) $BENCH_ORDERS orders, 1 worker  ${E2E_SECONDS[1]} s   ${E2E_RATE[1]} orders/s
+      $BENCH_ORDERS orders, 2 workers ${E2E_SECONDS[2]} s   ${E2E_RATE[2]} orders/s   2 ÷ 1 = $RATIO_WORKERS
+  (c) peak RSS: API $API_RSS MiB, worker ${E2E_RSS[1]} MiB (1), ${E2E_RSS[2]} MiB (2)
+SUMMARY
+if ((${#FLAGS[@]} > 0)); then
+    echo "  WARNING, this run had problems:"
+    for flag in "${FLAGS[@]}"; do echo "    - $flag"; done
+fi
+echo "  Appended to $RESULTS; logs in $RUN_DIR"
