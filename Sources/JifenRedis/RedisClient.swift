@@ -34,6 +34,18 @@ public final class RedisClient: Sendable {
         return try result.get()
     }
 
+    /// Sends `commands` in one round trip; replies in order, error replies included as `.error`.
+    public func pipeline(_ commands: [[String]]) async throws -> [RedisValue] {
+        let connection = idle.withLockedValue { $0.popLast() } ?? RedisConnection(configuration: configuration)
+        let result: Result<[RedisValue], RedisError> = try await threadPool.runIfActive {
+            Result { () throws(RedisError) in try connection.pipeline(commands) }
+        }
+        if connection.isConnected {
+            idle.withLockedValue { if $0.count < maxIdle { $0.append(connection) } }
+        }
+        return try result.get()
+    }
+
     /// `PING`, for the readiness probe.
     public func ping() async throws {
         let reply = try await send(["PING"])

@@ -42,6 +42,37 @@ public final class RedisConnection: @unchecked Sendable {
         return value
     }
 
+    /// Sends several commands in one round trip (pipelining) and returns their replies in
+    /// order. An error reply stays in the array as `.error`, so one failed command does not hide
+    /// the others' results.
+    public func pipeline(_ commands: [[String]]) throws(RedisError) -> [RedisValue] {
+        let context = try connected()
+        for command in commands {
+            let arguments = command.map { Array($0.utf8) }
+            let appended = Self.withArgv(arguments) { count, argv, lengths in
+                redisAppendCommandArgv(context, count, argv, lengths)
+            }
+            guard appended == REDIS_OK else {
+                let message = Self.errorText(context)
+                close()
+                throw RedisError(.connection, message)
+            }
+        }
+        var replies: [RedisValue] = []
+        replies.reserveCapacity(commands.count)
+        for _ in commands {
+            var raw: UnsafeMutableRawPointer?
+            guard redisGetReply(context, &raw) == REDIS_OK, let raw else {
+                let message = Self.errorText(context)
+                close()
+                throw RedisError(.connection, message)
+            }
+            replies.append(Self.decode(raw.assumingMemoryBound(to: redisReply.self)))
+            freeReplyObject(raw)
+        }
+        return replies
+    }
+
     private func connected() throws(RedisError) -> UnsafeMutablePointer<redisContext> {
         if let context { return context }
         guard
@@ -77,9 +108,22 @@ public final class RedisConnection: @unchecked Sendable {
     private static func send(_ arguments: [[UInt8]], on context: UnsafeMutablePointer<redisContext>) throws(RedisError)
         -> RedisValue?
     {
+        let raw = withArgv(arguments) { count, argv, lengths in
+            redisCommandArgv(context, count, argv, lengths)
+        }
+        guard let raw else { return nil }
+        let reply = raw.assumingMemoryBound(to: redisReply.self)
+        defer { freeReplyObject(raw) }
+        return decode(reply)
+    }
+
+    /// Lends hiredis an argv of (pointer, length) pairs: the bytes need no NUL terminator and may
+    /// hold binary data.
+    private static func withArgv<R>(
+        _ arguments: [[UInt8]],
+        _ body: (Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int>?) -> R
+    ) -> R {
         let lengths = arguments.map { $0.count }
-        // hiredis reads argv by pointer and length, so the bytes need no NUL terminator and
-        // may hold binary data.
         let copies: [UnsafeMutablePointer<CChar>] = arguments.map { bytes in
             let pointer = UnsafeMutablePointer<CChar>.allocate(capacity: max(bytes.count, 1))
             bytes.withUnsafeBufferPointer { source in
@@ -91,15 +135,11 @@ public final class RedisConnection: @unchecked Sendable {
         }
         defer { copies.forEach { $0.deallocate() } }
         var argv: [UnsafePointer<CChar>?] = copies.map { UnsafePointer($0) }
-        let raw = lengths.withUnsafeBufferPointer { lengthBuffer in
+        return lengths.withUnsafeBufferPointer { lengthBuffer in
             argv.withUnsafeMutableBufferPointer { argvBuffer in
-                redisCommandArgv(context, Int32(arguments.count), argvBuffer.baseAddress, lengthBuffer.baseAddress)
+                body(Int32(arguments.count), argvBuffer.baseAddress, lengthBuffer.baseAddress)
             }
         }
-        guard let raw else { return nil }
-        let reply = raw.assumingMemoryBound(to: redisReply.self)
-        defer { freeReplyObject(raw) }
-        return decode(reply)
     }
 
     /// Turns hiredis' reply tree into a value; visible for the decoding tests.

@@ -30,6 +30,22 @@ import Testing
         try await redis.send(["DEL", prefix + "k", prefix + "n", prefix + "empty"])
     }
 
+    @Test func pipelinedRepliesComeBackInOrderWithErrorsInPlace() async throws {
+        let replies = try await redis.pipeline([
+            ["SET", prefix + "p", "1"], ["INCR", prefix + "p"], ["NOSUCHCOMMAND"], ["GET", prefix + "p"],
+        ])
+        #expect(replies.count == 4)
+        #expect(replies[0] == .status("OK"))
+        #expect(replies[1] == .integer(2))
+        if case .error(let message) = replies[2] {
+            #expect(message.contains("unknown command"))
+        } else {
+            Issue.record("expected an error reply, got \(replies[2])")
+        }
+        #expect(replies[3] == .bulk(Array("2".utf8)))
+        #expect(try await redis.send(["DEL", prefix + "p"]) == .integer(1))
+    }
+
     @Test func binarySafeValuesRoundTrip() async throws {
         let connection = RedisConnection(configuration: TestServers.shared.redisConfiguration)
         let bytes: [UInt8] = [0, 1, 2, 255, 10, 13, 0]

@@ -40,6 +40,13 @@ public struct JobQueue: Sendable {
         try await redis.send(["XADD", keys.stream, "*", "job", try job.encoded()])
     }
 
+    /// Adds jobs to the ready stream in one round trip (the outbox relay's batches).
+    public func enqueue(_ jobs: [Job]) async throws {
+        guard !jobs.isEmpty else { return }
+        let replies = try await redis.pipeline(try jobs.map { ["XADD", keys.stream, "*", "job", try $0.encoded()] })
+        for case .error(let message) in replies { throw RedisError(.reply, message) }
+    }
+
     /// New jobs for `consumer`, waiting up to `block` for the first.
     public func read(consumer: String, count: Int, block: Duration = .seconds(1)) async throws -> [Delivery] {
         let reply = try await blocking.send([
