@@ -34,7 +34,9 @@ migrate: services build
 ## tools: the PyPI tools the checks use, in a venv under .local/
 tools: $(VENV)/.installed
 $(VENV)/.installed: scripts/requirements.txt
-	python3 -m venv $(VENV)
+	@# Debian's python3 needs python3-venv for venvs; the scripts also use curl.
+	command -v curl >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl)
+	python3 -m venv $(VENV) || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv && python3 -m venv $(VENV))
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r scripts/requirements.txt
 	touch $@
 
