@@ -181,3 +181,38 @@ import Testing
         #expect(stats.ready == 2, "jobs not started must stay for other workers")
     }
 }
+
+@Suite struct OutboxReplayTests {
+    /// Redis lost its data after jobs were relayed: replaying the outbox rebuilds the queue, and
+    /// the jobs that had already run change nothing.
+    @Test func replayingTheOutboxRebuildsALostQueueWithoutDoubleCounting() async throws {
+        let servers = try await TestServers.shared.ready()
+        let (tenant, _) = try await servers.makeTenant()
+        let start = Date().addingTimeInterval(-1)
+        let (order, _) = try await servers.database.withTenant(tenant.id) {
+            try await $0.recordOrder(try paidOrder("o-1"))
+        }
+        let store = OutboxStore(database: servers.database)
+        let lost = makeQueue()
+        try await lost.ensureGroup()
+        #expect(try await store.relay(batch: 10, tenants: [tenant.id]) { try await lost.enqueue($0) } == 1)
+        // The order is scored from the first queue…
+        let first = try await lost.read(consumer: "c", count: 10, block: .milliseconds(10))
+        try await ScoreOrderHandler(database: servers.database, logger: servers.logger).handle(
+            try #require(first.first?.job)
+        )
+        // …then that Redis is gone: a new, empty queue takes its place.
+        let fresh = makeQueue()
+        try await fresh.ensureGroup()
+        #expect(try await store.replay(since: start, tenants: [tenant.id]) == 1)
+        #expect(try await store.relay(batch: 10, tenants: [tenant.id]) { try await fresh.enqueue($0) } == 1)
+        let again = try await fresh.read(consumer: "c", count: 10, block: .milliseconds(10))
+        #expect(again.count == 1)
+        try await ScoreOrderHandler(database: servers.database, logger: servers.logger).handle(
+            try #require(again.first?.job)
+        )
+        #expect(try await earnEntries(tenant.id) == 1)
+        let points = try await servers.database.withTenant(tenant.id) { try await $0.orderPoints(order.id) }
+        #expect(points.earned == 259)
+    }
+}

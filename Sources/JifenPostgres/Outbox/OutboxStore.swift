@@ -64,6 +64,32 @@ public struct OutboxStore: Sendable {
         }
     }
 
+    /// Marks rows relayed since `since` as unrelayed, so the relay sends them again: how Redis is
+    /// rebuilt after it lost data (a restore, a failover without persistence). Handlers being
+    /// idempotent, a job that did run before changes nothing the second time. Returns how many.
+    @discardableResult
+    public func replay(since: Date, tenants: [TenantID]?) async throws -> Int {
+        try await database.withSystem { connection in
+            let query: PostgresQuery
+            if let tenants {
+                query = """
+                    WITH again AS (
+                        UPDATE outbox SET relayed_at = NULL
+                        WHERE relayed_at >= \(since) AND tenant_id = ANY(\(tenants.map(\.rawValue))) RETURNING 1
+                    ) SELECT count(*)::bigint FROM again
+                    """
+            } else {
+                query = """
+                    WITH again AS (
+                        UPDATE outbox SET relayed_at = NULL WHERE relayed_at >= \(since) RETURNING 1
+                    ) SELECT count(*)::bigint FROM again
+                    """
+            }
+            let rows = try await connection.query(query, logger: database.logger)
+            return Int(try await rows.decode(Int64.self).first(where: { _ in true }) ?? 0)
+        }
+    }
+
     /// Deletes relayed rows older than `retention`; returns how many.
     @discardableResult
     public func prune(olderThan retention: Duration) async throws -> Int {

@@ -9,7 +9,8 @@ struct Jifen: AsyncParsableCommand {
         abstract: "Multi-tenant loyalty points: API, workers and operator tools.",
         discussion: "Configured by environment variables only; see the README's settings table.",
         subcommands: [
-            Serve.self, Work.self, Migrate.self, TenantCommand.self, APIKeyCommand.self, Jobs.self, Audit.self,
+            Serve.self, Work.self, Migrate.self, TenantCommand.self, APIKeyCommand.self, Jobs.self, Outbox.self,
+            Audit.self,
         ]
     )
 }
