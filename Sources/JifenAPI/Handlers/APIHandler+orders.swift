@@ -18,7 +18,8 @@ extension APIHandler {
         )
         let (order, recording, points) = try await withTenant { connection in
             let (order, recording) = try await connection.recordOrder(draft)
-            return (order, recording, try await connection.orderPoints(order.id))
+            let points = recording == .created ? OrderPoints.unscored : try await connection.orderPoints(order.id)
+            return (order, recording, points)
         }
         if recording != .unchanged {
             logger.info(

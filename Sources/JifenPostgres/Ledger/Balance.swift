@@ -64,6 +64,9 @@ public struct OrderPoints: Sendable, Hashable {
 
     public var earned: Int64
     public var state: State
+
+    /// A new order, whose job has only just been queued.
+    public static let unscored = OrderPoints(earned: 0, state: .unscored)
 }
 
 /// What scoring an order did.

@@ -141,10 +141,10 @@ extension TenantConnection {
             """
         )
         for try await (scored, earned, anyPending) in rows.decode((Bool, Int64, Bool?).self) {
-            guard scored else { return OrderPoints(earned: 0, state: .unscored) }
+            guard scored else { return .unscored }
             guard earned > 0 else { return OrderPoints(earned: 0, state: .none) }
             return OrderPoints(earned: earned, state: anyPending == true ? .pending : .available)
         }
-        return OrderPoints(earned: 0, state: .unscored)
+        return .unscored
     }
 }

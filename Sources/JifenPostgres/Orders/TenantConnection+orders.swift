@@ -27,12 +27,29 @@ extension TenantConnection {
                     \(draft.status == .cancelled ? Date() : nil), \(draft.status == .refunded ? Date() : nil),
                     \(lines)::jsonb)
             ON CONFLICT (tenant_id, external_id) DO NOTHING
-            RETURNING id
+            RETURNING id, paid_at, cancelled_at, refunded_at, created_at, updated_at
             """
         )
-        if let id = try await inserted.decode(UUID.self).first(where: { _ in true }) {
+        if let (id, paidAt, cancelledAt, refundedAt, createdAt, updatedAt) = try await inserted.decode(
+            (UUID, Date?, Date?, Date?, Date, Date).self
+        ).first(where: { _ in true }) {
             try await enqueueScoring(orderID: id, draft: draft)
-            return (try await order(id: id), .created)
+            // Everything else is what was just written: no need to read it back.
+            let order = Order(
+                id: id,
+                externalID: draft.externalID,
+                member: draft.member,
+                amount: draft.amount,
+                status: draft.status,
+                placedAt: draft.placedAt,
+                paidAt: paidAt,
+                cancelledAt: cancelledAt,
+                refundedAt: refundedAt,
+                lines: draft.lines,
+                createdAt: createdAt,
+                updatedAt: updatedAt
+            )
+            return (order, .created)
         }
 
         guard let stored = try await order(draft.externalID, lock: true) else {
