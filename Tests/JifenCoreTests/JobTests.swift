@@ -76,3 +76,13 @@ import Testing
         #expect(throws: (any Error).self) { try Job.decode(#"{"id":"x"}"#) }
     }
 }
+
+@Suite struct DurationTests {
+    @Test func convertsAndBacksOff() {
+        #expect(Duration.milliseconds(1_234).milliseconds == 1_234)
+        #expect(Duration.seconds(2).seconds == 2)
+        #expect(Duration.reconnectDelay(afterFailures: 1) == .milliseconds(200))
+        #expect(Duration.reconnectDelay(afterFailures: 3) == .milliseconds(800))
+        #expect(Duration.reconnectDelay(afterFailures: 50) == .seconds(2))
+    }
+}

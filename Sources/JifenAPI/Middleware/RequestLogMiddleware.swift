@@ -36,7 +36,7 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
                 "path": "\(request.uri.path)",
                 "status": "\(response.status.code)",
                 "duration_ms":
-                    "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
+                    "\(elapsed.milliseconds)",
             ]
         )
         return response

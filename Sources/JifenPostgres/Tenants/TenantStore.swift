@@ -36,7 +36,7 @@ public struct TenantStore: Sendable {
     public func list(limit: PageLimit, after cursor: PageCursor?) async throws -> Page<Tenant> {
         try await database.withSystem { connection in
             let micros = cursor?.createdAtMicros ?? Int64.max
-            let id = cursor?.id ?? UUID(uuidString: "ffffffff-ffff-ffff-ffff-ffffffffffff") ?? UUID()
+            let id = cursor?.id ?? UUID()
             let rows = try await connection.query(
                 """
                 SELECT id, name, created_at, (extract(epoch FROM created_at) * 1000000)::bigint AS micros

@@ -158,13 +158,7 @@ public struct Delivery: Sendable, Hashable {
 
     init?(entry: RedisValue) {
         guard let parts = entry.array, parts.count == 2, let id = parts[0].string else { return nil }
-        let fields = parts[1].array ?? []
-        var raw = ""
-        var index = 0
-        while index + 1 < fields.count {
-            if fields[index].string == "job" { raw = fields[index + 1].string ?? "" }
-            index += 2
-        }
+        let raw = streamFields(parts[1])["job"] ?? ""
         self.entryID = id
         self.raw = raw
         self.job = try? Job.decode(raw)
@@ -180,20 +174,23 @@ public struct DeadJob: Sendable, Hashable {
     public var job: Job? { try? Job.decode(raw) }
 
     init?(entry: RedisValue) {
-        guard let parts = entry.array, parts.count == 2, let id = parts[0].string, let fields = parts[1].array else {
-            return nil
-        }
-        var values: [String: String] = [:]
-        var index = 0
-        while index + 1 < fields.count {
-            if let key = fields[index].string { values[key] = fields[index + 1].string ?? "" }
-            index += 2
-        }
+        guard let parts = entry.array, parts.count == 2, let id = parts[0].string else { return nil }
+        let values = streamFields(parts[1])
         entryID = id
         raw = values["job"] ?? ""
         error = values["error"] ?? ""
         failedAt = Date(timeIntervalSince1970: (Double(values["failed_at"] ?? "") ?? 0) / 1000)
     }
+}
+
+/// A stream entry's `[field, value, field, value, …]` as a dictionary.
+private func streamFields(_ list: RedisValue) -> [String: String] {
+    let items = list.array ?? []
+    var values: [String: String] = [:]
+    for index in stride(from: 0, to: items.count - 1, by: 2) {
+        if let key = items[index].string { values[key] = items[index + 1].string ?? "" }
+    }
+    return values
 }
 
 /// How many jobs are where.
@@ -209,11 +206,6 @@ public struct QueueStats: Sendable, Hashable {
 
     /// Every job the queue holds, wherever it is.
     public var total: Int64 { ready + inFlight + delayed + dead }
-}
-
-extension Duration {
-    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
 
 extension Date {

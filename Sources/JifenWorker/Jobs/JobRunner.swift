@@ -93,7 +93,7 @@ public struct JobRunner: Service {
                             metadata: ["error": "\(error)", "failures": "\(failures)"]
                         )
                     }
-                    try? await Task.sleep(for: .milliseconds(min(100 * (1 << min(failures, 5)), 2000)))
+                    try? await Task.sleep(for: .reconnectDelay(afterFailures: failures))
                 }
             }
             // Drain: the jobs already taken run to the end.
@@ -123,7 +123,7 @@ public struct JobRunner: Service {
             }
             try await handler.handle(job)
             try await queue.ack(delivery)
-            logger.debug("job done", metadata: ["ms": "\((ContinuousClock.now - start).components.seconds * 1000)"])
+            logger.debug("job done", metadata: ["ms": "\((ContinuousClock.now - start).milliseconds)"])
         } catch let error as PermanentJobFailure {
             logger.error("job failed permanently", metadata: ["error": "\(error)"])
             try? await queue.bury(delivery, error: error.description)
@@ -142,7 +142,7 @@ public struct JobRunner: Service {
                 metadata: [
                     "error": "\(reason)", "attempt": "\(job.attempt + 1)",
                     "retry_in_ms":
-                        "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)",
+                        "\(delay.milliseconds)",
                 ]
             )
             do { try await queue.retry(delivery, as: next, after: delay) } catch {

@@ -65,7 +65,7 @@ public struct OutboxRelay: Service {
                     if failures == 1 || failures % 30 == 0 {
                         logger.warning("outbox relay failing; rows wait in PostgreSQL", metadata: ["error": "\(error)"])
                     }
-                    try? await Task.sleep(for: .milliseconds(min(100 * (1 << min(failures, 5)), 2000)))
+                    try? await Task.sleep(for: .reconnectDelay(afterFailures: failures))
                 }
             }
         }
