@@ -31,31 +31,6 @@ import Testing
     }
 }
 
-@Suite struct EarningRateTests {
-    @Test(arguments: [
-        (25_900, "CNY", 259),
-        (25_999, "CNY", 259),
-        (99, "CNY", 0),
-        (1_500, "JPY", 1_500),
-        (12_345, "BHD", 12),
-    ])
-    func defaultIsOnePointPerMajorUnitRoundedDown(minor: Int64, currency: String, points: Int64) throws {
-        #expect(EarningRate.default.points(for: try Money(minorUnits: minor, currency: Currency(currency))) == points)
-    }
-
-    @Test func onePointPerTenYuan() throws {
-        let rate = EarningRate(points: 1, perMajorUnits: 10)
-        #expect(rate.points(for: try Money(minorUnits: 25_900, currency: Currency("CNY"))) == 25)
-        #expect(rate.points(for: try Money(minorUnits: 999, currency: Currency("CNY"))) == 0)
-    }
-
-    @Test func largeAmountsDoNotOverflow() throws {
-        let rate = EarningRate(points: 1_000, perMajorUnits: 1)
-        let points = rate.points(for: try Money(minorUnits: Money.maxMinorUnits, currency: Currency("CNY")))
-        #expect(points == Money.maxMinorUnits / 100 * 1_000)
-    }
-}
-
 @Suite struct JobTests {
     @Test func roundTripsThroughItsWireForm() throws {
         let job = Job(

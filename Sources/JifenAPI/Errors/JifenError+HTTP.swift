@@ -9,7 +9,7 @@ extension JifenError.Code {
     var status: HTTPResponse.Status {
         switch self {
         case .badRequest, .invalidJSON: .badRequest
-        case .validationFailed, .idempotencyKeyReused: .unprocessableContent
+        case .validationFailed, .idempotencyKeyReused, .insufficientPoints: .unprocessableContent
         case .unauthorized: .unauthorized
         case .notFound: .notFound
         case .conflict, .idempotencyRequestInProgress: .conflict
@@ -29,6 +29,7 @@ extension JifenError.Code {
         case .unauthorized: "Unauthorized"
         case .notFound: "Not found"
         case .conflict: "Conflict"
+        case .insufficientPoints: "Insufficient points"
         case .idempotencyKeyReused: "Idempotency key reused"
         case .idempotencyRequestInProgress: "Request in progress"
         case .payloadTooLarge: "Payload too large"

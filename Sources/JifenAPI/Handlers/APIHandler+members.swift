@@ -40,9 +40,10 @@ extension APIHandler {
         let externalID = try Self.lookupID(input.path.member, kind: "member")
         let limit = try PageLimit(input.query.limit)
         let cursor = try input.query.cursor.map { cursor throws(JifenError) in try PageCursor(encoded: cursor) }
+        let filter = LedgerFilter(kind: input.query.kind?.rawValue, since: input.query.since, until: input.query.until)
         let page = try await withTenant { connection -> Page<LedgerEntry>? in
             guard let member = try await connection.member(externalID) else { return nil }
-            return try await connection.ledger(member: member.id, limit: limit, after: cursor)
+            return try await connection.ledger(member: member.id, filter: filter, limit: limit, after: cursor)
         }
         guard let page else { throw JifenError.notFound("no member '\(input.path.member)'") }
         return .ok(

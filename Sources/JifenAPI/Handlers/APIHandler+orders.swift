@@ -42,4 +42,50 @@ extension APIHandler {
         guard let (order, points) = found else { throw JifenError.notFound("no order '\(input.path.order)'") }
         return .ok(.init(body: .json(.init(order, points: points))))
     }
+
+    public func cancelOrder(_ input: Operations.CancelOrder.Input) async throws -> Operations.CancelOrder.Output {
+        let externalID = try Self.lookupID(input.path.order, kind: "order")
+        let found = try await withTenant { connection -> (Order, OrderPoints)? in
+            guard let order = try await connection.cancel(order: externalID) else { return nil }
+            return (order, try await connection.orderPoints(order.id))
+        }
+        guard let (order, points) = found else { throw JifenError.notFound("no order '\(input.path.order)'") }
+        logger.info("order cancelled", metadata: ["order": "\(order.externalID)", "clawed_back": "\(points.clawedBack)"])
+        return .ok(.init(body: .json(.init(order, points: points))))
+    }
+
+    public func refundOrder(_ input: Operations.RefundOrder.Input) async throws -> Operations.RefundOrder.Output {
+        let externalID = try Self.lookupID(input.path.order, kind: "order")
+        guard case .json(let body) = input.body else {
+            throw JifenError(.unsupportedMediaType, "send application/json")
+        }
+        let draft = try RefundDraft.validate(
+            externalID: body.externalId,
+            amount: body.amount,
+            lines: (body.lines ?? []).map { RefundDraft.Line(sku: $0.sku, quantity: $0.quantity) }
+        )
+        guard let (refund, created) = try await withTenant({ try await $0.refund(order: externalID, draft) }) else {
+            throw JifenError.notFound("no order '\(input.path.order)'")
+        }
+        if created {
+            logger.info(
+                "order refunded",
+                metadata: [
+                    "order": "\(externalID)", "refund": "\(refund.externalID)", "clawed_back": "\(refund.pointsClawedBack)",
+                ]
+            )
+        }
+        let schema = Components.Schemas.Refund(refund)
+        return created ? .created(.init(body: .json(schema))) : .ok(.init(body: .json(schema)))
+    }
+
+    public func listRefunds(_ input: Operations.ListRefunds.Input) async throws -> Operations.ListRefunds.Output {
+        let externalID = try Self.lookupID(input.path.order, kind: "order")
+        let refunds = try await withTenant { connection -> [Refund]? in
+            guard let order = try await connection.order(externalID) else { return nil }
+            return try await connection.refunds(order: order)
+        }
+        guard let refunds else { throw JifenError.notFound("no order '\(input.path.order)'") }
+        return .ok(.init(body: .json(.init(data: refunds.map(Components.Schemas.Refund.init)))))
+    }
 }

@@ -44,9 +44,11 @@ extension Components.Schemas.Balance {
         self.init(
             available: balance.available,
             pending: balance.pending,
+            held: balance.held,
             lifetimeEarned: balance.lifetimeEarned,
             lifetimeRedeemed: balance.lifetimeRedeemed,
-            lifetimeExpired: balance.lifetimeExpired
+            lifetimeExpired: balance.lifetimeExpired,
+            lifetimeReversed: balance.lifetimeReversed
         )
     }
 }
@@ -56,10 +58,16 @@ extension Components.Schemas.LedgerEntry {
         self.init(
             id: entry.id.uuidString.lowercased(),
             kind: .init(rawValue: entry.kind) ?? .adjust,
+            source: .init(rawValue: entry.source) ?? .order,
+            sourceRef: entry.sourceRef,
             availableDelta: entry.availableDelta,
             pendingDelta: entry.pendingDelta,
             order: entry.order,
+            programVersion: entry.programVersion,
+            reason: entry.reason,
+            actor: entry.actor,
             description: entry.description,
+            lots: entry.lots.map(Components.Schemas.LotTouch.init),
             createdAt: entry.createdAt
         )
     }
@@ -67,14 +75,12 @@ extension Components.Schemas.LedgerEntry {
 
 extension Components.Schemas.OrderPoints {
     init(_ points: OrderPoints) {
-        let state: StatePayload =
-            switch points.state {
-            case .unscored: .unscored
-            case .pending: .pending
-            case .available: .available
-            case .none: StatePayload.none
-            }
-        self.init(earned: points.earned, state: state)
+        self.init(
+            earned: points.earned,
+            clawedBack: points.clawedBack,
+            programVersion: points.programVersion,
+            state: .init(rawValue: points.state.rawValue) ?? .unscored
+        )
     }
 }
 

@@ -16,6 +16,8 @@ public struct JifenError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let unauthorized = Code("unauthorized")
         public static let notFound = Code("not-found")
         public static let conflict = Code("conflict")
+        /// The member has fewer available points than a redemption or deduction needs.
+        public static let insufficientPoints = Code("insufficient-points")
         public static let idempotencyKeyReused = Code("idempotency-key-reused")
         public static let idempotencyRequestInProgress = Code("idempotency-request-in-progress")
         public static let payloadTooLarge = Code("payload-too-large")

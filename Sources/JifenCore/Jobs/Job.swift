@@ -15,6 +15,8 @@ public struct Job: Sendable, Hashable, Codable {
     /// 0 on the first run, incremented by each retry.
     public var attempt: Int
     public var enqueuedAt: Date
+    /// Not before this time: the queue keeps the job in its delayed set until then.
+    public var runAt: Date?
 
     public init(
         id: String,
@@ -22,7 +24,8 @@ public struct Job: Sendable, Hashable, Codable {
         tenant: TenantID?,
         payload: String,
         attempt: Int = 0,
-        enqueuedAt: Date = Date()
+        enqueuedAt: Date = Date(),
+        runAt: Date? = nil
     ) {
         self.id = id
         self.kind = kind
@@ -30,11 +33,13 @@ public struct Job: Sendable, Hashable, Codable {
         self.payload = payload
         self.attempt = attempt
         self.enqueuedAt = enqueuedAt
+        self.runAt = runAt
     }
 
     enum CodingKeys: String, CodingKey {
         case id, kind, tenant, payload, attempt
         case enqueuedAt = "enqueued_at"
+        case runAt = "run_at"
     }
 
     /// The wire form: compact JSON with dates as seconds since 1970, readable with redis-cli.
@@ -71,6 +76,11 @@ public struct JobKind: Sendable, Hashable, Codable, CustomStringConvertible, Exp
 
     public var description: String { name }
 
-    /// Score an order: award its points once it is paid.
+    /// Bring an order's points in line with its state: award once paid, take back on
+    /// cancel or refund.
     public static let scoreOrder: JobKind = "order.score"
+    /// Make a tenant's pending points that are due available.
+    public static let releasePoints: JobKind = "points.release"
+    /// Release a tenant's redemption holds that have expired.
+    public static let expireHolds: JobKind = "redemptions.expire"
 }

@@ -3,8 +3,9 @@ import JifenCore
 import PostgresNIO
 
 /// Proves the ledger's invariants for every member of a tenant:
-/// `balance = sum(ledger entries)` and `balance = sum(remaining points of lots)`, for both the
-/// available and the pending bucket.
+/// `available = sum(available deltas) = sum(remaining of available lots) - debt`,
+/// `pending = sum(pending deltas) = sum(remaining of pending lots)`, and
+/// `held = sum(points of redemptions still held)`.
 public struct LedgerAudit: Sendable {
     public struct Violation: Sendable, Hashable, CustomStringConvertible {
         public var tenant: TenantID
@@ -61,23 +62,34 @@ public struct LedgerAudit: Sendable {
                            coalesce(sum(remaining) FILTER (WHERE state = 'available'), 0) AS available,
                            coalesce(sum(remaining) FILTER (WHERE state = 'pending'), 0) AS pending
                     FROM point_lots WHERE tenant_id = \(tenant.rawValue) GROUP BY member_id
+                ), holds AS (
+                    SELECT member_id, sum(points) AS held FROM redemptions
+                    WHERE tenant_id = \(tenant.rawValue) AND state = 'held' GROUP BY member_id
                 )
                 SELECT m.external_id,
-                       coalesce(b.available, 0)::bigint, coalesce(e.available, 0)::bigint, coalesce(l.available, 0)::bigint,
-                       coalesce(b.pending, 0)::bigint, coalesce(e.pending, 0)::bigint, coalesce(l.pending, 0)::bigint
+                       coalesce(b.available, 0)::bigint, coalesce(e.available, 0)::bigint,
+                       (coalesce(l.available, 0) - coalesce(b.debt, 0))::bigint,
+                       coalesce(b.pending, 0)::bigint, coalesce(e.pending, 0)::bigint, coalesce(l.pending, 0)::bigint,
+                       coalesce(b.held, 0)::bigint, coalesce(h.held, 0)::bigint
                 FROM members m
                 LEFT JOIN balances b ON b.tenant_id = m.tenant_id AND b.member_id = m.id
                 LEFT JOIN entries e ON e.member_id = m.id
                 LEFT JOIN lots l ON l.member_id = m.id
+                LEFT JOIN holds h ON h.member_id = m.id
                 WHERE m.tenant_id = \(tenant.rawValue)
                 """,
                 logger: database.logger
             )
             var count = 0
             var violations: [Violation] = []
-            for try await (member, balance, ledger, lots, pendingBalance, pendingLedger, pendingLots) in rows.decode(
-                (String, Int64, Int64, Int64, Int64, Int64, Int64).self
-            ) {
+            for try await (member, balance, ledger, lots, pendingBalance, pendingLedger, pendingLots, held, holds)
+                in rows.decode((String, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64).self)
+            {
+                if held != holds {
+                    violations.append(
+                        .init(tenant: tenant, member: member, bucket: "held", balance: held, ledger: holds, lots: holds)
+                    )
+                }
                 count += 1
                 if balance != ledger || balance != lots {
                     violations.append(

@@ -7,8 +7,8 @@ extension TenantConnection {
     static let memberSelect = """
         SELECT m.id, m.external_id, m.email, m.phone, m.name, m.tags, m.created_at, m.updated_at,
                (extract(epoch FROM m.created_at) * 1000000)::bigint,
-               coalesce(b.available, 0), coalesce(b.pending, 0), coalesce(b.lifetime_earned, 0),
-               coalesce(b.lifetime_redeemed, 0), coalesce(b.lifetime_expired, 0)
+               coalesce(b.available, 0), coalesce(b.pending, 0), coalesce(b.held, 0), coalesce(b.lifetime_earned, 0),
+               coalesce(b.lifetime_redeemed, 0), coalesce(b.lifetime_expired, 0), coalesce(b.lifetime_reversed, 0)
         FROM members m LEFT JOIN balances b ON b.tenant_id = m.tenant_id AND b.member_id = m.id
         """
 
@@ -84,31 +84,31 @@ extension TenantConnection {
     }
 
     static func member(from row: PostgresRow) throws -> Member {
-        let (
-            id, external, email, phone, name, tags, createdAt, updatedAt, micros, available, pending, earned, redeemed,
-            expired
-        ) =
-            try row.decode(
-                (
-                    UUID, String, String?, String?, String?, [String], Date, Date, Int64, Int64, Int64, Int64, Int64,
-                    Int64
-                ).self,
-                context: .default
-            )
+        let columns = row.makeRandomAccess()
+        func column<T: PostgresDecodable>(_ index: Int, _ type: T.Type) throws -> T {
+            try columns[index].decode(T.self, context: .default)
+        }
         return Member(
-            id: id,
-            externalID: try ExternalID(external),
-            profile: MemberProfile(email: email, phone: phone, name: name, tags: tags),
-            balance: Balance(
-                available: available,
-                pending: pending,
-                lifetimeEarned: earned,
-                lifetimeRedeemed: redeemed,
-                lifetimeExpired: expired
+            id: try column(0, UUID.self),
+            externalID: try ExternalID(try column(1, String.self)),
+            profile: MemberProfile(
+                email: try column(2, String?.self),
+                phone: try column(3, String?.self),
+                name: try column(4, String?.self),
+                tags: try column(5, [String].self)
             ),
-            createdAt: createdAt,
-            updatedAt: updatedAt,
-            createdAtMicros: micros
+            balance: Balance(
+                available: try column(9, Int64.self),
+                pending: try column(10, Int64.self),
+                held: try column(11, Int64.self),
+                lifetimeEarned: try column(12, Int64.self),
+                lifetimeRedeemed: try column(13, Int64.self),
+                lifetimeExpired: try column(14, Int64.self),
+                lifetimeReversed: try column(15, Int64.self)
+            ),
+            createdAt: try column(6, Date.self),
+            updatedAt: try column(7, Date.self),
+            createdAtMicros: try column(8, Int64.self)
         )
     }
 }

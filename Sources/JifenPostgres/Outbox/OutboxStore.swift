@@ -23,13 +23,13 @@ public struct OutboxStore: Sendable {
             let query: PostgresQuery
             if let tenants {
                 query = """
-                    SELECT tenant_id, id, kind, payload::text, created_at FROM outbox
+                    SELECT tenant_id, id, kind, payload::text, created_at, run_at FROM outbox
                     WHERE relayed_at IS NULL AND tenant_id = ANY(\(tenants.map(\.rawValue)))
                     ORDER BY id LIMIT \(batch) FOR UPDATE SKIP LOCKED
                     """
             } else {
                 query = """
-                    SELECT tenant_id, id, kind, payload::text, created_at FROM outbox
+                    SELECT tenant_id, id, kind, payload::text, created_at, run_at FROM outbox
                     WHERE relayed_at IS NULL
                     ORDER BY id LIMIT \(batch) FOR UPDATE SKIP LOCKED
                     """
@@ -37,8 +37,8 @@ public struct OutboxStore: Sendable {
             let rows = try await connection.query(query, logger: database.logger)
             var jobs: [Job] = []
             var keys: [(UUID, Int64)] = []
-            for try await (tenant, id, kind, payload, createdAt) in rows.decode(
-                (UUID, Int64, String, String, Date).self
+            for try await (tenant, id, kind, payload, createdAt, runAt) in rows.decode(
+                (UUID, Int64, String, String, Date, Date?).self
             ) {
                 jobs.append(
                     Job(
@@ -46,7 +46,8 @@ public struct OutboxStore: Sendable {
                         kind: JobKind(kind),
                         tenant: TenantID(tenant),
                         payload: payload,
-                        enqueuedAt: createdAt
+                        enqueuedAt: createdAt,
+                        runAt: runAt
                     )
                 )
                 keys.append((tenant, id))

@@ -40,10 +40,18 @@ public struct JobQueue: Sendable {
         try await redis.send(["XADD", keys.stream, "*", "job", try job.encoded()])
     }
 
-    /// Adds jobs to the ready stream in one round trip (the outbox relay's batches).
+    /// Adds jobs in one round trip (the outbox relay's batches): to the ready stream, or — for a
+    /// job whose `runAt` is still ahead — to the delayed set, which `promoteDue` empties on time.
     public func enqueue(_ jobs: [Job]) async throws {
         guard !jobs.isEmpty else { return }
-        let replies = try await redis.pipeline(try jobs.map { ["XADD", keys.stream, "*", "job", try $0.encoded()] })
+        let now = Date()
+        let commands = try jobs.map { job in
+            if let runAt = job.runAt, runAt > now {
+                return ["ZADD", keys.delayed, String(runAt.millisecondsSince1970), try job.encoded()]
+            }
+            return ["XADD", keys.stream, "*", "job", try job.encoded()]
+        }
+        let replies = try await redis.pipeline(commands)
         for case .error(let message) in replies { throw RedisError(.reply, message) }
     }
 

@@ -3,16 +3,19 @@ import JifenCore
 import JifenPostgres
 import Logging
 
-/// `order.score`: awards a paid order's points, once. Orders not (yet) paid are left alone:
-/// the job their payment queues will score them.
+/// `order.score`: brings an order's points in line with its state — awards them once it is
+/// paid, takes them back when it is cancelled or refunded. Idempotent: a second run finds the
+/// work done.
 public struct ScoreOrderHandler: JobHandler {
     public let kind = JobKind.scoreOrder
     let database: Database
     let logger: Logger
+    let clock: @Sendable () -> Date
 
-    public init(database: Database, logger: Logger) {
+    public init(database: Database, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.database = database
         self.logger = logger
+        self.clock = clock
     }
 
     struct Payload: Decodable {
@@ -25,11 +28,25 @@ public struct ScoreOrderHandler: JobHandler {
         guard let payload = try? JSONDecoder().decode(Payload.self, from: Data(job.payload.utf8)) else {
             throw PermanentJobFailure("order.score payload is not {\"order_id\": uuid}")
         }
-        let outcome = try await database.withTenant(tenant) { try await $0.scoreOrder(payload.orderID) }
-        if case .awarded(let points) = outcome {
+        let now = clock()
+        let settlement = try await database.withTenant(tenant) { try await $0.settleOrder(payload.orderID, now: now) }
+        guard let settlement else { return }
+        if let award = settlement.award {
             logger.info(
                 "order scored",
-                metadata: ["tenant_id": "\(tenant)", "order_id": "\(payload.orderID)", "points": "\(points)"]
+                metadata: [
+                    "tenant_id": "\(tenant)", "order_id": "\(payload.orderID)", "points": "\(award.points)",
+                    "reason": "\(award.reason?.rawValue ?? "-")",
+                ]
+            )
+        }
+        if settlement.clawedBack > 0 || settlement.forgiven > 0 {
+            logger.info(
+                "order points taken back",
+                metadata: [
+                    "tenant_id": "\(tenant)", "order_id": "\(payload.orderID)",
+                    "points": "\(settlement.clawedBack)", "forgiven": "\(settlement.forgiven)",
+                ]
             )
         }
     }

@@ -27,7 +27,7 @@ struct Work: AsyncParsableCommand {
         )
         let runner = JobRunner(
             queue: queue,
-            handlers: [ScoreOrderHandler(database: connections.database, logger: logger)],
+            handlers: PointsHandlers.all(database: connections.database, logger: logger),
             configuration: JobRunnerConfiguration(
                 concurrency: settings.workerConcurrency,
                 retry: settings.retryPolicy,

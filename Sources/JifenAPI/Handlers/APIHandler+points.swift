@@ -1,0 +1,123 @@
+import Foundation
+import JifenCore
+import JifenPostgres
+
+extension APIHandler {
+    public func createRedemption(_ input: Operations.CreateRedemption.Input) async throws
+        -> Operations.CreateRedemption.Output
+    {
+        let member = try Self.lookupID(input.path.member, kind: "member")
+        guard case .json(let body) = input.body else {
+            throw JifenError(.unsupportedMediaType, "send application/json")
+        }
+        var validator = Validator()
+        validator.text(body.orderReference, "order_reference", max: 128)
+        try validator.finish()
+        let request = RedemptionRequest(points: body.points, orderReference: body.orderReference, orderTotal: body.orderTotal)
+        guard let redemption = try await withTenant({ try await $0.placeHold(member: member, request) }) else {
+            throw JifenError.notFound("no member '\(input.path.member)'")
+        }
+        logger.info("points held", metadata: ["redemption": "\(redemption.id)", "points": "\(redemption.points)"])
+        return .created(.init(body: .json(.init(redemption))))
+    }
+
+    public func getRedemption(_ input: Operations.GetRedemption.Input) async throws -> Operations.GetRedemption.Output {
+        let id = try Self.redemptionID(input.path.redemption)
+        guard let redemption = try await withTenant({ try await $0.redemption(id) }) else {
+            throw JifenError.notFound("no redemption '\(input.path.redemption)'")
+        }
+        return .ok(.init(body: .json(.init(redemption))))
+    }
+
+    public func captureRedemption(_ input: Operations.CaptureRedemption.Input) async throws
+        -> Operations.CaptureRedemption.Output
+    {
+        let id = try Self.redemptionID(input.path.redemption)
+        guard let redemption = try await withTenant({ try await $0.capture(redemption: id) }) else {
+            throw JifenError.notFound("no redemption '\(input.path.redemption)'")
+        }
+        return .ok(.init(body: .json(.init(redemption))))
+    }
+
+    public func releaseRedemption(_ input: Operations.ReleaseRedemption.Input) async throws
+        -> Operations.ReleaseRedemption.Output
+    {
+        let id = try Self.redemptionID(input.path.redemption)
+        guard let redemption = try await withTenant({ try await $0.release(redemption: id) }) else {
+            throw JifenError.notFound("no redemption '\(input.path.redemption)'")
+        }
+        return .ok(.init(body: .json(.init(redemption))))
+    }
+
+    public func createAdjustment(_ input: Operations.CreateAdjustment.Input) async throws
+        -> Operations.CreateAdjustment.Output
+    {
+        let member = try Self.lookupID(input.path.member, kind: "member")
+        guard case .json(let body) = input.body else {
+            throw JifenError(.unsupportedMediaType, "send application/json")
+        }
+        let request = try AdjustmentRequest.validate(
+            points: body.points,
+            reasonCode: body.reasonCode,
+            note: body.note,
+            actor: body.actor
+        )
+        guard let adjustment = try await withTenant({ try await $0.adjust(member: member, request) }) else {
+            throw JifenError.notFound("no member '\(input.path.member)'")
+        }
+        logger.info(
+            "points adjusted",
+            metadata: ["member": "\(member)", "points": "\(request.points)", "reason_code": "\(request.reasonCode)"]
+        )
+        return .created(.init(body: .json(.init(adjustment))))
+    }
+
+    public func recordActivity(_ input: Operations.RecordActivity.Input) async throws -> Operations.RecordActivity.Output {
+        let member = try Self.lookupID(input.path.member, kind: "member")
+        guard case .json(let body) = input.body else {
+            throw JifenError(.unsupportedMediaType, "send application/json")
+        }
+        var validator = Validator()
+        if !ActivityRule.isValidType(body._type) {
+            validator.fail("type", "must be 1–64 characters from a-z 0-9 _ . -, starting with a letter")
+        }
+        let externalID = validator.check { () throws(JifenError) in try ExternalID(body.externalId, field: "external_id") }
+        var metadata = "{}"
+        if let object = body.metadata {
+            metadata = String(decoding: try JSONEncoder().encode(object), as: UTF8.self)
+            if metadata.utf8.count > 4096 { validator.fail("metadata", "must be at most 4 KiB as JSON") }
+            if metadata.contains("\\u0000") { validator.fail("metadata", "must not contain NUL characters") }
+        }
+        try validator.finish()
+        guard let externalID else { throw JifenError(.internalError, "validation lost a field") }
+        let draft = ActivityDraft(type: body._type, externalID: externalID, occurredAt: body.occurredAt, metadata: metadata)
+        guard let (activity, created) = try await withTenant({ try await $0.recordActivity(member: member, draft) }) else {
+            throw JifenError.notFound("no member '\(input.path.member)'")
+        }
+        let schema = Components.Schemas.Activity(activity)
+        return created ? .created(.init(body: .json(schema))) : .ok(.init(body: .json(schema)))
+    }
+
+    public func listLots(_ input: Operations.ListLots.Input) async throws -> Operations.ListLots.Output {
+        let externalID = try Self.lookupID(input.path.member, kind: "member")
+        let limit = try PageLimit(input.query.limit)
+        let cursor = try input.query.cursor.map { cursor throws(JifenError) in try PageCursor(encoded: cursor) }
+        let state = input.query.state?.rawValue
+        let page = try await withTenant { connection -> Page<Lot>? in
+            guard let member = try await connection.member(externalID) else { return nil }
+            return try await connection.lots(member: member.id, state: state, limit: limit, after: cursor)
+        }
+        guard let page else { throw JifenError.notFound("no member '\(input.path.member)'") }
+        return .ok(
+            .init(
+                body: .json(.init(data: page.items.map(Components.Schemas.Lot.init), nextCursor: page.nextCursor?.encoded))
+            )
+        )
+    }
+
+    /// A redemption id that is not a UUID names nothing: 404, like an unknown one.
+    static func redemptionID(_ text: String) throws(JifenError) -> UUID {
+        guard let id = UUID(uuidString: text) else { throw JifenError.notFound("no redemption '\(text)'") }
+        return id
+    }
+}

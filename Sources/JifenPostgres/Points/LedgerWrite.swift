@@ -1,0 +1,28 @@
+import Foundation
+
+/// One ledger entry to append: what changed, why, and which lots it touched.
+struct LedgerWrite: Sendable {
+    enum Kind: String, Sendable {
+        case earn, release, hold, redeem, reverse, expire, adjust, settle
+        case holdRelease = "hold_release"
+    }
+
+    enum Source: String, Sendable {
+        case order, refund, cancel, redemption, adjustment, activity, release, debt
+    }
+
+    var member: UUID
+    var kind: Kind
+    var source: Source
+    var available: Int64 = 0
+    var pending: Int64 = 0
+    var key: String
+    var lot: UUID? = nil
+    var order: UUID? = nil
+    var sourceRef: String? = nil
+    var programVersion: Int? = nil
+    var reason: String? = nil
+    var actor: String? = nil
+    var description: String? = nil
+    var lots: [LotTouch] = []
+}

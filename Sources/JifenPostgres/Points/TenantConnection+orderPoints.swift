@@ -1,0 +1,325 @@
+import Foundation
+import JifenCore
+import PostgresNIO
+
+extension TenantConnection {
+    /// Brings an order's points in line with its state, idempotently: scores it if it is paid
+    /// and unscored, applies refunds not yet applied, and takes back what is left when it was
+    /// cancelled or fully refunded. The worker's `order.score` job and the refund and cancel
+    /// endpoints all call this, so whichever runs first does the work and the others find it
+    /// done.
+    public func settleOrder(_ orderID: UUID, now: Date = Date()) async throws -> OrderSettlement? {
+        guard let order = try await lockOrderForPoints(orderID) else { return nil }
+        let member = try await lockMember(order.member)
+        var settlement = OrderSettlement()
+        let earnKey = "order:\(order.id.uuidString.lowercased()):earn"
+        if !(try await entryExists(key: earnKey)) {
+            // Only an order that is paid now earns: one cancelled or fully refunded before it was
+            // scored would earn and lose the same points.
+            guard order.status == .paid else { return settlement }
+            settlement.award = try await award(order, member: member, key: earnKey, now: now)
+        }
+        guard let earned = try await earnedPoints(order.id), earned.points > 0 else { return settlement }
+        let program = try await program(version: earned.version)
+        for refund in try await unappliedRefunds(order.id) {
+            let share: Clawback.Share
+            if refund.lines.isEmpty || order.lines.isEmpty {
+                share = Clawback.Share(amount: refund.amount, of: order.amount.minorUnits)
+            } else {
+                let priced = try RefundDraft.priced(refund.lines, in: order.lines)
+                share = Clawback.Share(program.earning.weight(of: priced), of: program.earning.weight(of: order.lines))
+            }
+            let clawed = try await clawedSoFar(order.id)
+            let points = Clawback.points(
+                earned: earned.points,
+                alreadyClawedBack: clawed,
+                share: share,
+                completesOrder: refund.refundedThrough >= order.amount.minorUnits
+            )
+            let (taken, forgiven) = try await clawBack(
+                points,
+                from: order,
+                member: member,
+                policy: program.clawback,
+                entry: LedgerWrite(
+                    member: member.id,
+                    kind: .reverse,
+                    source: .refund,
+                    key: "refund:\(refund.id.uuidString.lowercased())",
+                    order: order.id,
+                    sourceRef: refund.externalID,
+                    programVersion: earned.version
+                )
+            )
+            try await query(
+                """
+                UPDATE refunds SET points_clawed_back = \(taken), points_forgiven = \(forgiven), applied_at = \(now)
+                WHERE tenant_id = \(tenant.rawValue) AND id = \(refund.id)
+                """
+            )
+            settlement.clawedBack += taken
+            settlement.forgiven += forgiven
+        }
+        if order.status == .cancelled || order.status == .refunded {
+            let left = earned.points - (try await clawedSoFar(order.id))
+            if left > 0 {
+                let source: LedgerWrite.Source = order.status == .cancelled ? .cancel : .refund
+                let (taken, forgiven) = try await clawBack(
+                    left,
+                    from: order,
+                    member: member,
+                    policy: program.clawback,
+                    entry: LedgerWrite(
+                        member: member.id,
+                        kind: .reverse,
+                        source: source,
+                        key: "order:\(order.id.uuidString.lowercased()):reverse",
+                        order: order.id,
+                        programVersion: earned.version
+                    )
+                )
+                settlement.clawedBack += taken
+                settlement.forgiven += forgiven
+            }
+        }
+        return settlement
+    }
+
+    private func award(_ order: OrderForPoints, member: MemberPoints, key: String, now: Date) async throws
+        -> EarningAward
+    {
+        let program = try await program()
+        let paidAt = order.paidAt ?? now
+        let award: EarningAward
+        if let currency = program.currency, currency != order.amount.currency {
+            award = EarningAward(base: 0, bonus: 0, points: 0, reason: .currencyMismatch)
+        } else {
+            let day = program.day(containing: paidAt)
+            let rows = try await query(
+                """
+                SELECT
+                    NOT EXISTS (SELECT 1 FROM point_lots WHERE tenant_id = \(tenant.rawValue) AND member_id = \(member.id)
+                                AND source = 'order' AND order_id <> \(order.id)),
+                    coalesce((SELECT sum(points) FROM point_lots WHERE tenant_id = \(tenant.rawValue)
+                              AND member_id = \(member.id) AND source = 'order'
+                              AND earned_at >= \(day.start) AND earned_at < \(day.end)), 0)::bigint
+                """
+            )
+            var context = EarningContext()
+            for try await (first, today) in rows.decode((Bool, Int64).self) {
+                context.isFirstOrder = first
+                context.earnedToday = today
+            }
+            award = program.earning.award(for: EarningInput(order.amount, lines: order.lines), context: context)
+        }
+        var entry = LedgerWrite(
+            member: member.id,
+            kind: .earn,
+            source: .order,
+            key: key,
+            order: order.id,
+            programVersion: program.version,
+            reason: award.reason?.rawValue,
+            description: award.bonus > 0 ? "\(award.base) + first-order bonus \(award.bonus)" : nil
+        )
+        guard award.points > 0 else {
+            try await append(entry)
+            return award
+        }
+        let availableAt = program.availableAt(earnedAt: paidAt, pendingDays: program.pendingDays)
+        let pending = availableAt > now
+        let lot = try await addLot(
+            member: member.id,
+            source: "order",
+            order: order.id,
+            points: award.points,
+            pending: pending,
+            earnedAt: paidAt,
+            availableAt: availableAt,
+            programVersion: program.version
+        )
+        entry.lot = lot
+        entry.lots = [LotTouch(lotID: lot, points: award.points)]
+        if pending { entry.pending = award.points } else { entry.available = award.points }
+        try await append(entry)
+        try await changeBalance(member.id, available: entry.available, pending: entry.pending, earned: award.points)
+        if pending {
+            try await scheduleRelease(at: availableAt)
+        } else {
+            try await settleDebt(member)
+        }
+        var data = try await balanceFields(member.id)
+        data["points"] = .int(award.points)
+        data["order"] = .string(order.externalID)
+        data["program_version"] = .int(Int64(program.version))
+        if pending { data["available_at"] = .string(availableAt.formatted(.iso8601)) }
+        try await recordEvent(member, type: pending ? "points.pending" : "points.earned", data: data)
+        return award
+    }
+
+    /// Takes `points` back for an order: from the order's own lot first (pending or available),
+    /// then — if they were spent — from the member's other available lots, and the rest into
+    /// debt or forgiven by `policy`. Appends `entry` with the deltas and lots touched.
+    /// Returns (taken, forgiven).
+    func clawBack(
+        _ points: Int64,
+        from order: OrderForPoints,
+        member: MemberPoints,
+        policy: ClawbackPolicy,
+        entry: LedgerWrite
+    ) async throws -> (Int64, Int64) {
+        guard points > 0 else {
+            var empty = entry
+            empty.description = "nothing to take back"
+            try await append(empty)
+            return (0, 0)
+        }
+        var touches: [LotTouch] = []
+        var pendingTaken: Int64 = 0
+        var availableTaken: Int64 = 0
+        var orderLot: UUID?
+        let rows = try await query(
+            """
+            UPDATE point_lots l SET
+                remaining = l.remaining - least(l.remaining, \(points)),
+                state = CASE WHEN l.state = 'pending' AND l.remaining <= \(points) THEN 'reversed' ELSE l.state END
+            FROM (SELECT id, state, remaining FROM point_lots
+                  WHERE tenant_id = \(tenant.rawValue) AND order_id = \(order.id) AND source = 'order'
+                    AND state IN ('pending', 'available')
+                  LIMIT 1) AS before
+            WHERE l.tenant_id = \(tenant.rawValue) AND l.id = before.id
+            RETURNING l.id, before.state, least(before.remaining, \(points))
+            """
+        )
+        for try await (id, state, taken) in rows.decode((UUID, String, Int64).self) {
+            orderLot = id
+            if taken > 0 { touches.append(LotTouch(lotID: id, points: taken)) }
+            if state == "pending" { pendingTaken = taken } else { availableTaken = taken }
+        }
+        var rest = points - pendingTaken - availableTaken
+        if rest > 0 {
+            let others = try await consumeLots(member: member.id, points: rest, excluding: orderLot)
+            touches += others
+            availableTaken += others.total
+            rest -= others.total
+        }
+        let debt = policy == .allowNegative ? rest : 0
+        let forgiven = rest - debt
+        var write = entry
+        write.available = -(availableTaken + debt)
+        write.pending = -pendingTaken
+        write.lots = touches
+        if debt > 0 { write.description = "\(debt) points were already spent: owed from future points" }
+        if forgiven > 0 { write.description = "\(forgiven) points were already spent: forgiven (stop_at_zero)" }
+        try await append(write)
+        try await changeBalance(
+            member.id,
+            available: write.available,
+            pending: write.pending,
+            debt: debt,
+            reversed: points - forgiven
+        )
+        var data = try await balanceFields(member.id)
+        data["points"] = .int(points - forgiven)
+        data["order"] = .string(order.externalID)
+        data["source"] = .string(entry.source.rawValue)
+        if let ref = entry.sourceRef { data["refund"] = .string(ref) }
+        try await recordEvent(member, type: "points.reversed", data: data)
+        return (points - forgiven, forgiven)
+    }
+
+    /// What the order's earn entry awarded, and under which program version.
+    func earnedPoints(_ orderID: UUID) async throws -> (points: Int64, version: Int)? {
+        let key = "order:\(orderID.uuidString.lowercased()):earn"
+        let rows = try await query(
+            """
+            SELECT available_delta + pending_delta, coalesce(program_version, 0) FROM ledger_entries
+            WHERE tenant_id = \(tenant.rawValue) AND idempotency_key = \(key)
+            """
+        )
+        for try await (points, version) in rows.decode((Int64, Int).self) { return (points, version) }
+        return nil
+    }
+
+    /// Points already taken back from the order, including any forgiven: refunds and the
+    /// final reversal both count against what the order earned.
+    func clawedSoFar(_ orderID: UUID) async throws -> Int64 {
+        let rows = try await query(
+            """
+            SELECT coalesce((SELECT sum(points_clawed_back + points_forgiven) FROM refunds
+                             WHERE tenant_id = \(tenant.rawValue) AND order_id = \(orderID) AND applied_at IS NOT NULL), 0)
+                 + coalesce((SELECT -(available_delta + pending_delta) FROM ledger_entries
+                             WHERE tenant_id = \(tenant.rawValue)
+                               AND idempotency_key = \("order:\(orderID.uuidString.lowercased()):reverse")), 0)
+            """
+        )
+        return try await rows.decode(Int64.self).first(where: { _ in true }) ?? 0
+    }
+
+    private struct PendingRefund {
+        var id: UUID
+        var externalID: String
+        var amount: Int64
+        var lines: [RefundDraft.Line]
+        /// The order's refunded total up to and including this refund.
+        var refundedThrough: Int64
+    }
+
+    private func unappliedRefunds(_ orderID: UUID) async throws -> [PendingRefund] {
+        let rows = try await query(
+            """
+            SELECT id, external_id, amount, lines::text, applied_at IS NULL,
+                   sum(amount) OVER (ORDER BY created_at, id)::bigint
+            FROM refunds WHERE tenant_id = \(tenant.rawValue) AND order_id = \(orderID)
+            ORDER BY created_at, id
+            """
+        )
+        var refunds: [PendingRefund] = []
+        for try await (id, external, amount, lines, unapplied, through) in rows.decode(
+            (UUID, String, Int64, String, Bool, Int64).self
+        ) where unapplied {
+            refunds.append(
+                PendingRefund(
+                    id: id,
+                    externalID: external,
+                    amount: amount,
+                    lines: try JSONDecoder().decode([RefundDraft.Line].self, from: Data(lines.utf8)),
+                    refundedThrough: through
+                )
+            )
+        }
+        return refunds
+    }
+
+    func lockOrderForPoints(_ orderID: UUID) async throws -> OrderForPoints? {
+        let rows = try await query(
+            """
+            SELECT external_id, member_id, currency, amount, status, paid_at, lines::text FROM orders
+            WHERE tenant_id = \(tenant.rawValue) AND id = \(orderID) FOR UPDATE
+            """
+        )
+        for try await (external, member, currency, amount, status, paidAt, lines) in rows.decode(
+            (String, UUID, String, Int64, String, Date?, String).self
+        ) {
+            guard let status = OrderStatus(rawValue: status) else {
+                throw JifenError(.internalError, "order \(orderID) has unknown status '\(status)'")
+            }
+            return OrderForPoints(
+                id: orderID,
+                externalID: external,
+                member: member,
+                amount: try Money(minorUnits: amount, currency: Currency(currency)),
+                status: status,
+                paidAt: paidAt,
+                lines: try JSONDecoder().decode([OrderLine].self, from: Data(lines.utf8))
+            )
+        }
+        return nil
+    }
+
+    /// Queues the release of pending points at `date`: the job releases every lot of the
+    /// tenant that is due by then, so one job per due time is enough.
+    func scheduleRelease(at date: Date) async throws {
+        try await enqueue(kind: JobKind.releasePoints.name, payload: "{}", runAt: date)
+    }
+}

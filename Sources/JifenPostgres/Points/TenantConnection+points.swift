@@ -1,0 +1,220 @@
+import Foundation
+import JifenCore
+import PostgresNIO
+
+// The primitives every points operation is built from. Rule: lots, entries and the balance
+// of a member change only while the caller holds the member's balance row (`lockMember`), so
+// two operations on one member serialise and can never spend the same points twice. Locks are
+// always taken order row → balance row → redemption row, never the other way.
+extension TenantConnection {
+    /// Locks the member's balance row (creating it at zero) and returns it.
+    func lockMember(_ member: UUID) async throws -> MemberPoints {
+        try await query(
+            """
+            INSERT INTO balances (tenant_id, member_id) VALUES (\(tenant.rawValue), \(member))
+            ON CONFLICT (tenant_id, member_id) DO NOTHING
+            """
+        )
+        let rows = try await query(
+            """
+            SELECT m.external_id, b.available, b.pending, b.held, b.debt
+            FROM balances b JOIN members m ON m.tenant_id = b.tenant_id AND m.id = b.member_id
+            WHERE b.tenant_id = \(tenant.rawValue) AND b.member_id = \(member)
+            FOR UPDATE OF b
+            """
+        )
+        for try await (external, available, pending, held, debt) in rows.decode(
+            (String, Int64, Int64, Int64, Int64).self
+        ) {
+            return MemberPoints(
+                id: member,
+                externalID: external,
+                available: available,
+                pending: pending,
+                held: held,
+                debt: debt
+            )
+        }
+        throw JifenError(.internalError, "member \(member) has no balance row after creating it")
+    }
+
+    /// Appends a ledger entry; `false` if an entry with its idempotency key exists already.
+    @discardableResult
+    func append(_ entry: LedgerWrite) async throws -> Bool {
+        let rows = try await query(
+            """
+            INSERT INTO ledger_entries (tenant_id, member_id, kind, available_delta, pending_delta, lot_id, order_id,
+                                        idempotency_key, source, source_ref, program_version, reason, actor,
+                                        description, lots)
+            VALUES (\(tenant.rawValue), \(entry.member), \(entry.kind.rawValue), \(entry.available), \(entry.pending),
+                    \(entry.lot), \(entry.order), \(entry.key), \(entry.source.rawValue), \(entry.sourceRef),
+                    \(entry.programVersion), \(entry.reason), \(entry.actor), \(entry.description),
+                    \(try LotTouch.json(entry.lots))::jsonb)
+            ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+            RETURNING 1
+            """
+        )
+        return try await rows.decode(Int.self).first(where: { _ in true }) != nil
+    }
+
+    func entryExists(key: String) async throws -> Bool {
+        let rows = try await query(
+            "SELECT 1 FROM ledger_entries WHERE tenant_id = \(tenant.rawValue) AND idempotency_key = \(key)"
+        )
+        return try await rows.decode(Int.self).first(where: { _ in true }) != nil
+    }
+
+    /// Applies deltas to the member's balance row (which the caller holds).
+    func changeBalance(
+        _ member: UUID,
+        available: Int64 = 0,
+        pending: Int64 = 0,
+        held: Int64 = 0,
+        debt: Int64 = 0,
+        earned: Int64 = 0,
+        redeemed: Int64 = 0,
+        reversed: Int64 = 0
+    ) async throws {
+        try await query(
+            """
+            UPDATE balances SET
+                available = available + \(available), pending = pending + \(pending), held = held + \(held),
+                debt = debt + \(debt), lifetime_earned = lifetime_earned + \(earned),
+                lifetime_redeemed = lifetime_redeemed + \(redeemed), lifetime_reversed = lifetime_reversed + \(reversed),
+                updated_at = clock_timestamp()
+            WHERE tenant_id = \(tenant.rawValue) AND member_id = \(member)
+            """
+        )
+    }
+
+    /// Creates a lot and returns its id.
+    func addLot(
+        member: UUID,
+        source: String,
+        order: UUID? = nil,
+        points: Int64,
+        pending: Bool,
+        earnedAt: Date,
+        availableAt: Date,
+        programVersion: Int
+    ) async throws -> UUID {
+        let id = UUID()
+        try await query(
+            """
+            INSERT INTO point_lots (tenant_id, id, member_id, source, order_id, points, remaining, state, earned_at,
+                                    available_at, program_version)
+            VALUES (\(tenant.rawValue), \(id), \(member), \(source), \(order), \(points), \(points),
+                    \(pending ? "pending" : "available"), \(earnedAt), \(availableAt), \(programVersion))
+            """
+        )
+        return id
+    }
+
+    /// Takes up to `points` from the member's available lots, first to expire first (then
+    /// oldest), in one statement. Returns what it took from each lot; less than `points` if the
+    /// lots hold less.
+    func consumeLots(member: UUID, points: Int64, excluding excluded: UUID? = nil) async throws -> [LotTouch] {
+        guard points > 0 else { return [] }
+        let rows = try await query(
+            """
+            WITH ordered AS (
+                SELECT id, remaining,
+                       sum(remaining) OVER (ORDER BY expires_at NULLS LAST, earned_at, id) - remaining AS before
+                FROM point_lots
+                WHERE tenant_id = \(tenant.rawValue) AND member_id = \(member) AND state = 'available'
+                  AND remaining > 0 AND id IS DISTINCT FROM \(excluded)
+            ), taken AS (
+                SELECT id, least(remaining, \(points) - before) AS points FROM ordered WHERE before < \(points)
+            )
+            UPDATE point_lots l SET remaining = l.remaining - taken.points
+            FROM taken WHERE l.tenant_id = \(tenant.rawValue) AND l.id = taken.id
+            RETURNING l.id, taken.points
+            """
+        )
+        var touched: [LotTouch] = []
+        for try await (id, taken) in rows.decode((UUID, Int64).self) { touched.append(LotTouch(lotID: id, points: taken)) }
+        return touched
+    }
+
+    /// Gives points back to the lots they were taken from (a released hold).
+    func restoreLots(_ touches: [LotTouch]) async throws {
+        guard !touches.isEmpty else { return }
+        try await query(
+            """
+            UPDATE point_lots l SET remaining = l.remaining + back.points
+            FROM unnest(\(touches.map(\.lotID))::uuid[], \(touches.map(\.points))::bigint[]) AS back(id, points)
+            WHERE l.tenant_id = \(tenant.rawValue) AND l.id = back.id
+            """
+        )
+    }
+
+    /// Repays the member's debt from its available lots, after something made points
+    /// available: the balance does not move (it already counted the debt), the lots shrink.
+    func settleDebt(_ member: MemberPoints) async throws {
+        let rows = try await query(
+            "SELECT debt FROM balances WHERE tenant_id = \(tenant.rawValue) AND member_id = \(member.id)"
+        )
+        guard let debt = try await rows.decode(Int64.self).first(where: { _ in true }), debt > 0 else { return }
+        let touched = try await consumeLots(member: member.id, points: debt)
+        guard touched.total > 0 else { return }
+        try await append(
+            LedgerWrite(
+                member: member.id,
+                kind: .settle,
+                source: .debt,
+                key: "settle:\(UUID().uuidString.lowercased())",
+                description: "repaid \(touched.total) points of debt",
+                lots: touched
+            )
+        )
+        try await changeBalance(member.id, debt: -touched.total)
+    }
+
+    /// Records a domain event for the shop, numbered per member.
+    func recordEvent(_ member: MemberPoints, type: String, data: [String: EventValue]) async throws {
+        var payload = data
+        payload["member"] = .string(member.externalID)
+        let json = String(decoding: try JSONEncoder().encode(payload), as: UTF8.self)
+        try await query(
+            """
+            WITH next AS (
+                UPDATE balances SET event_sequence = event_sequence + 1
+                WHERE tenant_id = \(tenant.rawValue) AND member_id = \(member.id)
+                RETURNING event_sequence
+            )
+            INSERT INTO domain_events (tenant_id, member_id, sequence, type, data)
+            SELECT \(tenant.rawValue), \(member.id), event_sequence, \(type), \(json)::jsonb FROM next
+            """
+        )
+    }
+
+    /// The member's balance after the changes so far, for events.
+    func balanceFields(_ member: UUID) async throws -> [String: EventValue] {
+        let balance = try await balance(member: member)
+        return ["available": .int(balance.available), "pending": .int(balance.pending)]
+    }
+
+    /// Queues a job that must not run before `runAt`.
+    func enqueue(kind: String, payload: String, runAt: Date) async throws {
+        try await query(
+            """
+            INSERT INTO outbox (tenant_id, kind, payload, run_at)
+            VALUES (\(tenant.rawValue), \(kind), \(payload)::jsonb, \(runAt))
+            """
+        )
+    }
+}
+
+/// A value in an event's `data`: events are small flat JSON objects.
+enum EventValue: Sendable, Encodable {
+    case string(String)
+    case int(Int64)
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .string(let value): try container.encode(value)
+        case .int(let value): try container.encode(value)
+        }
+    }
+}

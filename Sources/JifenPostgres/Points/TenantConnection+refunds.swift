@@ -1,0 +1,121 @@
+import Foundation
+import JifenCore
+import PostgresNIO
+
+extension TenantConnection {
+    /// Records a refund of a paid order and claws back its share of the order's points in
+    /// the same transaction. The shop's refund id makes it idempotent: the same refund again
+    /// returns the stored one (`created` false); the same id with another amount or lines is a
+    /// conflict. A refund bringing the refunded total to the order's amount marks the order
+    /// `refunded`.
+    public func refund(order externalID: ExternalID, _ draft: RefundDraft, now: Date = Date()) async throws -> (
+        refund: Refund, created: Bool
+    )? {
+        guard let stored = try await order(externalID, lock: true) else { return nil }
+        if let existing = try await refund(order: stored, externalID: draft.externalID.rawValue) {
+            guard existing.amount == draft.amount, existing.lines == draft.lines else {
+                throw JifenError.conflict(
+                    "refund '\(draft.externalID)' of order '\(externalID)' was recorded with another amount or lines"
+                )
+            }
+            return (existing, false)
+        }
+        switch stored.status {
+        case .placed: throw JifenError.conflict("order '\(externalID)' is not paid: cancel it instead")
+        case .cancelled: throw JifenError.conflict("order '\(externalID)' is cancelled")
+        case .refunded: throw JifenError.conflict("order '\(externalID)' is already fully refunded")
+        case .paid: break
+        }
+        _ = try RefundDraft.priced(draft.lines, in: stored.lines)
+        let refunded = try await refundedTotal(stored.id)
+        let left = stored.amount.minorUnits - refunded
+        if draft.amount > left {
+            throw JifenError.invalid("amount", "must be at most \(left), what is left of the order to refund")
+        }
+        let lines = String(decoding: try JSONEncoder().encode(draft.lines), as: UTF8.self)
+        try await query(
+            """
+            INSERT INTO refunds (tenant_id, order_id, external_id, amount, lines, created_at)
+            VALUES (\(tenant.rawValue), \(stored.id), \(draft.externalID.rawValue), \(draft.amount), \(lines)::jsonb, \(now))
+            """
+        )
+        _ = try await settleOrder(stored.id, now: now)
+        if draft.amount == left {
+            try await query(
+                """
+                UPDATE orders SET status = 'refunded', refunded_at = \(now), updated_at = clock_timestamp()
+                WHERE tenant_id = \(tenant.rawValue) AND id = \(stored.id)
+                """
+            )
+        }
+        guard let refund = try await refund(order: stored, externalID: draft.externalID.rawValue) else {
+            throw JifenError(.internalError, "refund vanished in its own transaction")
+        }
+        return (refund, true)
+    }
+
+    /// Cancels an order: before payment it simply never earns; after, what it earned is taken
+    /// back. Cancelling a cancelled order changes nothing; a refunded one cannot be cancelled.
+    public func cancel(order externalID: ExternalID, now: Date = Date()) async throws -> Order? {
+        guard let stored = try await order(externalID, lock: true) else { return nil }
+        switch stored.status {
+        case .cancelled: return stored
+        case .refunded: throw JifenError.conflict("order '\(externalID)' is refunded and cannot be cancelled")
+        case .placed, .paid:
+            try await query(
+                """
+                UPDATE orders SET status = 'cancelled', cancelled_at = \(now), updated_at = clock_timestamp()
+                WHERE tenant_id = \(tenant.rawValue) AND id = \(stored.id)
+                """
+            )
+            _ = try await settleOrder(stored.id, now: now)
+            return try await order(id: stored.id)
+        }
+    }
+
+    /// The order's refunds, oldest first.
+    public func refunds(order: Order) async throws -> [Refund] {
+        try await refunds(order: order, externalID: nil)
+    }
+
+    private func refund(order: Order, externalID: String) async throws -> Refund? {
+        try await refunds(order: order, externalID: externalID).first
+    }
+
+    private func refunds(order: Order, externalID: String?) async throws -> [Refund] {
+        let rows = try await query(
+            """
+            SELECT id, external_id, amount, lines::text, points_clawed_back, points_forgiven, created_at FROM refunds
+            WHERE tenant_id = \(tenant.rawValue) AND order_id = \(order.id)
+              AND (\(externalID == nil) OR external_id = \(externalID ?? ""))
+            ORDER BY created_at, id
+            """
+        )
+        var refunds: [Refund] = []
+        for try await (id, external, amount, lines, clawed, forgiven, createdAt) in rows.decode(
+            (UUID, String, Int64, String, Int64, Int64, Date).self
+        ) {
+            refunds.append(
+                Refund(
+                    id: id,
+                    externalID: external,
+                    order: order.externalID.rawValue,
+                    amount: amount,
+                    currency: order.amount.currency.code,
+                    lines: try JSONDecoder().decode([RefundDraft.Line].self, from: Data(lines.utf8)),
+                    pointsClawedBack: clawed,
+                    pointsForgiven: forgiven,
+                    createdAt: createdAt
+                )
+            )
+        }
+        return refunds
+    }
+
+    private func refundedTotal(_ orderID: UUID) async throws -> Int64 {
+        let rows = try await query(
+            "SELECT coalesce(sum(amount), 0)::bigint FROM refunds WHERE tenant_id = \(tenant.rawValue) AND order_id = \(orderID)"
+        )
+        return try await rows.decode(Int64.self).first(where: { _ in true }) ?? 0
+    }
+}
