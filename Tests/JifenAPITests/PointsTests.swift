@@ -7,12 +7,6 @@ import Testing
 /// What a shop sees of scoring through the API: the order's points, the member's balance and
 /// ledger. Scoring runs here by calling the store, as the `order.score` job does.
 @Suite struct PointsTests {
-    func score(_ tenant: TenantID, order: String) async throws -> ScoreOutcome {
-        try await TestServers.shared.database.withTenant(tenant) { connection in
-            guard let stored = try await connection.order(try ExternalID(order)) else { return .orderMissing }
-            return try await connection.scoreOrder(stored.id)
-        }
-    }
 
     @Test func aScoredOrderShowsOnTheOrderTheMemberAndTheLedger() async throws {
         let shop = try await makeTenant()
@@ -22,8 +16,8 @@ import Testing
             #expect(before?["state"] as? String == "unscored")
             #expect(before?["earned"] as? Int == 0)
 
-            #expect(try await score(shop.tenant, order: "o-1") == .awarded(points: 259))
-            #expect(try await score(shop.tenant, order: "o-1") == .alreadyScored)
+            #expect(try await settle(shop.tenant, order: "o-1")?.award?.points == 259)
+            #expect(try await settle(shop.tenant, order: "o-1")?.award == nil)
 
             let order = try await api.send(.get, "/v1/orders/o-1", key: shop.key).json()
             let points = order["points"] as? [String: Any]
@@ -49,9 +43,9 @@ import Testing
         let shop = try await makeTenant()
         try await withAPI { api async throws in
             try await api.send(.post, "/v1/orders", key: shop.key, json: orderJSON("o-1", status: "placed"))
-            #expect(try await score(shop.tenant, order: "o-1") == .notEligible(.placed))
+            #expect(try await settle(shop.tenant, order: "o-1")?.award == nil)
             try await api.send(.post, "/v1/orders", key: shop.key, json: orderJSON("o-1", status: "paid"))
-            #expect(try await score(shop.tenant, order: "o-1") == .awarded(points: 259))
+            #expect(try await settle(shop.tenant, order: "o-1")?.award?.points == 259)
         }
     }
 
@@ -66,7 +60,7 @@ import Testing
                     key: shop.key,
                     json: orderJSON("o-\(index)", member: "m-1", amount: Int64(index) * 100)
                 )
-                _ = try await score(shop.tenant, order: "o-\(index)")
+                _ = try await settle(shop.tenant, order: "o-\(index)")
             }
             let first = try await api.send(.get, "/v1/members/m-1/ledger?limit=2", key: shop.key).json()
             let cursor = try #require(first["next_cursor"] as? String)
@@ -87,7 +81,7 @@ import Testing
         try await withAPI { api async throws in
             try await api.send(.post, "/v1/orders", key: shop.key, json: orderJSON("o-1"))
         }
-        _ = try await score(shop.tenant, order: "o-1")
+        _ = try await settle(shop.tenant, order: "o-1")
         await #expect(throws: (any Error).self) {
             try await TestServers.shared.database.withTenant(shop.tenant) { connection in
                 try await connection.connection.query(

@@ -319,20 +319,22 @@ import Testing
             lines: [line("SHIRT", 10_000), line("SHIP", "shipping", 2_000)],
             points: 83
         ),
-        // Lines 100.00, paid 150.00: only the lines earn → 100, not 150.
+        // Lines 100.00, paid 150.00 (unitemised tax): the tea line's share of what was paid is
+        // all of it → 150.
         Case(
-            name: "lines adding to less than the amount: only the lines earn",
+            name: "lines adding to less than the amount: the amount paid earns, split by line",
             amount: 15_000,
             lines: [line("TEA", 10_000)],
-            points: 100
+            points: 150
         ),
-        // Tea 100.00 earns; shipping 5.00 excluded; paid 200.00 → 100.
+        // Tea 100.00 of lines 105.00 (shipping 5.00 excluded); paid 200.00: tea's share is
+        // 200.00 × 100/105 = 190.476… → 190.
         Case(
             name: "lines adding to less than the amount, shipping excluded",
             rules: EarningRules(excludedCategories: ["shipping"]),
             amount: 20_000,
             lines: [line("TEA", 10_000), line("SHIP", "shipping", 500)],
-            points: 100
+            points: 190
         ),
     ]
 

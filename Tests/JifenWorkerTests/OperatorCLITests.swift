@@ -56,7 +56,7 @@ import Testing
         let (tenant, _) = try await servers.makeTenant("audit test")
         try await servers.database.withTenant(tenant.id) { connection in
             let (order, _) = try await connection.recordOrder(try paidOrder("o-1"))
-            _ = try await connection.scoreOrder(order.id)
+            _ = try await connection.settleOrder(order.id)
         }
         let clean = try await run(["audit", "--tenant", tenant.id.description], environment: ["LOG_LEVEL": "error"])
         #expect(clean.status == 0, "\(clean.output)")

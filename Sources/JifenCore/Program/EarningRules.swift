@@ -107,10 +107,11 @@ public struct EarningRules: Sendable, Hashable, Codable {
 
     /// The points `order` earns. Pure: everything it depends on is in its arguments.
     ///
-    /// With lines, points are earned on the lines (excluded categories left out, multipliers
-    /// applied), scaled down pro rata when the lines add up to more than `amount` (an
-    /// order-level discount). Without lines, on `amount`. Then the tier multiplier, then the
-    /// first-order bonus, then the caps.
+    /// Points are earned on what the customer paid (`amount`). Lines say how it splits: each
+    /// line's share of `amount` is its share of the lines' total, so an order-level discount,
+    /// unitemised tax or shipping spread pro rata; excluded categories earn nothing of their
+    /// share and multipliers scale theirs. Without lines, all of `amount` earns at the rate.
+    /// Then the tier multiplier, then the first-order bonus, then the caps.
     public func award(for order: EarningInput, context: EarningContext = EarningContext()) -> EarningAward {
         if order.amount < minimumOrderAmount {
             return EarningAward(base: 0, bonus: 0, points: 0, reason: .belowMinimumOrderAmount)
@@ -121,9 +122,11 @@ public struct EarningRules: Sendable, Hashable, Codable {
         } else {
             fraction = Fraction(weight(of: order.lines), Int128(rate.per) * Int128(order.minorUnitsPerMajor) * 100 * 100)
             let linesTotal = order.lines.reduce(Int128(0)) { $0 + Int128($1.quantity) * Int128($1.unitAmount) }
-            if linesTotal > Int128(order.amount) {
+            if linesTotal > 0 {
                 fraction.multiply(by: Int128(order.amount))
                 fraction.divide(by: linesTotal)
+            } else {
+                fraction = Fraction(0, 1)
             }
         }
         fraction.multiply(by: Int128(rate.points))

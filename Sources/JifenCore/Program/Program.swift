@@ -7,8 +7,9 @@ import Foundation
 public struct Program: Sendable, Hashable, Codable {
     /// 0 for the default program of a shop that never saved one.
     public var version: Int
-    /// When set, orders in other currencies are refused, and money amounts (minimum order,
-    /// redemption value) are in this currency. When not, they are in each order's currency.
+    /// When set, orders in other currencies earn nothing (`currency_mismatch`), and money
+    /// amounts (minimum order, redemption value) are in this currency. When not, they are in
+    /// each order's currency.
     public var currency: Currency?
     /// IANA zone for calendar rules: daily caps and limits count local days.
     public var timeZone: String

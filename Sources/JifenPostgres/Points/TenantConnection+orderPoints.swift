@@ -246,11 +246,11 @@ extension TenantConnection {
     func clawedSoFar(_ orderID: UUID) async throws -> Int64 {
         let rows = try await query(
             """
-            SELECT coalesce((SELECT sum(points_clawed_back + points_forgiven) FROM refunds
+            SELECT (coalesce((SELECT sum(points_clawed_back + points_forgiven) FROM refunds
                              WHERE tenant_id = \(tenant.rawValue) AND order_id = \(orderID) AND applied_at IS NOT NULL), 0)
                  + coalesce((SELECT -(available_delta + pending_delta) FROM ledger_entries
                              WHERE tenant_id = \(tenant.rawValue)
-                               AND idempotency_key = \("order:\(orderID.uuidString.lowercased()):reverse")), 0)
+                               AND idempotency_key = \("order:\(orderID.uuidString.lowercased()):reverse")), 0))::bigint
             """
         )
         return try await rows.decode(Int64.self).first(where: { _ in true }) ?? 0

@@ -119,7 +119,7 @@ extension TenantConnection {
             """
             WITH ordered AS (
                 SELECT id, remaining,
-                       sum(remaining) OVER (ORDER BY expires_at NULLS LAST, earned_at, id) - remaining AS before
+                       (sum(remaining) OVER (ORDER BY expires_at NULLS LAST, earned_at, id))::bigint - remaining AS before
                 FROM point_lots
                 WHERE tenant_id = \(tenant.rawValue) AND member_id = \(member) AND state = 'available'
                   AND remaining > 0 AND id IS DISTINCT FROM \(excluded)
