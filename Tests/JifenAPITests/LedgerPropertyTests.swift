@@ -48,7 +48,10 @@ struct SplitMix64: RandomNumberGenerator {
                         let draft = OrderDraft(
                             externalID: id,
                             member: member,
-                            amount: try Money(minorUnits: Int64.random(in: 100...50_000, using: &random), currency: Currency("CNY")),
+                            amount: try Money(
+                                minorUnits: Int64.random(in: 100...50_000, using: &random),
+                                currency: Currency("CNY")
+                            ),
                             status: .paid,
                             placedAt: Date()
                         )
@@ -68,7 +71,8 @@ struct SplitMix64: RandomNumberGenerator {
                         _ = try await connection.cancel(order: orders[Int.random(in: 0..<orders.count, using: &random)])
                     case 50..<70:
                         let points = Int64.random(in: 1...400, using: &random)
-                        if let hold = try await connection.placeHold(member: member, RedemptionRequest(points: points)) {
+                        if let hold = try await connection.placeHold(member: member, RedemptionRequest(points: points))
+                        {
                             holds.append(hold.id)
                         }
                     case 70..<80 where !holds.isEmpty:
@@ -80,7 +84,10 @@ struct SplitMix64: RandomNumberGenerator {
                     default:
                         let points = Int64.random(in: -300...300, using: &random)
                         guard points != 0 else { return }
-                        _ = try await connection.adjust(member: member, AdjustmentRequest(points: points, reasonCode: "test"))
+                        _ = try await connection.adjust(
+                            member: member,
+                            AdjustmentRequest(points: points, reasonCode: "test")
+                        )
                     }
                 }
             } catch let error as JifenError
@@ -93,18 +100,20 @@ struct SplitMix64: RandomNumberGenerator {
             if !audit.violations.isEmpty { return }
         }
         let (spentTwice, overRedeemed) = try await database.withTenant(tenant.id) { connection in
-            let lots = try await connection.connection.query(
-                "SELECT count(*) FROM point_lots WHERE remaining < 0 OR remaining > points",
-                logger: TestServers.shared.logger
-            ).decode(Int.self).first(where: { _ in true }) ?? -1
+            let lots =
+                try await connection.connection.query(
+                    "SELECT count(*) FROM point_lots WHERE remaining < 0 OR remaining > points",
+                    logger: TestServers.shared.logger
+                ).decode(Int.self).first(where: { _ in true }) ?? -1
             // Points captured can never exceed points ever credited.
-            let over = try await connection.connection.query(
-                """
-                SELECT count(*) FROM balances
-                WHERE lifetime_redeemed > (SELECT coalesce(sum(points), 0) FROM point_lots l WHERE l.member_id = balances.member_id)
-                """,
-                logger: TestServers.shared.logger
-            ).decode(Int.self).first(where: { _ in true }) ?? -1
+            let over =
+                try await connection.connection.query(
+                    """
+                    SELECT count(*) FROM balances
+                    WHERE lifetime_redeemed > (SELECT coalesce(sum(points), 0) FROM point_lots l WHERE l.member_id = balances.member_id)
+                    """,
+                    logger: TestServers.shared.logger
+                ).decode(Int.self).first(where: { _ in true }) ?? -1
             return (lots, over)
         }
         #expect(spentTwice == 0)

@@ -1,9 +1,9 @@
 import Foundation
+import HummingbirdTesting
 import JifenCore
 import JifenPostgres
 import JifenTestSupport
 import JifenWorker
-import HummingbirdTesting
 import Testing
 
 /// Runs what the `order.score` job runs for one order, at `now`.

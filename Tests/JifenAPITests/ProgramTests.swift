@@ -65,14 +65,33 @@ import Testing
             )
             // Paid 300.00 over lines tea 200.00 + shipping 100.00: tea's share is 200.00 → 200,
             // plus the first-order bonus → 300.
-            let lines = #"[{"sku":"TEA","quantity":1,"unit_amount":20000},{"sku":"SHIP","category":"shipping","quantity":1,"unit_amount":10000}]"#
-            let first = try await api.paidOrder("o-1", member: "m", amount: 30_000, tenant: shop.tenant, key: shop.key, lines: lines)
+            let lines =
+                #"[{"sku":"TEA","quantity":1,"unit_amount":20000},{"sku":"SHIP","category":"shipping","quantity":1,"unit_amount":10000}]"#
+            let first = try await api.paidOrder(
+                "o-1",
+                member: "m",
+                amount: 30_000,
+                tenant: shop.tenant,
+                key: shop.key,
+                lines: lines
+            )
             #expect(first == 300)
             // Second order, no bonus; the NEW-1 line earns double: 2 × 150.00 → 300.
             let double = #"[{"sku":"NEW-1","quantity":1,"unit_amount":15000}]"#
-            #expect(try await api.paidOrder("o-2", member: "m", amount: 15_000, tenant: shop.tenant, key: shop.key, lines: double) == 300)
+            #expect(
+                try await api.paidOrder(
+                    "o-2",
+                    member: "m",
+                    amount: 15_000,
+                    tenant: shop.tenant,
+                    key: shop.key,
+                    lines: double
+                ) == 300
+            )
             // Capped per order.
-            #expect(try await api.paidOrder("o-3", member: "m", amount: 500_000, tenant: shop.tenant, key: shop.key) == 1000)
+            #expect(
+                try await api.paidOrder("o-3", member: "m", amount: 500_000, tenant: shop.tenant, key: shop.key) == 1000
+            )
 
             let order = try await api.send(.get, "/v1/orders/o-3", key: shop.key).json()
             #expect((order["points"] as? [String: Any])?["program_version"] as? Int == 1)

@@ -50,8 +50,12 @@ import Testing
     @Test func holdsComeFromTheLotsThatExpireFirstAndReleaseReturnsThemThere() async throws {
         let shop = try await makeTenant()
         try await withAPI { api async throws in
-            #expect(try await api.paidOrder("o-1", member: "m", amount: 5_000, tenant: shop.tenant, key: shop.key) == 50)
-            #expect(try await api.paidOrder("o-2", member: "m", amount: 5_000, tenant: shop.tenant, key: shop.key) == 50)
+            #expect(
+                try await api.paidOrder("o-1", member: "m", amount: 5_000, tenant: shop.tenant, key: shop.key) == 50
+            )
+            #expect(
+                try await api.paidOrder("o-2", member: "m", amount: 5_000, tenant: shop.tenant, key: shop.key) == 50
+            )
             let hold = try await api.send(
                 .post,
                 "/v1/members/m/redemptions",
@@ -154,7 +158,10 @@ import Testing
             #expect(try await api.send(.get, "/v1/redemptions/\(id)", key: other.key).status == .notFound)
             #expect(try await api.send(.post, "/v1/redemptions/\(id)/capture", key: other.key).status == .notFound)
             #expect(try await api.send(.get, "/v1/redemptions/not-a-uuid", key: shop.key).status == .notFound)
-            #expect(try await api.send(.post, "/v1/members/nobody/redemptions", key: shop.key, json: #"{"points":1}"#).status == .notFound)
+            #expect(
+                try await api.send(.post, "/v1/members/nobody/redemptions", key: shop.key, json: #"{"points":1}"#)
+                    .status == .notFound
+            )
         }
     }
 }

@@ -54,7 +54,9 @@ import Testing
             #expect(try await api.balance("m", key: shop.key)["available"] as? Int == 0)
 
             let refunds = try await api.send(.get, "/v1/orders/o-1/refunds", key: shop.key).json()
-            #expect((refunds["data"] as? [[String: Any]])?.compactMap { $0["external_id"] as? String } == ["r-1", "r-2"])
+            #expect(
+                (refunds["data"] as? [[String: Any]])?.compactMap { $0["external_id"] as? String } == ["r-1", "r-2"]
+            )
         }
         try await expectAuditClean(shop.tenant)
     }
@@ -62,7 +64,9 @@ import Testing
     @Test func aRefundIsMeasuredAgainstTheRulesTheOrderEarnedUnder() async throws {
         let shop = try await makeTenant()
         try await withAPI { api async throws in
-            #expect(try await api.paidOrder("o-1", member: "m", amount: 10_000, tenant: shop.tenant, key: shop.key) == 100)
+            #expect(
+                try await api.paidOrder("o-1", member: "m", amount: 10_000, tenant: shop.tenant, key: shop.key) == 100
+            )
             // The shop now gives 10 points per yuan; the refund still takes back half of 100.
             try await api.putProgram(#"{"earning":{"rate":{"points":10,"per":1}}}"#, key: shop.key)
             let refund = try await api.send(
@@ -79,8 +83,18 @@ import Testing
         let shop = try await makeTenant()
         try await withAPI { api async throws in
             try await api.putProgram(#"{"earning":{"excluded_categories":["shipping"]}}"#, key: shop.key)
-            let lines = #"[{"sku":"TEA","quantity":1,"unit_amount":20000},{"sku":"SHIP","category":"shipping","quantity":1,"unit_amount":1000}]"#
-            #expect(try await api.paidOrder("o-1", member: "m", amount: 21_000, tenant: shop.tenant, key: shop.key, lines: lines) == 200)
+            let lines =
+                #"[{"sku":"TEA","quantity":1,"unit_amount":20000},{"sku":"SHIP","category":"shipping","quantity":1,"unit_amount":1000}]"#
+            #expect(
+                try await api.paidOrder(
+                    "o-1",
+                    member: "m",
+                    amount: 21_000,
+                    tenant: shop.tenant,
+                    key: shop.key,
+                    lines: lines
+                ) == 200
+            )
             let shipping = try await api.send(
                 .post,
                 "/v1/orders/o-1/refunds",
@@ -106,13 +120,20 @@ import Testing
             let id = try #require(try hold.json()["id"] as? String)
             #expect(try await api.send(.post, "/v1/redemptions/\(id)/capture", key: shop.key).status == .ok)
 
-            let refund = try await api.send(.post, "/v1/orders/o-1/refunds", key: shop.key, json: #"{"external_id":"r","amount":25900}"#)
+            let refund = try await api.send(
+                .post,
+                "/v1/orders/o-1/refunds",
+                key: shop.key,
+                json: #"{"external_id":"r","amount":25900}"#
+            )
             #expect(try refund.int("points_clawed_back") == 259)
             #expect(try await api.balance("m", key: shop.key)["available"] as? Int == -200)
             try await expectAuditClean(shop.tenant)
 
             // The next 300 points repay the 200 first.
-            #expect(try await api.paidOrder("o-2", member: "m", amount: 30_000, tenant: shop.tenant, key: shop.key) == 300)
+            #expect(
+                try await api.paidOrder("o-2", member: "m", amount: 30_000, tenant: shop.tenant, key: shop.key) == 300
+            )
             #expect(try await api.balance("m", key: shop.key)["available"] as? Int == 100)
             let settle = try await api.send(.get, "/v1/members/m/ledger?kind=settle", key: shop.key).json()
             #expect((settle["data"] as? [[String: Any]])?.count == 1)
@@ -127,7 +148,9 @@ import Testing
         let shop = try await makeTenant()
         try await withAPI { api async throws in
             try await api.putProgram(#"{"clawback":"stop_at_zero"}"#, key: shop.key)
-            #expect(try await api.paidOrder("o-1", member: "m", amount: 10_000, tenant: shop.tenant, key: shop.key) == 100)
+            #expect(
+                try await api.paidOrder("o-1", member: "m", amount: 10_000, tenant: shop.tenant, key: shop.key) == 100
+            )
             try await api.send(
                 .post,
                 "/v1/members/m/adjustments",
@@ -138,7 +161,13 @@ import Testing
             #expect(cancel.status == .ok)
             let points = try cancel.json()["points"] as? [String: Any]
             #expect(points?["clawed_back"] as? Int == 20)
+            #expect(points?["state"] as? String == "reversed")
             #expect(try await api.balance("m", key: shop.key)["available"] as? Int == 0)
+            // The order's job runs again after the cancellation: nothing more is taken.
+            try await settle(shop.tenant, order: "o-1")
+            try await api.paidOrder("o-2", member: "m", amount: 1_000, tenant: shop.tenant, key: shop.key)
+            try await settle(shop.tenant, order: "o-1")
+            #expect(try await api.balance("m", key: shop.key)["available"] as? Int == 10)
         }
         try await expectAuditClean(shop.tenant)
     }
@@ -146,7 +175,12 @@ import Testing
     @Test func cancellingBeforePaymentAwardsNothingAndAfterPaymentReverses() async throws {
         let shop = try await makeTenant()
         try await withAPI { api async throws in
-            try await api.send(.post, "/v1/orders", key: shop.key, json: orderJSON("o-1", member: "m", status: "placed"))
+            try await api.send(
+                .post,
+                "/v1/orders",
+                key: shop.key,
+                json: orderJSON("o-1", member: "m", status: "placed")
+            )
             let cancelled = try await api.send(.post, "/v1/orders/o-1/cancel", key: shop.key)
             #expect(cancelled.status == .ok)
             #expect(try cancelled.json()["status"] as? String == "cancelled")
@@ -175,7 +209,12 @@ import Testing
         let shop = try await makeTenant()
         try await withAPI { api async throws in
             try await api.send(.post, "/v1/orders", key: shop.key, json: orderJSON("o-1", member: "m"))
-            let refund = try await api.send(.post, "/v1/orders/o-1/refunds", key: shop.key, json: #"{"external_id":"r","amount":12950}"#)
+            let refund = try await api.send(
+                .post,
+                "/v1/orders/o-1/refunds",
+                key: shop.key,
+                json: #"{"external_id":"r","amount":12950}"#
+            )
             #expect(try refund.int("points_clawed_back") == 129)
             #expect(try await api.balance("m", key: shop.key)["available"] as? Int == 130)
             // The worker's job arrives late and changes nothing.
@@ -228,8 +267,15 @@ import Testing
         let shop = try await makeTenant()
         try await withAPI { api async throws in
             try await api.putProgram(#"{"pending_days":30}"#, key: shop.key)
-            #expect(try await api.paidOrder("o-1", member: "m", amount: 10_000, tenant: shop.tenant, key: shop.key) == 100)
-            let refund = try await api.send(.post, "/v1/orders/o-1/refunds", key: shop.key, json: #"{"external_id":"r","amount":2500}"#)
+            #expect(
+                try await api.paidOrder("o-1", member: "m", amount: 10_000, tenant: shop.tenant, key: shop.key) == 100
+            )
+            let refund = try await api.send(
+                .post,
+                "/v1/orders/o-1/refunds",
+                key: shop.key,
+                json: #"{"external_id":"r","amount":2500}"#
+            )
             #expect(try refund.int("points_clawed_back") == 25)
             let balance = try await api.balance("m", key: shop.key)
             #expect(balance["pending"] as? Int == 75)

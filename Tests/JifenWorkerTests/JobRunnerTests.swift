@@ -215,4 +215,33 @@ import Testing
         let points = try await servers.database.withTenant(tenant.id) { try await $0.orderPoints(order.id) }
         #expect(points.earned == 259)
     }
+
+    /// A release job due in a week waits in the delayed set; if Redis loses it, a replay from
+    /// the loss sends it again even though it was relayed long before.
+    @Test func delayedJobsWaitInTheDelayedSetAndAreReplayedIfLost() async throws {
+        let servers = try await TestServers.shared.ready()
+        let (tenant, _) = try await servers.makeTenant()
+        try await servers.database.withTenant(tenant.id) { connection in
+            _ = try await connection.saveProgram(Program(pendingDays: 7))
+            let (order, _) = try await connection.recordOrder(try paidOrder("o-1"))
+            _ = try await connection.settleOrder(order.id)
+        }
+        let store = OutboxStore(database: servers.database)
+        let queue = makeQueue()
+        try await queue.ensureGroup()
+        // The order's score job, and the release job due in 7 days.
+        #expect(try await store.relay(batch: 10, tenants: [tenant.id]) { try await queue.enqueue($0) } == 2)
+        let stats = try await queue.stats()
+        #expect(stats.ready == 1)
+        #expect(stats.delayed == 1)
+        #expect(try await queue.promoteDue() == 0)
+
+        let lossAt = Date()
+        let fresh = makeQueue()
+        try await fresh.ensureGroup()
+        #expect(try await store.replay(since: lossAt, tenants: [tenant.id]) == 1)
+        #expect(try await store.relay(batch: 10, tenants: [tenant.id]) { try await fresh.enqueue($0) } == 1)
+        #expect(try await fresh.stats().delayed == 1)
+    }
 }
+

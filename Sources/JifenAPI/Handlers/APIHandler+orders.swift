@@ -50,7 +50,10 @@ extension APIHandler {
             return (order, try await connection.orderPoints(order.id))
         }
         guard let (order, points) = found else { throw JifenError.notFound("no order '\(input.path.order)'") }
-        logger.info("order cancelled", metadata: ["order": "\(order.externalID)", "clawed_back": "\(points.clawedBack)"])
+        logger.info(
+            "order cancelled",
+            metadata: ["order": "\(order.externalID)", "clawed_back": "\(points.clawedBack)"]
+        )
         return .ok(.init(body: .json(.init(order, points: points))))
     }
 
@@ -71,7 +74,8 @@ extension APIHandler {
             logger.info(
                 "order refunded",
                 metadata: [
-                    "order": "\(externalID)", "refund": "\(refund.externalID)", "clawed_back": "\(refund.pointsClawedBack)",
+                    "order": "\(externalID)", "refund": "\(refund.externalID)",
+                    "clawed_back": "\(refund.pointsClawedBack)",
                 ]
             )
         }

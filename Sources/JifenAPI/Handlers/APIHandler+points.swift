@@ -13,7 +13,11 @@ extension APIHandler {
         var validator = Validator()
         validator.text(body.orderReference, "order_reference", max: 128)
         try validator.finish()
-        let request = RedemptionRequest(points: body.points, orderReference: body.orderReference, orderTotal: body.orderTotal)
+        let request = RedemptionRequest(
+            points: body.points,
+            orderReference: body.orderReference,
+            orderTotal: body.orderTotal
+        )
         guard let redemption = try await withTenant({ try await $0.placeHold(member: member, request) }) else {
             throw JifenError.notFound("no member '\(input.path.member)'")
         }
@@ -72,7 +76,9 @@ extension APIHandler {
         return .created(.init(body: .json(.init(adjustment))))
     }
 
-    public func recordActivity(_ input: Operations.RecordActivity.Input) async throws -> Operations.RecordActivity.Output {
+    public func recordActivity(_ input: Operations.RecordActivity.Input) async throws
+        -> Operations.RecordActivity.Output
+    {
         let member = try Self.lookupID(input.path.member, kind: "member")
         guard case .json(let body) = input.body else {
             throw JifenError(.unsupportedMediaType, "send application/json")
@@ -81,7 +87,9 @@ extension APIHandler {
         if !ActivityRule.isValidType(body._type) {
             validator.fail("type", "must be 1–64 characters from a-z 0-9 _ . -, starting with a letter")
         }
-        let externalID = validator.check { () throws(JifenError) in try ExternalID(body.externalId, field: "external_id") }
+        let externalID = validator.check { () throws(JifenError) in
+            try ExternalID(body.externalId, field: "external_id")
+        }
         var metadata = "{}"
         if let object = body.metadata {
             metadata = String(decoding: try JSONEncoder().encode(object), as: UTF8.self)
@@ -90,8 +98,14 @@ extension APIHandler {
         }
         try validator.finish()
         guard let externalID else { throw JifenError(.internalError, "validation lost a field") }
-        let draft = ActivityDraft(type: body._type, externalID: externalID, occurredAt: body.occurredAt, metadata: metadata)
-        guard let (activity, created) = try await withTenant({ try await $0.recordActivity(member: member, draft) }) else {
+        let draft = ActivityDraft(
+            type: body._type,
+            externalID: externalID,
+            occurredAt: body.occurredAt,
+            metadata: metadata
+        )
+        guard let (activity, created) = try await withTenant({ try await $0.recordActivity(member: member, draft) })
+        else {
             throw JifenError.notFound("no member '\(input.path.member)'")
         }
         let schema = Components.Schemas.Activity(activity)
@@ -110,7 +124,9 @@ extension APIHandler {
         guard let page else { throw JifenError.notFound("no member '\(input.path.member)'") }
         return .ok(
             .init(
-                body: .json(.init(data: page.items.map(Components.Schemas.Lot.init), nextCursor: page.nextCursor?.encoded))
+                body: .json(
+                    .init(data: page.items.map(Components.Schemas.Lot.init), nextCursor: page.nextCursor?.encoded)
+                )
             )
         )
     }

@@ -33,7 +33,9 @@ public struct RefundDraft: Sendable, Hashable, Codable {
         if amount < 1 || amount > Money.maxMinorUnits {
             validator.fail("amount", "must be between 1 and \(Money.maxMinorUnits)")
         }
-        if lines.count > OrderDraft.maxLines { validator.fail("lines", "must have at most \(OrderDraft.maxLines) lines") }
+        if lines.count > OrderDraft.maxLines {
+            validator.fail("lines", "must have at most \(OrderDraft.maxLines) lines")
+        }
         for (index, line) in lines.enumerated() {
             validator.text(line.sku, "lines[\(index)].sku", max: 128, required: true)
             if line.quantity < 1 || line.quantity > OrderLine.maxQuantity {
@@ -60,7 +62,14 @@ public struct RefundDraft: Sendable, Hashable, Codable {
             if line.quantity > ordered {
                 validator.fail("lines[\(index)].quantity", "the order has only \(ordered) of '\(line.sku)'")
             }
-            priced.append(OrderLine(sku: line.sku, category: first.category, quantity: line.quantity, unitAmount: first.unitAmount))
+            priced.append(
+                OrderLine(
+                    sku: line.sku,
+                    category: first.category,
+                    quantity: line.quantity,
+                    unitAmount: first.unitAmount
+                )
+            )
         }
         try validator.finish()
         return priced

@@ -9,7 +9,13 @@ public struct ActivityRule: Sendable, Hashable, Codable {
     public var lifetimeLimit: Int64?
     public var pendingDays: Int64
 
-    public init(type: String, points: Int64, dailyLimit: Int64? = nil, lifetimeLimit: Int64? = nil, pendingDays: Int64 = 0) {
+    public init(
+        type: String,
+        points: Int64,
+        dailyLimit: Int64? = nil,
+        lifetimeLimit: Int64? = nil,
+        pendingDays: Int64 = 0
+    ) {
         self.type = type
         self.points = points
         self.dailyLimit = dailyLimit

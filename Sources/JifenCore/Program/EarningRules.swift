@@ -118,9 +118,15 @@ public struct EarningRules: Sendable, Hashable, Codable {
         }
         var fraction: Fraction
         if order.lines.isEmpty {
-            fraction = Fraction(Int128(order.amount) * 100, Int128(rate.per) * Int128(order.minorUnitsPerMajor) * 100 * 100)
+            fraction = Fraction(
+                Int128(order.amount) * 100,
+                Int128(rate.per) * Int128(order.minorUnitsPerMajor) * 100 * 100
+            )
         } else {
-            fraction = Fraction(weight(of: order.lines), Int128(rate.per) * Int128(order.minorUnitsPerMajor) * 100 * 100)
+            fraction = Fraction(
+                weight(of: order.lines),
+                Int128(rate.per) * Int128(order.minorUnitsPerMajor) * 100 * 100
+            )
             let linesTotal = order.lines.reduce(Int128(0)) { $0 + Int128($1.quantity) * Int128($1.unitAmount) }
             if linesTotal > 0 {
                 fraction.multiply(by: Int128(order.amount))
@@ -131,7 +137,9 @@ public struct EarningRules: Sendable, Hashable, Codable {
         }
         fraction.multiply(by: Int128(rate.points))
         fraction.multiply(by: Int128(context.tierMultiplierPercent))
-        let base = fraction.denominator > 0 ? Int64(clamping: rounding.divide(fraction.numerator, by: fraction.denominator)) : 0
+        let base =
+            fraction.denominator > 0
+            ? Int64(clamping: rounding.divide(fraction.numerator, by: fraction.denominator)) : 0
         let bonus = context.isFirstOrder ? firstOrderBonus : 0
         var points = base.addingReportingOverflow(bonus).overflow ? Int64.max : base + bonus
         var reason: EarningAward.Reason?

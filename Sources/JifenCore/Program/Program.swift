@@ -82,12 +82,16 @@ public struct Program: Sendable, Hashable, Codable {
     /// Names every invalid setting at once, with its path (`earning.rate.per`).
     public func validate() throws(JifenError) {
         var v = Validator()
-        if TimeZone(identifier: timeZone) == nil { v.fail("time_zone", "must be an IANA time zone such as Asia/Shanghai") }
+        if TimeZone(identifier: timeZone) == nil {
+            v.fail("time_zone", "must be an IANA time zone such as Asia/Shanghai")
+        }
         let rate = earning.rate
         if rate.points < 0 || rate.points > 1_000_000 { v.fail("earning.rate.points", "must be between 0 and 1000000") }
         if rate.per < 1 || rate.per > 1_000_000 { v.fail("earning.rate.per", "must be between 1 and 1000000") }
         Self.range(earning.minimumOrderAmount, "earning.minimum_order_amount", 0...Money.maxMinorUnits, &v)
-        if earning.excludedCategories.count > 100 { v.fail("earning.excluded_categories", "must have at most 100 items") }
+        if earning.excludedCategories.count > 100 {
+            v.fail("earning.excluded_categories", "must have at most 100 items")
+        }
         for (i, category) in earning.excludedCategories.enumerated() {
             v.text(category, "earning.excluded_categories[\(i)]", max: 128, required: true)
         }
@@ -137,6 +141,8 @@ extension ActivityRule {
     public static func isValidType(_ type: String) -> Bool {
         guard let first = type.unicodeScalars.first, ("a"..."z").contains(first), type.unicodeScalars.count <= 64
         else { return false }
-        return type.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || "_.-".unicodeScalars.contains($0) }
+        return type.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("0"..."9").contains($0) || "_.-".unicodeScalars.contains($0)
+        }
     }
 }

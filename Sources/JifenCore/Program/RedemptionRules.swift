@@ -62,7 +62,9 @@ public struct RedemptionRules: Sendable, Hashable, Codable {
             if orderTotal < 0 {
                 validator.fail("order_total", "must be zero or more")
             } else {
-                let limit = Int64(clamping: Rounding.floor.divide(Int128(orderTotal) * Int128(maxOrderSharePercent), by: 100))
+                let limit = Int64(
+                    clamping: Rounding.floor.divide(Int128(orderTotal) * Int128(maxOrderSharePercent), by: 100)
+                )
                 if value > limit {
                     validator.fail(
                         "points",

@@ -96,7 +96,9 @@ extension TenantConnection {
             """
         )
         var lots: [Lot] = []
-        for try await (id, source, order, points, remaining, state, earnedAt, availableAt, expiresAt, version, createdAt, micros)
+        for try await (
+            id, source, order, points, remaining, state, earnedAt, availableAt, expiresAt, version, createdAt, micros
+        )
             in rows.decode((UUID, String, String?, Int64, Int64, String, Date, Date, Date?, Int, Date, Int64).self)
         {
             lots.append(
@@ -131,13 +133,18 @@ extension TenantConnection {
                 coalesce((SELECT -sum(available_delta + pending_delta) FROM ledger_entries
                           WHERE tenant_id = \(tenant.rawValue) AND order_id = \(orderID) AND kind = 'reverse'), 0)::bigint,
                 (SELECT bool_or(state = 'pending') FROM point_lots
-                 WHERE tenant_id = \(tenant.rawValue) AND order_id = \(orderID) AND source = 'order')
+                 WHERE tenant_id = \(tenant.rawValue) AND order_id = \(orderID) AND source = 'order'),
+                (SELECT status IN ('cancelled', 'refunded') FROM orders WHERE tenant_id = \(tenant.rawValue) AND id = \(orderID))
             """
         )
-        for try await (earned, version, clawedBack, anyPending) in rows.decode((Int64?, Int?, Int64, Bool?).self) {
+        for try await (earned, version, clawedBack, anyPending, ended) in rows.decode(
+            (Int64?, Int?, Int64, Bool?, Bool?).self
+        ) {
             guard let earned else { return .unscored }
+            // A cancelled or fully refunded order has had everything taken back that could be:
+            // what `stop_at_zero` forgave counts as reversed too.
             let state: OrderPoints.State =
-                if earned == 0 { .none } else if clawedBack >= earned { .reversed } else if anyPending == true {
+                if earned == 0 { .none } else if clawedBack >= earned || ended == true { .reversed } else if anyPending == true {
                     .pending
                 } else { .available }
             return OrderPoints(earned: earned, clawedBack: clawedBack, state: state, programVersion: version)

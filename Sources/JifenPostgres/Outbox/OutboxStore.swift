@@ -66,8 +66,10 @@ public struct OutboxStore: Sendable {
     }
 
     /// Marks rows relayed since `since` as unrelayed, so the relay sends them again: how Redis is
-    /// rebuilt after it lost data (a restore, a failover without persistence). Handlers being
-    /// idempotent, a job that did run before changes nothing the second time. Returns how many.
+    /// rebuilt after it lost data (a restore, a failover without persistence). Delayed jobs due
+    /// after `since` are sent again too, wherever they were relayed: they may have been waiting
+    /// in the lost delayed set. Handlers being idempotent, a job that did run before changes
+    /// nothing the second time. Returns how many.
     @discardableResult
     public func replay(since: Date, tenants: [TenantID]?) async throws -> Int {
         try await database.withSystem { connection in
@@ -76,13 +78,15 @@ public struct OutboxStore: Sendable {
                 query = """
                     WITH again AS (
                         UPDATE outbox SET relayed_at = NULL
-                        WHERE relayed_at >= \(since) AND tenant_id = ANY(\(tenants.map(\.rawValue))) RETURNING 1
+                        WHERE (relayed_at >= \(since) OR run_at >= \(since)) AND relayed_at IS NOT NULL
+                          AND tenant_id = ANY(\(tenants.map(\.rawValue))) RETURNING 1
                     ) SELECT count(*)::bigint FROM again
                     """
             } else {
                 query = """
                     WITH again AS (
-                        UPDATE outbox SET relayed_at = NULL WHERE relayed_at >= \(since) RETURNING 1
+                        UPDATE outbox SET relayed_at = NULL
+                        WHERE (relayed_at >= \(since) OR run_at >= \(since)) AND relayed_at IS NOT NULL RETURNING 1
                     ) SELECT count(*)::bigint FROM again
                     """
             }
@@ -99,7 +103,8 @@ public struct OutboxStore: Sendable {
             let rows = try await connection.query(
                 """
                 WITH gone AS (
-                    DELETE FROM outbox WHERE relayed_at < now() - \(seconds) * interval '1 second' RETURNING 1
+                    DELETE FROM outbox WHERE relayed_at < now() - \(seconds) * interval '1 second'
+                        AND (run_at IS NULL OR run_at < now() - \(seconds) * interval '1 second') RETURNING 1
                 ) SELECT count(*)::bigint FROM gone
                 """,
                 logger: database.logger

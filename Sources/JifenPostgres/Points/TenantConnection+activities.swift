@@ -19,7 +19,9 @@ extension TenantConnection {
             )
         }
         let occurredAt = draft.occurredAt ?? now
-        if occurredAt > now.addingTimeInterval(300) { throw JifenError.invalid("occurred_at", "must not be in the future") }
+        if occurredAt > now.addingTimeInterval(300) {
+            throw JifenError.invalid("occurred_at", "must not be in the future")
+        }
         let member = try await lockMember(memberRecord.id)
         if let existing = try await activity(type: draft.type, externalID: draft.externalID.rawValue) {
             guard existing.member == externalID.rawValue else {
@@ -42,7 +44,9 @@ extension TenantConnection {
             """
         )
         guard let activityID = try await claimed.decode(UUID.self).first(where: { _ in true }) else {
-            throw JifenError.conflict("activity '\(draft.externalID)' of type '\(draft.type)' was recorded for another member")
+            throw JifenError.conflict(
+                "activity '\(draft.externalID)' of type '\(draft.type)' was recorded for another member"
+            )
         }
         let day = program.day(containing: occurredAt)
         let counts = try await query(
@@ -119,7 +123,8 @@ extension TenantConnection {
             WHERE a.tenant_id = \(tenant.rawValue) AND a.type = \(type) AND a.external_id = \(externalID)
             """
         )
-        for try await (id, member, type, external, occurredAt, points, reason, lotState, version, createdAt) in rows
+        for try await (id, member, type, external, occurredAt, points, reason, lotState, version, createdAt)
+            in rows
             .decode((UUID, String, String, String, Date, Int64, String?, String?, Int, Date).self)
         {
             return Activity(

@@ -60,7 +60,8 @@ extension TenantConnection {
             settlement.clawedBack += taken
             settlement.forgiven += forgiven
         }
-        if order.status == .cancelled || order.status == .refunded {
+        let reverseKey = "order:\(order.id.uuidString.lowercased()):reverse"
+        if order.status == .cancelled || order.status == .refunded, !(try await entryExists(key: reverseKey)) {
             let left = earned.points - (try await clawedSoFar(order.id))
             if left > 0 {
                 let source: LedgerWrite.Source = order.status == .cancelled ? .cancel : .refund
@@ -73,7 +74,7 @@ extension TenantConnection {
                         member: member.id,
                         kind: .reverse,
                         source: source,
-                        key: "order:\(order.id.uuidString.lowercased()):reverse",
+                        key: reverseKey,
                         order: order.id,
                         programVersion: earned.version
                     )

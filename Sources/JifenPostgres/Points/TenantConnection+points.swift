@@ -38,9 +38,10 @@ extension TenantConnection {
         throw JifenError(.internalError, "member \(member) has no balance row after creating it")
     }
 
-    /// Appends a ledger entry; `false` if an entry with its idempotency key exists already.
-    @discardableResult
-    func append(_ entry: LedgerWrite) async throws -> Bool {
+    /// Appends a ledger entry. Every caller checks its key (or the state it guards) first;
+    /// finding the key taken anyway means the effects that go with the entry would be applied
+    /// twice, so it throws and the whole transaction rolls back.
+    func append(_ entry: LedgerWrite) async throws {
         let rows = try await query(
             """
             INSERT INTO ledger_entries (tenant_id, member_id, kind, available_delta, pending_delta, lot_id, order_id,
@@ -54,7 +55,9 @@ extension TenantConnection {
             RETURNING 1
             """
         )
-        return try await rows.decode(Int.self).first(where: { _ in true }) != nil
+        guard try await rows.decode(Int.self).first(where: { _ in true }) != nil else {
+            throw JifenError(.internalError, "ledger entry '\(entry.key)' exists already; nothing was applied twice")
+        }
     }
 
     func entryExists(key: String) async throws -> Bool {
@@ -132,7 +135,9 @@ extension TenantConnection {
             """
         )
         var touched: [LotTouch] = []
-        for try await (id, taken) in rows.decode((UUID, Int64).self) { touched.append(LotTouch(lotID: id, points: taken)) }
+        for try await (id, taken) in rows.decode((UUID, Int64).self) {
+            touched.append(LotTouch(lotID: id, points: taken))
+        }
         return touched
     }
 

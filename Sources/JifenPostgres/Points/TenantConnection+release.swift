@@ -27,7 +27,10 @@ extension TenantConnection {
                 RETURNING remaining, order_id, program_version
                 """
             )
-            guard let (remaining, orderID, version) = try await rows.decode((Int64, UUID?, Int).self).first(where: { _ in true })
+            guard
+                let (remaining, orderID, version) = try await rows.decode((Int64, UUID?, Int).self).first(where: { _ in
+                    true
+                })
             else { continue }
             try await append(
                 LedgerWrite(
