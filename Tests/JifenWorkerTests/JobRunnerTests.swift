@@ -244,4 +244,3 @@ import Testing
         #expect(try await fresh.stats().delayed == 1)
     }
 }
-

@@ -144,7 +144,9 @@ extension TenantConnection {
             // A cancelled or fully refunded order has had everything taken back that could be:
             // what `stop_at_zero` forgave counts as reversed too.
             let state: OrderPoints.State =
-                if earned == 0 { .none } else if clawedBack >= earned || ended == true { .reversed } else if anyPending == true {
+                if earned == 0 { .none } else if clawedBack >= earned || ended == true {
+                    .reversed
+                } else if anyPending == true {
                     .pending
                 } else { .available }
             return OrderPoints(earned: earned, clawedBack: clawedBack, state: state, programVersion: version)

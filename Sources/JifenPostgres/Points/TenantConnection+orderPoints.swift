@@ -40,16 +40,10 @@ extension TenantConnection {
                 points,
                 from: order,
                 member: member,
-                policy: program.clawback,
-                entry: LedgerWrite(
-                    member: member.id,
-                    kind: .reverse,
-                    source: .refund,
-                    key: "refund:\(refund.id.uuidString.lowercased())",
-                    order: order.id,
-                    sourceRef: refund.externalID,
-                    programVersion: earned.version
-                )
+                program: program,
+                source: .refund,
+                key: "refund:\(refund.id.uuidString.lowercased())",
+                sourceRef: refund.externalID
             )
             try await query(
                 """
@@ -64,20 +58,13 @@ extension TenantConnection {
         if order.status == .cancelled || order.status == .refunded, !(try await entryExists(key: reverseKey)) {
             let left = earned.points - (try await clawedSoFar(order.id))
             if left > 0 {
-                let source: LedgerWrite.Source = order.status == .cancelled ? .cancel : .refund
                 let (taken, forgiven) = try await clawBack(
                     left,
                     from: order,
                     member: member,
-                    policy: program.clawback,
-                    entry: LedgerWrite(
-                        member: member.id,
-                        kind: .reverse,
-                        source: source,
-                        key: reverseKey,
-                        order: order.id,
-                        programVersion: earned.version
-                    )
+                    program: program,
+                    source: order.status == .cancelled ? .cancel : .refund,
+                    key: reverseKey
                 )
                 settlement.clawedBack += taken
                 settlement.forgiven += forgiven
@@ -160,15 +147,28 @@ extension TenantConnection {
 
     /// Takes `points` back for an order: from the order's own lot first (pending or available),
     /// then — if they were spent — from the member's other available lots, and the rest into
-    /// debt or forgiven by `policy`. Appends `entry` with the deltas and lots touched.
+    /// debt or forgiven by the clawback policy of `program`, the version the order earned under.
+    /// Appends a `reverse` entry keyed `key` with the deltas and lots touched.
     /// Returns (taken, forgiven).
     func clawBack(
         _ points: Int64,
         from order: OrderForPoints,
         member: MemberPoints,
-        policy: ClawbackPolicy,
-        entry: LedgerWrite
+        program: Program,
+        source: LedgerWrite.Source,
+        key: String,
+        sourceRef: String? = nil
     ) async throws -> (Int64, Int64) {
+        let policy = program.clawback
+        let entry = LedgerWrite(
+            member: member.id,
+            kind: .reverse,
+            source: source,
+            key: key,
+            order: order.id,
+            sourceRef: sourceRef,
+            programVersion: program.version
+        )
         guard points > 0 else {
             var empty = entry
             empty.description = "nothing to take back"
