@@ -23,6 +23,7 @@ import Testing
             "JOB_QUEUE": "crash-\(UUID().uuidString.prefix(8))",
             "WORKER_TENANTS": tenant.id.description,
             "JOB_VISIBILITY_TIMEOUT": "2",
+            "SCHEDULER_INTERVAL": "0",
             "LOG_LEVEL": "warning",
         ]
 

@@ -10,6 +10,8 @@
 #                and REDIS_URL:   eval "$(deploy/local/services.sh env)"
 #   redis-stop   shut Redis down and wait until it is gone (outage tests)
 #   redis-start  start Redis again and wait until it answers PING
+#   psql [ARGS]  superuser psql on the database (bypasses row-level security: for
+#                benchmarks and inspection, never for the application)
 #
 # Everything lives under <repo>/.local/ (git-ignored): .local/postgres (PGDATA),
 # .local/postgres.log, .local/pg-run (Unix socket; /tmp/jifen-<hash>-pg-run if
@@ -549,6 +551,13 @@ cmd_redis_start() {
     redis_start
 }
 
+cmd_psql() {
+    pg_layout 0
+    pick_pg_bin || die "PostgreSQL is not installed ('$0 up')"
+    pg_running || die "PostgreSQL is not running ('$0 up')"
+    pg_psql -d "$DB_NAME" "$@"
+}
+
 usage() {
     sed -n '2,/^$/{s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}" >&2
 }
@@ -564,6 +573,10 @@ main() {
         env) cmd_env ;;
         redis-stop) cmd_redis_stop ;;
         redis-start) cmd_redis_start ;;
+        psql)
+            shift
+            cmd_psql "$@"
+            ;;
         -h | --help | help) usage ;;
         '') usage; exit 2 ;;
         *) usage; die "unknown command '$1'" ;;

@@ -365,7 +365,7 @@ run_e2e() { # run_e2e WORKERS
     start="$(now)"
     for ((i = 1; i <= workers; i++)); do
         logs+=("$RUN_DIR/work-${workers}w-$i.log")
-        spawn "${logs[-1]}" env WORKER_TENANTS="$tenant" JOB_QUEUE="$queue" "$JIFEN" work
+        spawn "${logs[-1]}" env WORKER_TENANTS="$tenant" JOB_QUEUE="$queue" SCHEDULER_INTERVAL=0 "$JIFEN" work
         pids+=("$SPAWNED")
     done
     deadline=$((SECONDS + BENCH_TIMEOUT))

@@ -96,3 +96,46 @@ extension Components.Schemas.Refund {
         )
     }
 }
+
+extension Components.Schemas.CheckIn {
+    init(_ checkIn: CheckIn) {
+        self.init(
+            id: checkIn.id.uuidString.lowercased(),
+            member: checkIn.member,
+            day: checkIn.day,
+            streak: checkIn.streak,
+            points: checkIn.points,
+            bonus: checkIn.bonus,
+            programVersion: checkIn.programVersion,
+            createdAt: checkIn.createdAt
+        )
+    }
+}
+
+extension Components.Schemas.Schedule {
+    init(_ schedule: Schedule) {
+        self.init(
+            id: schedule.id.uuidString.lowercased(),
+            member: schedule.member,
+            totalPoints: schedule.totalPoints,
+            period: .init(rawValue: schedule.period.rawValue) ?? .month,
+            start: schedule.startAt,
+            reason: schedule.reason,
+            sourceReference: schedule.sourceReference,
+            state: .init(rawValue: schedule.state.rawValue) ?? .active,
+            installments: schedule.installments.map { installment in
+                let state: Components.Schemas.ScheduleInstallment.StatePayload =
+                    installment.grantedAt != nil ? .granted : (schedule.state == .cancelled ? .cancelled : .upcoming)
+                return .init(
+                    number: installment.number,
+                    dueAt: installment.dueAt,
+                    points: installment.points,
+                    state: state,
+                    grantedAt: installment.grantedAt
+                )
+            },
+            createdAt: schedule.createdAt,
+            cancelledAt: schedule.cancelledAt
+        )
+    }
+}

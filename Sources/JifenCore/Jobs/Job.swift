@@ -83,4 +83,10 @@ public struct JobKind: Sendable, Hashable, Codable, CustomStringConvertible, Exp
     public static let releasePoints: JobKind = "points.release"
     /// Release a tenant's redemption holds that have expired.
     public static let expireHolds: JobKind = "redemptions.expire"
+    /// Expire a tenant's lots that are due.
+    public static let expireLots: JobKind = "points.expire"
+    /// Record `points.expiring` reminders.
+    public static let remindExpiring: JobKind = "points.remind"
+    /// Grant staged-bonus installments that are due.
+    public static let grantInstallments: JobKind = "schedules.grant"
 }

@@ -20,6 +20,9 @@ public struct Program: Sendable, Hashable, Codable {
     public var redemption: RedemptionRules
     public var clawback: ClawbackPolicy
     public var activities: [ActivityRule]
+    public var expiry: ExpiryRules
+    /// `nil`: check-ins are off.
+    public var checkIn: CheckInRules?
 
     public init(
         version: Int = 0,
@@ -29,7 +32,9 @@ public struct Program: Sendable, Hashable, Codable {
         pendingDays: Int64 = 0,
         redemption: RedemptionRules = RedemptionRules(),
         clawback: ClawbackPolicy = .allowNegative,
-        activities: [ActivityRule] = []
+        activities: [ActivityRule] = [],
+        expiry: ExpiryRules = .never,
+        checkIn: CheckInRules? = nil
     ) {
         self.version = version
         self.currency = currency
@@ -39,6 +44,8 @@ public struct Program: Sendable, Hashable, Codable {
         self.redemption = redemption
         self.clawback = clawback
         self.activities = activities
+        self.expiry = expiry
+        self.checkIn = checkIn
     }
 
     /// What a shop that never saved a program runs: 1 point per whole unit of the order's
@@ -46,8 +53,9 @@ public struct Program: Sendable, Hashable, Codable {
     public static let `default` = Program()
 
     enum CodingKeys: String, CodingKey {
-        case version, currency, earning, redemption, clawback, activities
+        case version, currency, earning, redemption, clawback, activities, expiry
         case timeZone = "time_zone"
+        case checkIn = "check_in"
         case pendingDays = "pending_days"
     }
 
@@ -61,11 +69,19 @@ public struct Program: Sendable, Hashable, Codable {
         redemption = try container.decodeIfPresent(RedemptionRules.self, forKey: .redemption) ?? RedemptionRules()
         clawback = try container.decodeIfPresent(ClawbackPolicy.self, forKey: .clawback) ?? .allowNegative
         activities = try container.decodeIfPresent([ActivityRule].self, forKey: .activities) ?? []
+        expiry = try container.decodeIfPresent(ExpiryRules.self, forKey: .expiry) ?? .never
+        checkIn = try container.decodeIfPresent(CheckInRules.self, forKey: .checkIn)
     }
 
     public var zone: TimeZone { TimeZone(identifier: timeZone) ?? .gmt }
 
     public func activity(_ type: String) -> ActivityRule? { activities.first { $0.type == type } }
+
+    /// When a lot earned at `date` expires under this program; `nil` if it has no date.
+    public func expiresAt(earnedAt date: Date) -> Date? { expiry.expiresAt(earnedAt: date, in: zone) }
+
+    /// The local calendar day number of `date` in the program's zone.
+    public func localDay(_ date: Date) -> Int { LocalDay.number(of: date, in: zone) }
 
     /// When points earned at `date` with `days` pending days become available.
     public func availableAt(earnedAt date: Date, pendingDays days: Int64) -> Date {
@@ -128,6 +144,8 @@ public struct Program: Sendable, Hashable, Codable {
             if let limit = rule.lifetimeLimit { Self.range(limit, "\(field).lifetime_limit", 0...1_000_000_000, &v) }
             Self.range(rule.pendingDays, "\(field).pending_days", 0...3650, &v)
         }
+        expiry.validate(into: &v)
+        checkIn?.validate(into: &v)
         try v.finish()
     }
 

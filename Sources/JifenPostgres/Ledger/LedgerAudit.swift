@@ -26,20 +26,8 @@ public struct LedgerAudit: Sendable {
 
     /// Audits `tenants`, or every tenant when `nil`.
     public func run(tenants: [TenantID]? = nil) async throws -> (members: Int, violations: [Violation]) {
-        let ids: [TenantID]
-        if let tenants {
-            ids = tenants
-        } else {
-            ids = try await database.withSystem { connection in
-                var all: [TenantID] = []
-                for try await id in try await connection.query("SELECT id FROM tenants", logger: database.logger)
-                    .decode(UUID.self)
-                {
-                    all.append(TenantID(id))
-                }
-                return all
-            }
-        }
+        var ids = tenants ?? []
+        if tenants == nil { ids = try await TenantStore(database: database).allIDs() }
         var members = 0
         var violations: [Violation] = []
         for tenant in ids {

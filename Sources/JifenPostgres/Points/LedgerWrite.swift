@@ -8,7 +8,9 @@ struct LedgerWrite: Sendable {
     }
 
     enum Source: String, Sendable {
-        case order, refund, cancel, redemption, adjustment, activity, release, debt
+        case order, refund, cancel, redemption, adjustment, activity, release, debt, expiry
+        case checkIn = "check_in"
+        case schedule
     }
 
     var member: UUID

@@ -70,7 +70,7 @@ extension TenantConnection {
                 pending: pending,
                 earnedAt: occurredAt,
                 availableAt: availableAt,
-                programVersion: program.version
+                program: program
             )
             lot = lotID
             try await append(

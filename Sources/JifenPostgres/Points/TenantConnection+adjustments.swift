@@ -32,7 +32,8 @@ extension TenantConnection {
                 pending: false,
                 earnedAt: now,
                 availableAt: now,
-                programVersion: program.version
+                program: program,
+                resetsInactivity: false
             )
             entry.lot = lot
             entry.lots = [LotTouch(lotID: lot, points: request.points)]

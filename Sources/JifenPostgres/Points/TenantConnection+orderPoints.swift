@@ -11,6 +11,12 @@ extension TenantConnection {
     public func settleOrder(_ orderID: UUID, now: Date = Date()) async throws -> OrderSettlement? {
         guard let order = try await lockOrderForPoints(orderID) else { return nil }
         let member = try await lockMember(order.member)
+        var stopsSchedules = order.status == .cancelled || order.status == .refunded
+        if !stopsSchedules { stopsSchedules = try await hasRefunds(order.id) }
+        if stopsSchedules {
+            // A staged bonus paid for by this order ("top up 200, get 200 back") stops.
+            try await cancelSchedules(sourceReference: order.externalID, now: now)
+        }
         var settlement = OrderSettlement()
         let earnKey = "order:\(order.id.uuidString.lowercased()):earn"
         if !(try await entryExists(key: earnKey)) {
@@ -124,7 +130,7 @@ extension TenantConnection {
             pending: pending,
             earnedAt: paidAt,
             availableAt: availableAt,
-            programVersion: program.version
+            program: program
         )
         entry.lot = lot
         entry.lots = [LotTouch(lotID: lot, points: award.points)]
@@ -255,6 +261,13 @@ extension TenantConnection {
             """
         )
         return try await rows.decode(Int64.self).first(where: { _ in true }) ?? 0
+    }
+
+    private func hasRefunds(_ orderID: UUID) async throws -> Bool {
+        let rows = try await query(
+            "SELECT 1 FROM refunds WHERE tenant_id = \(tenant.rawValue) AND order_id = \(orderID) LIMIT 1"
+        )
+        return try await rows.decode(Int.self).first(where: { _ in true }) != nil
     }
 
     private struct PendingRefund {

@@ -76,7 +76,8 @@ extension TenantConnection {
         debt: Int64 = 0,
         earned: Int64 = 0,
         redeemed: Int64 = 0,
-        reversed: Int64 = 0
+        reversed: Int64 = 0,
+        expired: Int64 = 0
     ) async throws {
         try await query(
             """
@@ -84,13 +85,15 @@ extension TenantConnection {
                 available = available + \(available), pending = pending + \(pending), held = held + \(held),
                 debt = debt + \(debt), lifetime_earned = lifetime_earned + \(earned),
                 lifetime_redeemed = lifetime_redeemed + \(redeemed), lifetime_reversed = lifetime_reversed + \(reversed),
+                lifetime_expired = lifetime_expired + \(expired),
                 updated_at = clock_timestamp()
             WHERE tenant_id = \(tenant.rawValue) AND member_id = \(member)
             """
         )
     }
 
-    /// Creates a lot and returns its id.
+    /// Creates a lot, dated by the program's expiry policy, and returns its id. Earning (not a
+    /// manual grant) also restarts the member's inactivity clock.
     func addLot(
         member: UUID,
         source: String,
@@ -99,17 +102,27 @@ extension TenantConnection {
         pending: Bool,
         earnedAt: Date,
         availableAt: Date,
-        programVersion: Int
+        program: Program,
+        resetsInactivity: Bool = true
     ) async throws -> UUID {
         let id = UUID()
         try await query(
             """
             INSERT INTO point_lots (tenant_id, id, member_id, source, order_id, points, remaining, state, earned_at,
-                                    available_at, program_version)
+                                    available_at, expires_at, program_version)
             VALUES (\(tenant.rawValue), \(id), \(member), \(source), \(order), \(points), \(points),
-                    \(pending ? "pending" : "available"), \(earnedAt), \(availableAt), \(programVersion))
+                    \(pending ? "pending" : "available"), \(earnedAt), \(availableAt),
+                    \(program.expiresAt(earnedAt: earnedAt)), \(program.version))
             """
         )
+        if resetsInactivity {
+            try await query(
+                """
+                UPDATE balances SET last_earned_at = greatest(last_earned_at, \(earnedAt))
+                WHERE tenant_id = \(tenant.rawValue) AND member_id = \(member)
+                """
+            )
+        }
         return id
     }
 
@@ -141,16 +154,24 @@ extension TenantConnection {
         return touched
     }
 
-    /// Gives points back to the lots they were taken from (a released hold).
-    func restoreLots(_ touches: [LotTouch]) async throws {
-        guard !touches.isEmpty else { return }
-        try await query(
+    /// Gives points back to the lots they were taken from (a released hold), if those lots are
+    /// still available. Returns what went back; the rest belonged to lots that have expired
+    /// meanwhile, and the caller expires it.
+    func restoreLots(_ touches: [LotTouch]) async throws -> [LotTouch] {
+        guard !touches.isEmpty else { return [] }
+        let rows = try await query(
             """
             UPDATE point_lots l SET remaining = l.remaining + back.points
             FROM unnest(\(touches.map(\.lotID))::uuid[], \(touches.map(\.points))::bigint[]) AS back(id, points)
-            WHERE l.tenant_id = \(tenant.rawValue) AND l.id = back.id
+            WHERE l.tenant_id = \(tenant.rawValue) AND l.id = back.id AND l.state = 'available'
+            RETURNING l.id, back.points
             """
         )
+        var restored: [LotTouch] = []
+        for try await (id, points) in rows.decode((UUID, Int64).self) {
+            restored.append(LotTouch(lotID: id, points: points))
+        }
+        return restored
     }
 
     /// Repays the member's debt from its available lots, after something made points

@@ -133,7 +133,7 @@ extension TenantConnection {
             WHERE tenant_id = \(tenant.rawValue) AND id = \(redemption.id)
             """
         )
-        try await restoreLots(redemption.lots)
+        let restored = try await restoreLots(redemption.lots)
         try await append(
             LedgerWrite(
                 member: member.id,
@@ -148,6 +148,24 @@ extension TenantConnection {
             )
         )
         try await changeBalance(member.id, available: redemption.points, held: -redemption.points)
+        // Points whose lot expired while they were held expire now, as they would have.
+        let restoredIDs = Set(restored.map(\.lotID))
+        let lapsed = redemption.lots.filter { !restoredIDs.contains($0.lotID) }
+        if lapsed.total > 0 {
+            try await append(
+                LedgerWrite(
+                    member: member.id,
+                    kind: .expire,
+                    source: .expiry,
+                    available: -lapsed.total,
+                    key: "redemption:\(redemption.id.uuidString.lowercased()):expire",
+                    sourceRef: redemption.id.uuidString.lowercased(),
+                    reason: "lot_expired_while_held",
+                    lots: lapsed
+                )
+            )
+            try await changeBalance(member.id, available: -lapsed.total, expired: lapsed.total)
+        }
         try await settleDebt(member)
     }
 

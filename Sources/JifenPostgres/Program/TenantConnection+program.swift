@@ -39,6 +39,12 @@ extension TenantConnection {
     /// on a per-tenant advisory lock, so two at once get consecutive versions.
     public func saveProgram(_ program: Program) async throws -> Program {
         try program.validate()
+        // Calendar rules also run in SQL (expiry reminders): PostgreSQL must know the zone too.
+        do {
+            try await query("SELECT now() AT TIME ZONE \(program.timeZone)")
+        } catch {
+            throw JifenError.invalid("time_zone", "'\(program.timeZone)' is not a time zone the database knows")
+        }
         try await query(
             "SELECT pg_advisory_xact_lock(hashtextextended('program:' || \(tenant.description), 0))"
         )

@@ -33,6 +33,21 @@ public struct TenantStore: Sendable {
     }
 
     /// Tenants newest first.
+    /// Every tenant's id: for work done per tenant (sweeps, audits).
+    public func allIDs() async throws -> [TenantID] {
+        try await database.withSystem { connection in
+            var all: [TenantID] = []
+            for try await id in try await connection.query(
+                "SELECT id FROM tenants ORDER BY id",
+                logger: database.logger
+            )
+            .decode(UUID.self) {
+                all.append(TenantID(id))
+            }
+            return all
+        }
+    }
+
     public func list(limit: PageLimit, after cursor: PageCursor?) async throws -> Page<Tenant> {
         try await database.withSystem { connection in
             let micros = cursor?.createdAtMicros ?? Int64.max

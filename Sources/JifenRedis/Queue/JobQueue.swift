@@ -35,9 +35,9 @@ public struct JobQueue: Sendable {
         }
     }
 
-    /// Adds a job to the ready stream.
+    /// Adds a job: to the ready stream, or to the delayed set while its `runAt` is ahead.
     public func enqueue(_ job: Job) async throws {
-        try await redis.send(["XADD", keys.stream, "*", "job", try job.encoded()])
+        try await enqueue([job])
     }
 
     /// Adds jobs in one round trip (the outbox relay's batches): to the ready stream, or — for a

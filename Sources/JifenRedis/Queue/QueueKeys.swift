@@ -8,6 +8,8 @@ public struct QueueKeys: Sendable, Hashable {
     public var delayed: String { "{\(name)}:delayed" }
     /// Jobs that failed their last attempt.
     public var dead: String { "{\(name)}:dead" }
+    /// The scheduler's lease: whoever holds it enqueues the periodic sweeps.
+    public var schedulerLease: String { "{\(name)}:scheduler" }
     /// The one consumer group every worker joins.
     public var group: String { "workers" }
 

@@ -59,6 +59,17 @@ public enum PointsHandlers {
             SweepHandler(kind: .expireHolds, database: database, logger: logger, clock: clock) {
                 try await $0.expireHolds(now: $1, limit: SweepHandler.batchSize)
             },
+            SweepHandler(kind: .expireLots, database: database, logger: logger, clock: clock) {
+                try await $0.expireLots(now: $1, limit: SweepHandler.batchSize)
+            },
+            // One statement per tenant: never a full batch, so it runs once.
+            SweepHandler(kind: .remindExpiring, database: database, logger: logger, clock: clock) {
+                _ = try await $0.remindExpiring(now: $1)
+                return 0
+            },
+            SweepHandler(kind: .grantInstallments, database: database, logger: logger, clock: clock) {
+                try await $0.grantDueInstallments(now: $1, limit: SweepHandler.batchSize)
+            },
         ]
     }
 }

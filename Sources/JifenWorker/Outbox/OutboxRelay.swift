@@ -49,8 +49,7 @@ public struct OutboxRelay: Service {
             while !Task.isCancelled {
                 do {
                     let sent = try await store.relay(batch: configuration.batchSize, tenants: configuration.tenants) {
-                        jobs in
-                        for job in jobs { try await queue.enqueue(job) }
+                        try await queue.enqueue($0)
                     }
                     if failures > 0 { logger.info("outbox relay recovered") }
                     failures = 0

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import JifenPostgres
 import JifenRedis
 import JifenWorker
@@ -44,21 +45,43 @@ struct Work: AsyncParsableCommand {
             ),
             logger: logger
         )
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            // PostgreSQL first: queries hang until its client runs.
+            .init(service: connections.postgres),
+            .init(service: relay),
+        ]
+        if settings.schedulerInterval > 0 {
+            let schedule = Scheduler.Configuration(
+                interval: .seconds(settings.schedulerInterval),
+                leaseTTL: .seconds(settings.schedulerLeaseSeconds),
+                tenants: settings.workerTenants
+            )
+            let scheduler = Scheduler(
+                lease: Lease(
+                    redis: connections.redis,
+                    key: schedule.leaseKey(connections.queueKeys),
+                    holder: "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8))",
+                    ttl: .seconds(settings.schedulerLeaseSeconds)
+                ),
+                queue: queue,
+                tenants: TenantStore(database: connections.database),
+                configuration: schedule,
+                logger: logger
+            )
+            services.append(.init(service: scheduler))
+        }
+        services.append(.init(service: runner, successTerminationBehavior: .gracefullyShutdownGroup))
         logger.info(
             "worker starting",
             metadata: [
                 "concurrency": "\(settings.workerConcurrency)", "queue": "\(settings.jobQueue)",
                 "tenants": "\(settings.workerTenants.map { $0.map(\.description).joined(separator: ",") } ?? "all")",
+                "scheduler_interval": "\(settings.schedulerInterval)",
             ]
         )
         let group = ServiceGroup(
             configuration: .init(
-                services: [
-                    // PostgreSQL first: queries hang until its client runs.
-                    .init(service: connections.postgres),
-                    .init(service: relay),
-                    .init(service: runner, successTerminationBehavior: .gracefullyShutdownGroup),
-                ],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

@@ -23,6 +23,9 @@ struct Settings: Sendable {
     var jobRetryBaseMilliseconds: Int
     var jobVisibilityTimeoutSeconds: Int
     var outboxRetentionHours: Int
+    /// Seconds between sweeps; 0 turns this worker's scheduler off.
+    var schedulerInterval: Int
+    var schedulerLeaseSeconds: Int
     var migrationsDirectory: String
     var specificationPath: String
 
@@ -119,6 +122,20 @@ struct Settings: Sendable {
                 "OUTBOX_RETENTION_HOURS",
                 default: 168,
                 range: 1...87_600
+            ),
+            schedulerInterval: try integer(
+                config,
+                "scheduler.interval",
+                "SCHEDULER_INTERVAL",
+                default: 60,
+                range: 0...86_400
+            ),
+            schedulerLeaseSeconds: try integer(
+                config,
+                "scheduler.lease.seconds",
+                "SCHEDULER_LEASE_SECONDS",
+                default: 10,
+                range: 1...3600
             ),
             migrationsDirectory: config.string(forKey: "migrations.dir", default: "migrations"),
             specificationPath: config.string(forKey: "openapi.spec", default: "openapi/openapi.yaml")
