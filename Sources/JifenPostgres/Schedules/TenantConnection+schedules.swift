@@ -215,17 +215,23 @@ extension TenantConnection {
     private static func installments(_ json: String) throws -> [Schedule.Installment] {
         struct Row: Decodable {
             var number: Int
-            var due_at: Double
+            var dueAt: Double
             var points: Int64
-            var granted_at: Double?
+            var grantedAt: Double?
+
+            enum CodingKeys: String, CodingKey {
+                case number, points
+                case dueAt = "due_at"
+                case grantedAt = "granted_at"
+            }
         }
         let decoder = JSONDecoder()
         return try decoder.decode([Row].self, from: Data(json.utf8)).map {
             Schedule.Installment(
                 number: $0.number,
-                dueAt: Date(timeIntervalSince1970: $0.due_at),
+                dueAt: Date(timeIntervalSince1970: $0.dueAt),
                 points: $0.points,
-                grantedAt: $0.granted_at.map(Date.init(timeIntervalSince1970:))
+                grantedAt: $0.grantedAt.map(Date.init(timeIntervalSince1970:))
             )
         }
     }
