@@ -127,24 +127,22 @@ public struct ExpiryRules: Sendable, Hashable, Codable {
     }
 
     func validate(into v: inout Validator) {
+        // Every field set is checked, whichever policy uses it: what is saved is shown back.
+        if let days, !(1...3650).contains(days) { v.fail("expiry.days", "must be between 1 and 3650") }
+        if let months, !(1...120).contains(months) { v.fail("expiry.months", "must be between 1 and 120") }
+        if !(0...10).contains(periodsAfter) { v.fail("expiry.periods_after", "must be between 0 and 10") }
+        if let inactivityMonths, !(1...120).contains(inactivityMonths) {
+            v.fail("expiry.inactivity_months", "must be between 1 and 120")
+        }
         switch policy {
         case .never:
             break
         case .rolling:
-            if (days == nil) == (months == nil) {
-                v.fail("expiry", "a rolling policy needs exactly one of days or months")
-            }
-            if let days, !(1...3650).contains(days) { v.fail("expiry.days", "must be between 1 and 3650") }
-            if let months, !(1...120).contains(months) { v.fail("expiry.months", "must be between 1 and 120") }
+            if (days == nil) == (months == nil) { v.fail("expiry", "a rolling policy needs exactly one of days or months") }
         case .endOfPeriod:
             if period == nil { v.fail("expiry.period", "is required for end_of_period: month, quarter or year") }
-            if !(0...10).contains(periodsAfter) { v.fail("expiry.periods_after", "must be between 0 and 10") }
         case .inactivity:
-            guard let inactivityMonths else {
-                v.fail("expiry.inactivity_months", "is required for inactivity")
-                break
-            }
-            if !(1...120).contains(inactivityMonths) { v.fail("expiry.inactivity_months", "must be between 1 and 120") }
+            if inactivityMonths == nil { v.fail("expiry.inactivity_months", "is required for inactivity") }
         }
         if reminderDays.count > 5 { v.fail("expiry.reminder_days", "must have at most 5 items") }
         if Set(reminderDays).count != reminderDays.count { v.fail("expiry.reminder_days", "must not repeat a day") }
