@@ -50,8 +50,8 @@ SQL
 trap cleanup EXIT
 
 log "(d) seeding 2 × $TENANTS tenants × $LOTS lots"
-mapfile -t swept_ids < <(su_psql -q -v prefix="$SWEPT" -v tenants="$TENANTS" -v lots="$LOTS" -f scripts/bench/seed_lots.sql | grep -E '^[0-9a-f-]{36}$')
-su_psql -q -v prefix="$BASE" -v tenants="$TENANTS" -v lots="$LOTS" -f scripts/bench/seed_lots.sql >/dev/null
+mapfile -t swept_ids < <(su_psql -q -v prefix="$SWEPT" -v tenants="$TENANTS" -v lots="$LOTS" <scripts/bench/seed_lots.sql | grep -E '^[0-9a-f-]{36}$')
+su_psql -q -v prefix="$BASE" -v tenants="$TENANTS" -v lots="$LOTS" <scripts/bench/seed_lots.sql >/dev/null
 su_psql -q -c "ANALYZE point_lots; ANALYZE balances;"
 ((${#swept_ids[@]} == TENANTS)) || { log "seeding returned ${#swept_ids[@]} tenants, not $TENANTS"; exit 1; }
 
@@ -64,7 +64,7 @@ sweep_ms=$(($(now_ms) - start))
 
 log "(d) one SQL statement over the other $TENANTS tenants"
 start=$(now_ms)
-su_psql -q -v prefix="$BASE" -f scripts/bench/expire_baseline.sql >/dev/null
+su_psql -q -v prefix="$BASE" <scripts/bench/expire_baseline.sql >/dev/null
 sql_ms=$(($(now_ms) - start))
 
 summary() { # lots expired, expire entries, points expired, events — for tenants named $1-*

@@ -138,7 +138,9 @@ public struct ExpiryRules: Sendable, Hashable, Codable {
         case .never:
             break
         case .rolling:
-            if (days == nil) == (months == nil) { v.fail("expiry", "a rolling policy needs exactly one of days or months") }
+            if (days == nil) == (months == nil) {
+                v.fail("expiry", "a rolling policy needs exactly one of days or months")
+            }
         case .endOfPeriod:
             if period == nil { v.fail("expiry.period", "is required for end_of_period: month, quarter or year") }
         case .inactivity:

@@ -57,9 +57,8 @@ extension TenantConnection {
                     lots: [LotTouch(lotID: lotID, points: points)]
                 )
             )
-            try await changeBalance(member.id, available: points, earned: points)
+            var data = try await changeBalance(member.id, available: points, earned: points, lastEarnedAt: now)
             try await settleDebt(member)
-            var data = try await balanceFields(member.id)
             data["points"] = .int(points)
             data["check_in_streak"] = .int(streak)
             try await recordEvent(member, type: "points.earned", data: data)

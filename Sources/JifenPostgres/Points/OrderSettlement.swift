@@ -39,4 +39,7 @@ struct OrderForPoints: Sendable {
     var status: OrderStatus
     var paidAt: Date?
     var lines: [OrderLine]
+    /// Its earn entry exists.
+    var scored: Bool
+    var hasRefunds: Bool
 }

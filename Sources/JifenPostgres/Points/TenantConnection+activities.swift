@@ -88,14 +88,14 @@ extension TenantConnection {
                     lots: [LotTouch(lotID: lotID, points: points)]
                 )
             )
-            try await changeBalance(
+            var data = try await changeBalance(
                 member.id,
                 available: pending ? 0 : points,
                 pending: pending ? points : 0,
-                earned: points
+                earned: points,
+                lastEarnedAt: occurredAt
             )
             if pending { try await scheduleRelease(at: availableAt) } else { try await settleDebt(member) }
-            var data = try await balanceFields(member.id)
             data["points"] = .int(points)
             data["activity"] = .string(draft.type)
             try await recordEvent(member, type: pending ? "points.pending" : "points.earned", data: data)

@@ -32,8 +32,7 @@ extension TenantConnection {
                 pending: false,
                 earnedAt: now,
                 availableAt: now,
-                program: program,
-                resetsInactivity: false
+                program: program
             )
             entry.lot = lot
             entry.lots = [LotTouch(lotID: lot, points: request.points)]

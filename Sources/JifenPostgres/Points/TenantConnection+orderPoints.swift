@@ -11,20 +11,20 @@ extension TenantConnection {
     public func settleOrder(_ orderID: UUID, now: Date = Date()) async throws -> OrderSettlement? {
         guard let order = try await lockOrderForPoints(orderID) else { return nil }
         let member = try await lockMember(order.member)
-        var stopsSchedules = order.status == .cancelled || order.status == .refunded
-        if !stopsSchedules { stopsSchedules = try await hasRefunds(order.id) }
-        if stopsSchedules {
+        let ended = order.status == .cancelled || order.status == .refunded
+        if ended || order.hasRefunds {
             // A staged bonus paid for by this order ("top up 200, get 200 back") stops.
             try await cancelSchedules(sourceReference: order.externalID, now: now)
         }
         var settlement = OrderSettlement()
-        let earnKey = "order:\(order.id.uuidString.lowercased()):earn"
-        if !(try await entryExists(key: earnKey)) {
+        if !order.scored {
             // Only an order that is paid now earns: one cancelled or fully refunded before it was
             // scored would earn and lose the same points.
             guard order.status == .paid else { return settlement }
-            settlement.award = try await award(order, member: member, key: earnKey, now: now)
+            settlement.award = try await award(order, member: member, key: Self.earnKey(order.id), now: now)
         }
+        // The common case, a paid order without refunds, is done.
+        if !ended && !order.hasRefunds { return settlement }
         guard let earned = try await earnedPoints(order.id), earned.points > 0 else { return settlement }
         let program = try await program(version: earned.version)
         for refund in try await unappliedRefunds(order.id) {
@@ -136,13 +136,18 @@ extension TenantConnection {
         entry.lots = [LotTouch(lotID: lot, points: award.points)]
         if pending { entry.pending = award.points } else { entry.available = award.points }
         try await append(entry)
-        try await changeBalance(member.id, available: entry.available, pending: entry.pending, earned: award.points)
+        var data = try await changeBalance(
+            member.id,
+            available: entry.available,
+            pending: entry.pending,
+            earned: award.points,
+            lastEarnedAt: paidAt
+        )
         if pending {
             try await scheduleRelease(at: availableAt)
         } else {
             try await settleDebt(member)
         }
-        var data = try await balanceFields(member.id)
         data["points"] = .int(award.points)
         data["order"] = .string(order.externalID)
         data["program_version"] = .int(Int64(program.version))
@@ -236,8 +241,10 @@ extension TenantConnection {
     }
 
     /// What the order's earn entry awarded, and under which program version.
+    static func earnKey(_ orderID: UUID) -> String { "order:\(orderID.uuidString.lowercased()):earn" }
+
     func earnedPoints(_ orderID: UUID) async throws -> (points: Int64, version: Int)? {
-        let key = "order:\(orderID.uuidString.lowercased()):earn"
+        let key = Self.earnKey(orderID)
         let rows = try await query(
             """
             SELECT available_delta + pending_delta, coalesce(program_version, 0) FROM ledger_entries
@@ -261,13 +268,6 @@ extension TenantConnection {
             """
         )
         return try await rows.decode(Int64.self).first(where: { _ in true }) ?? 0
-    }
-
-    private func hasRefunds(_ orderID: UUID) async throws -> Bool {
-        let rows = try await query(
-            "SELECT 1 FROM refunds WHERE tenant_id = \(tenant.rawValue) AND order_id = \(orderID) LIMIT 1"
-        )
-        return try await rows.decode(Int.self).first(where: { _ in true }) != nil
     }
 
     private struct PendingRefund {
@@ -305,15 +305,21 @@ extension TenantConnection {
         return refunds
     }
 
+    /// Locks the order and reads what the points engine needs of it, with whether it was
+    /// scored and has refunds: one round trip.
     func lockOrderForPoints(_ orderID: UUID) async throws -> OrderForPoints? {
         let rows = try await query(
             """
-            SELECT external_id, member_id, currency, amount, status, paid_at, lines::text FROM orders
-            WHERE tenant_id = \(tenant.rawValue) AND id = \(orderID) FOR UPDATE
+            SELECT o.external_id, o.member_id, o.currency, o.amount, o.status, o.paid_at, o.lines::text,
+                   EXISTS (SELECT 1 FROM ledger_entries e
+                           WHERE e.tenant_id = o.tenant_id AND e.idempotency_key = \(Self.earnKey(orderID))),
+                   EXISTS (SELECT 1 FROM refunds r WHERE r.tenant_id = o.tenant_id AND r.order_id = o.id)
+            FROM orders o
+            WHERE o.tenant_id = \(tenant.rawValue) AND o.id = \(orderID) FOR UPDATE OF o
             """
         )
-        for try await (external, member, currency, amount, status, paidAt, lines) in rows.decode(
-            (String, UUID, String, Int64, String, Date?, String).self
+        for try await (external, member, currency, amount, status, paidAt, lines, scored, hasRefunds) in rows.decode(
+            (String, UUID, String, Int64, String, Date?, String, Bool, Bool).self
         ) {
             guard let status = OrderStatus(rawValue: status) else {
                 throw JifenError(.internalError, "order \(orderID) has unknown status '\(status)'")
@@ -325,7 +331,9 @@ extension TenantConnection {
                 amount: try Money(minorUnits: amount, currency: Currency(currency)),
                 status: status,
                 paidAt: paidAt,
-                lines: try JSONDecoder().decode([OrderLine].self, from: Data(lines.utf8))
+                lines: try JSONDecoder().decode([OrderLine].self, from: Data(lines.utf8)),
+                scored: scored,
+                hasRefunds: hasRefunds
             )
         }
         return nil

@@ -7,20 +7,18 @@ import PostgresNIO
 // two operations on one member serialise and can never spend the same points twice. Locks are
 // always taken order row → balance row → redemption row, never the other way.
 extension TenantConnection {
-    /// Locks the member's balance row (creating it at zero) and returns it.
+    /// Locks the member's balance row (creating it at zero) and returns it, in one round trip:
+    /// `ON CONFLICT DO UPDATE` locks the existing row as `FOR UPDATE` would.
     func lockMember(_ member: UUID) async throws -> MemberPoints {
-        try await query(
-            """
-            INSERT INTO balances (tenant_id, member_id) VALUES (\(tenant.rawValue), \(member))
-            ON CONFLICT (tenant_id, member_id) DO NOTHING
-            """
-        )
         let rows = try await query(
             """
+            WITH b AS (
+                INSERT INTO balances (tenant_id, member_id) VALUES (\(tenant.rawValue), \(member))
+                ON CONFLICT (tenant_id, member_id) DO UPDATE SET tenant_id = EXCLUDED.tenant_id
+                RETURNING available, pending, held, debt
+            )
             SELECT m.external_id, b.available, b.pending, b.held, b.debt
-            FROM balances b JOIN members m ON m.tenant_id = b.tenant_id AND m.id = b.member_id
-            WHERE b.tenant_id = \(tenant.rawValue) AND b.member_id = \(member)
-            FOR UPDATE OF b
+            FROM b, members m WHERE m.tenant_id = \(tenant.rawValue) AND m.id = \(member)
             """
         )
         for try await (external, available, pending, held, debt) in rows.decode(
@@ -67,7 +65,9 @@ extension TenantConnection {
         return try await rows.decode(Int.self).first(where: { _ in true }) != nil
     }
 
-    /// Applies deltas to the member's balance row (which the caller holds).
+    /// Applies deltas to the member's balance row (which the caller holds) and returns the
+    /// balance after them, as event data. `lastEarnedAt` restarts the inactivity clock.
+    @discardableResult
     func changeBalance(
         _ member: UUID,
         available: Int64 = 0,
@@ -77,23 +77,30 @@ extension TenantConnection {
         earned: Int64 = 0,
         redeemed: Int64 = 0,
         reversed: Int64 = 0,
-        expired: Int64 = 0
-    ) async throws {
-        try await query(
+        expired: Int64 = 0,
+        lastEarnedAt: Date? = nil
+    ) async throws -> [String: EventValue] {
+        let rows = try await query(
             """
             UPDATE balances SET
                 available = available + \(available), pending = pending + \(pending), held = held + \(held),
                 debt = debt + \(debt), lifetime_earned = lifetime_earned + \(earned),
                 lifetime_redeemed = lifetime_redeemed + \(redeemed), lifetime_reversed = lifetime_reversed + \(reversed),
                 lifetime_expired = lifetime_expired + \(expired),
+                last_earned_at = greatest(last_earned_at, \(lastEarnedAt)),
                 updated_at = clock_timestamp()
             WHERE tenant_id = \(tenant.rawValue) AND member_id = \(member)
+            RETURNING available, pending
             """
         )
+        for try await (available, pending) in rows.decode((Int64, Int64).self) {
+            return ["available": .int(available), "pending": .int(pending)]
+        }
+        throw JifenError(.internalError, "member \(member) has no balance row")
     }
 
-    /// Creates a lot, dated by the program's expiry policy, and returns its id. Earning (not a
-    /// manual grant) also restarts the member's inactivity clock.
+    /// Creates a lot, dated by the program's expiry policy, and returns its id. (Earning also
+    /// restarts the member's inactivity clock: callers pass `lastEarnedAt` to `changeBalance`.)
     func addLot(
         member: UUID,
         source: String,
@@ -102,8 +109,7 @@ extension TenantConnection {
         pending: Bool,
         earnedAt: Date,
         availableAt: Date,
-        program: Program,
-        resetsInactivity: Bool = true
+        program: Program
     ) async throws -> UUID {
         let id = UUID()
         try await query(
@@ -115,14 +121,6 @@ extension TenantConnection {
                     \(program.expiresAt(earnedAt: earnedAt)), \(program.version))
             """
         )
-        if resetsInactivity {
-            try await query(
-                """
-                UPDATE balances SET last_earned_at = greatest(last_earned_at, \(earnedAt))
-                WHERE tenant_id = \(tenant.rawValue) AND member_id = \(member)
-                """
-            )
-        }
         return id
     }
 
@@ -177,6 +175,8 @@ extension TenantConnection {
     /// Repays the member's debt from its available lots, after something made points
     /// available: the balance does not move (it already counted the debt), the lots shrink.
     func settleDebt(_ member: MemberPoints) async throws {
+        // The lock was taken with no debt, and crediting never creates any: nothing to repay.
+        guard member.debt > 0 else { return }
         let rows = try await query(
             "SELECT debt FROM balances WHERE tenant_id = \(tenant.rawValue) AND member_id = \(member.id)"
         )

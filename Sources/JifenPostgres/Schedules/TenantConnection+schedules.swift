@@ -102,8 +102,7 @@ extension TenantConnection {
                 pending: false,
                 earnedAt: dueAt,
                 availableAt: dueAt,
-                program: program,
-                resetsInactivity: false
+                program: program
             )
             try await query(
                 """
