@@ -130,6 +130,15 @@ import Testing
             #expect(states == ["granted", "cancelled", "cancelled", "cancelled"])
             // The order's 200 points went back with the refund; the first installment stays.
             #expect(try await api.balance("m", key: shop.key)["available"] as? Int == 25)
+            // A refunded order cannot fund a new one.
+            let again = try await api.send(
+                .post,
+                "/v1/members/m/schedules",
+                key: shop.key,
+                json:
+                    #"{"total_points":100,"installments":4,"period":"week","start":"\#(now.formatted(.iso8601))","reason":"top_up","source_reference":"top-1"}"#
+            )
+            #expect(again.status == .conflict)
         }
         try await expectAuditClean(shop.tenant)
     }

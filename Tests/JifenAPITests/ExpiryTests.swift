@@ -77,6 +77,8 @@ import Testing
             #expect(balance["held"] as? Int == 0)
             #expect(balance["lifetime_expired"] as? Int == 259)
         }
+        // One for the sweep (159), one for the held 100 when they came back.
+        #expect(try await events(shop.tenant, type: "points.expired").count == 2)
         try await expectAuditClean(shop.tenant)
     }
 

@@ -17,7 +17,7 @@ extension TenantConnection {
             """
             SELECT id, member_id FROM point_lots
             WHERE tenant_id = \(tenant.rawValue) AND state = 'available' AND expires_at <= \(now)
-            UNION ALL
+            UNION
             SELECT l.id, l.member_id FROM point_lots l
             JOIN balances b ON b.tenant_id = l.tenant_id AND b.member_id = l.member_id
             WHERE \(cutoff != nil) AND l.tenant_id = \(tenant.rawValue) AND l.state = 'available' AND l.remaining > 0
@@ -48,12 +48,13 @@ extension TenantConnection {
                 FROM (SELECT id, remaining FROM point_lots
                       WHERE tenant_id = \(tenant.rawValue) AND id = ANY(\(lots)) AND state = 'available') AS before
                 WHERE l.tenant_id = \(tenant.rawValue) AND l.id = before.id
-                RETURNING l.id, l.member_id, l.order_id, l.program_version, before.remaining
+                RETURNING l.id, l.member_id, l.order_id, l.program_version, before.remaining,
+                          CASE WHEN l.expires_at <= \(now) THEN 'expiry_date' ELSE 'inactivity' END AS why
             ), entries AS (
                 INSERT INTO ledger_entries (tenant_id, member_id, kind, available_delta, lot_id, order_id, idempotency_key,
                                             source, program_version, reason, lots)
                 SELECT \(tenant.rawValue), member_id, 'expire', -remaining, id, order_id, 'lot:' || id::text || ':expire',
-                       'expiry', program_version, \(program.expiry.policy.rawValue),
+                       'expiry', program_version, why,
                        jsonb_build_array(jsonb_build_object('lot_id', id, 'points', remaining))
                 FROM expired WHERE remaining > 0
                 ON CONFLICT (tenant_id, idempotency_key) DO NOTHING

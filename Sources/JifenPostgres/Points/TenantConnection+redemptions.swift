@@ -164,7 +164,9 @@ extension TenantConnection {
                     lots: lapsed
                 )
             )
-            try await changeBalance(member.id, available: -lapsed.total, expired: lapsed.total)
+            var data = try await changeBalance(member.id, available: -lapsed.total, expired: lapsed.total)
+            data["points"] = .int(lapsed.total)
+            try await recordEvent(member, type: "points.expired", data: data)
         }
         try await settleDebt(member)
     }

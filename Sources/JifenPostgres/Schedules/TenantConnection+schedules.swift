@@ -8,6 +8,16 @@ extension TenantConnection {
         -> Schedule?
     {
         guard let memberRecord = try await member(externalID) else { return nil }
+        if let reference = draft.sourceReference, let id = try? ExternalID(reference), let source = try await order(id)
+        {
+            // A bonus for an order already cancelled or refunded would never be stopped by it.
+            let refunded = try await !refunds(order: source).isEmpty
+            if source.status == .cancelled || source.status == .refunded || refunded {
+                throw JifenError.conflict(
+                    "order '\(reference)' was cancelled or refunded: it cannot fund a staged bonus"
+                )
+            }
+        }
         let program = try await program()
         let id = UUID()
         try await query(
