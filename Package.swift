@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // Pure domain: value types and rules. No I/O.
@@ -52,12 +53,20 @@ let package = Package(
             ]
         ),
 
+        // Webhook signatures (Standard Webhooks, Shopify), delivery timing and the shapes of
+        // Shopify's payloads: pure, shared by the API (inbound) and the workers (outbound).
+        .target(
+            name: "JifenWebhooks",
+            dependencies: ["JifenCore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+
         .target(
             name: "JifenAPI",
             dependencies: [
                 "JifenCore",
                 "JifenPostgres",
                 "JifenRedis",
+                "JifenWebhooks",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
@@ -75,6 +84,8 @@ let package = Package(
                 "JifenCore",
                 "JifenPostgres",
                 "JifenRedis",
+                "JifenWebhooks",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -84,6 +95,7 @@ let package = Package(
         .executableTarget(
             name: "jifen",
             dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 "JifenAPI",
                 "JifenWorker",
                 "JifenPostgres",
@@ -115,6 +127,7 @@ let package = Package(
         ),
 
         .testTarget(name: "JifenCoreTests", dependencies: ["JifenCore"]),
+        .testTarget(name: "JifenWebhooksTests", dependencies: ["JifenWebhooks"]),
         .testTarget(
             name: "JifenPostgresTests",
             dependencies: ["JifenPostgres", "JifenTestSupport", .product(name: "PostgresNIO", package: "postgres-nio")]

@@ -41,7 +41,7 @@ import Testing
         #expect(points.earned == 259)
         #expect(balance?.available == 259)
         #expect(balance?.lifetimeEarned == 259)
-        #expect(try await servers.count("outbox", tenant: tenant.id) == 1)
+        #expect(try await outboxRows(tenant.id, kind: "order.score") == 1)
         let stats = try await queue.stats()
         #expect(stats.ready == 0 && stats.inFlight == 0 && stats.dead == 0)
     }
@@ -205,11 +205,12 @@ import Testing
         let fresh = makeQueue()
         try await fresh.ensureGroup()
         #expect(try await store.replay(since: start, tenants: [tenant.id]) == 1)
-        #expect(try await store.relay(batch: 10, tenants: [tenant.id]) { try await fresh.enqueue($0) } == 1)
+        // The score job again, and the fan-out job its points.earned event asked for.
+        #expect(try await store.relay(batch: 10, tenants: [tenant.id]) { try await fresh.enqueue($0) } == 2)
         let again = try await fresh.read(consumer: "c", count: 10, block: .milliseconds(10))
-        #expect(again.count == 1)
+        #expect(again.compactMap(\.job?.kind.name).sorted() == ["events.fanout", "order.score"])
         try await ScoreOrderHandler(database: servers.database, logger: servers.logger).handle(
-            try #require(again.first?.job)
+            try #require(again.first { $0.job?.kind == .scoreOrder }?.job)
         )
         #expect(try await earnEntries(tenant.id) == 1)
         let points = try await servers.database.withTenant(tenant.id) { try await $0.orderPoints(order.id) }
@@ -229,10 +230,10 @@ import Testing
         let store = OutboxStore(database: servers.database)
         let queue = makeQueue()
         try await queue.ensureGroup()
-        // The order's score job, and the release job due in 7 days.
-        #expect(try await store.relay(batch: 10, tenants: [tenant.id]) { try await queue.enqueue($0) } == 2)
+        // The order's score job and its event's fan-out job, and the release job due in 7 days.
+        #expect(try await store.relay(batch: 10, tenants: [tenant.id]) { try await queue.enqueue($0) } == 3)
         let stats = try await queue.stats()
-        #expect(stats.ready == 1)
+        #expect(stats.ready == 2)
         #expect(stats.delayed == 1)
         #expect(try await queue.promoteDue() == 0)
 

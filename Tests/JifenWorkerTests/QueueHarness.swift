@@ -74,3 +74,13 @@ func paidOrder(_ id: String, member: String = "m-1", amount: Int64 = 25_900) thr
         lines: []
     )
 }
+
+/// Outbox rows of one kind for `tenant`.
+func outboxRows(_ tenant: TenantID, kind: String) async throws -> Int {
+    try await TestServers.shared.database.withTenant(tenant) { connection in
+        try await connection.connection.query(
+            "SELECT count(*) FROM outbox WHERE kind = \(kind)",
+            logger: TestServers.shared.logger
+        ).decode(Int.self).first(where: { _ in true }) ?? 0
+    }
+}

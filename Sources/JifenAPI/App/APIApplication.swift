@@ -36,6 +36,7 @@ public enum APIApplication {
         router.add(middleware: IdempotencyMiddleware(store: IdempotencyStore(database: database)))
         let handler = APIHandler(database: database, redis: redis, specification: specification, logger: logger)
         try handler.registerHandlers(on: router, middlewares: [ProblemMiddleware(logger: logger)])
+        InboundWebhooks(database: database, logger: logger).register(on: router)
         return router
     }
 

@@ -89,4 +89,8 @@ public struct JobKind: Sendable, Hashable, Codable, CustomStringConvertible, Exp
     public static let remindExpiring: JobKind = "points.remind"
     /// Grant staged-bonus installments that are due.
     public static let grantInstallments: JobKind = "schedules.grant"
+    /// Turn a tenant's new domain events into webhook deliveries.
+    public static let fanOutEvents: JobKind = "events.fanout"
+    /// Send one webhook delivery (one attempt).
+    public static let dispatchWebhook: JobKind = "notify.dispatch"
 }

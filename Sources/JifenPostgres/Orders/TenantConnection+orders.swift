@@ -104,10 +104,12 @@ extension TenantConnection {
     }
 
     private func enqueueScoring(orderID: UUID, draft: OrderDraft) async throws {
+        try await enqueueScoring(orderID: orderID, status: draft.status)
+    }
+
+    func enqueueScoring(orderID: UUID, status: OrderStatus) async throws {
         let payload = try String(
-            decoding: JSONEncoder().encode([
-                "order_id": orderID.uuidString.lowercased(), "status": draft.status.rawValue,
-            ]),
+            decoding: JSONEncoder().encode(["order_id": orderID.uuidString.lowercased(), "status": status.rawValue]),
             as: UTF8.self
         )
         try await enqueue(kind: "order.score", payload: payload)

@@ -8,9 +8,12 @@ extension TenantConnection {
     /// returns the stored one (`created` false); the same id with another amount or lines is a
     /// conflict. A refund bringing the refunded total to the order's amount marks the order
     /// `refunded`.
-    public func refund(order externalID: ExternalID, _ draft: RefundDraft, now: Date = Date()) async throws -> (
-        refund: Refund, created: Bool
-    )? {
+    ///
+    /// With `settleNow` false (inbound webhooks, which must answer fast) the clawback is left to
+    /// the order's `order.score` job, queued here.
+    public func refund(order externalID: ExternalID, _ draft: RefundDraft, now: Date = Date(), settleNow: Bool = true)
+        async throws -> (refund: Refund, created: Bool)?
+    {
         guard let stored = try await order(externalID, lock: true) else { return nil }
         if let existing = try await refund(order: stored, externalID: draft.externalID.rawValue) {
             guard existing.amount == draft.amount, existing.lines == draft.lines else {
@@ -39,7 +42,11 @@ extension TenantConnection {
             VALUES (\(tenant.rawValue), \(stored.id), \(draft.externalID.rawValue), \(draft.amount), \(lines)::jsonb, \(now))
             """
         )
-        _ = try await settleOrder(stored.id, now: now)
+        if settleNow {
+            _ = try await settleOrder(stored.id, now: now)
+        } else {
+            try await enqueueScoring(orderID: stored.id, status: draft.amount == left ? .refunded : .paid)
+        }
         if draft.amount == left {
             try await query(
                 """
@@ -56,7 +63,8 @@ extension TenantConnection {
 
     /// Cancels an order: before payment it simply never earns; after, what it earned is taken
     /// back. Cancelling a cancelled order changes nothing; a refunded one cannot be cancelled.
-    public func cancel(order externalID: ExternalID, now: Date = Date()) async throws -> Order? {
+    public func cancel(order externalID: ExternalID, now: Date = Date(), settleNow: Bool = true) async throws -> Order?
+    {
         guard let stored = try await order(externalID, lock: true) else { return nil }
         switch stored.status {
         case .cancelled: return stored
@@ -68,7 +76,11 @@ extension TenantConnection {
                 WHERE tenant_id = \(tenant.rawValue) AND id = \(stored.id)
                 """
             )
-            _ = try await settleOrder(stored.id, now: now)
+            if settleNow {
+                _ = try await settleOrder(stored.id, now: now)
+            } else {
+                try await enqueueScoring(orderID: stored.id, status: .cancelled)
+            }
             return try await order(id: stored.id)
         }
     }

@@ -70,6 +70,9 @@ public enum PointsHandlers {
             SweepHandler(kind: .grantInstallments, database: database, logger: logger, clock: clock) {
                 try await $0.grantDueInstallments(now: $1, limit: SweepHandler.batchSize)
             },
+            SweepHandler(kind: .fanOutEvents, database: database, logger: logger, clock: clock) { connection, _ in
+                try await connection.fanOutEvents(limit: SweepHandler.batchSize)
+            },
         ]
     }
 }

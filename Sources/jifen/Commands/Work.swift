@@ -1,4 +1,5 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Foundation
 import JifenPostgres
 import JifenRedis
@@ -26,9 +27,20 @@ struct Work: AsyncParsableCommand {
                 maxIdle: 1
             )
         )
+        // Webhook deliveries: no redirects (a 3xx is a failure to retry, not a hop somewhere else).
+        let http = HTTPClient(
+            eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+            configuration: HTTPClient.Configuration(redirectConfiguration: .disallow)
+        )
+        let dispatcher = WebhookDispatcher(
+            database: connections.database,
+            http: http,
+            addresses: AddressPolicy(allowPrivate: settings.allowPrivateWebhooks),
+            logger: logger
+        )
         let runner = JobRunner(
             queue: queue,
-            handlers: PointsHandlers.all(database: connections.database, logger: logger),
+            handlers: PointsHandlers.all(database: connections.database, logger: logger) + [dispatcher],
             configuration: JobRunnerConfiguration(
                 concurrency: settings.workerConcurrency,
                 retry: settings.retryPolicy,
@@ -89,9 +101,11 @@ struct Work: AsyncParsableCommand {
         do {
             try await group.run()
         } catch {
+            try? await http.shutdown()
             try? await readerThreads.shutdownGracefully()
             throw error
         }
+        try await http.shutdown()
         try await readerThreads.shutdownGracefully()
     }
 }

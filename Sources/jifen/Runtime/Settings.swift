@@ -26,6 +26,8 @@ struct Settings: Sendable {
     /// Seconds between sweeps; 0 turns this worker's scheduler off.
     var schedulerInterval: Int
     var schedulerLeaseSeconds: Int
+    /// Webhook endpoints on loopback and private addresses are refused unless this is set.
+    var allowPrivateWebhooks: Bool
     var migrationsDirectory: String
     var specificationPath: String
 
@@ -136,6 +138,9 @@ struct Settings: Sendable {
                 "SCHEDULER_LEASE_SECONDS",
                 default: 10,
                 range: 1...3600
+            ),
+            allowPrivateWebhooks: ["1", "true", "yes"].contains(
+                config.string(forKey: "allow.private.webhooks", default: "0").lowercased()
             ),
             migrationsDirectory: config.string(forKey: "migrations.dir", default: "migrations"),
             specificationPath: config.string(forKey: "openapi.spec", default: "openapi/openapi.yaml")

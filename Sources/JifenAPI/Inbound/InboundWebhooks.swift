@@ -1,0 +1,211 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import JifenCore
+import JifenPostgres
+import JifenWebhooks
+import Logging
+
+/// `POST /hooks/shopify/{tenant}` and `POST /hooks/standard/{tenant}`: the shop's platform
+/// telling us about orders and refunds. Hand-written routes (they are documented in the spec
+/// but not generated): the signature covers the raw body, which generated handlers never see.
+///
+/// Both answer fast — the order or refund is recorded with its outbox job in one transaction,
+/// and the workers score it — and both are idempotent by the platform's webhook id, recorded in
+/// the same transaction, so a redelivery changes nothing and a failure leaves nothing behind.
+struct InboundWebhooks: Sendable {
+    let database: Database
+    let logger: Logger
+
+    func register(on router: Router<JifenRequestContext>) {
+        router.post("/hooks/shopify/:tenant") { request, context in
+            try await shopify(request, context: context)
+        }
+        router.post("/hooks/standard/:tenant") { request, context in
+            try await standard(request, context: context)
+        }
+    }
+
+    struct Result: ResponseEncodable {
+        var status: String
+        var order: String?
+    }
+
+    private func tenant(_ context: JifenRequestContext) throws -> TenantID {
+        guard let text = context.parameters.get("tenant"), let tenant = TenantID(text) else {
+            throw JifenError.notFound("no such tenant")
+        }
+        return tenant
+    }
+
+    private static let unauthorized = JifenError(.unauthorized, "The webhook signature is missing or wrong.")
+
+    func shopify(_ request: Request, context: JifenRequestContext) async throws -> Result {
+        let tenant = try tenant(context)
+        let body = Data(
+            buffer: try await request.body.collect(upTo: BodyLimitMiddleware<JifenRequestContext>.maxBodySize)
+        )
+        let signature = request.headers[values: HTTPField.Name("X-Shopify-Hmac-Sha256")!].first
+        let secrets = try await database.withTenant(tenant) { try await $0.inboundSecrets(.shopify) }
+        guard !secrets.isEmpty, ShopifySignature.isValid(header: signature, body: body, secrets: secrets) else {
+            throw Self.unauthorized
+        }
+        let topic = request.headers[values: HTTPField.Name("X-Shopify-Topic")!].first ?? ""
+        guard let webhookID = request.headers[values: HTTPField.Name("X-Shopify-Webhook-Id")!].first, !webhookID.isEmpty
+        else { throw JifenError.invalid("X-Shopify-Webhook-Id", "is required") }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        let now = Date()
+        let result = try await database.withTenant(tenant) { connection -> Result in
+            guard try await connection.markReceived(.shopify, webhookID: webhookID, topic: topic) else {
+                return Result(status: "duplicate")
+            }
+            switch topic {
+            case "orders/create", "orders/paid", "orders/cancelled":
+                let order = try Self.decode(ShopifyOrder.self, body, decoder)
+                let status: OrderStatus =
+                    topic == "orders/paid" || order.financialStatus == "paid" ? .paid : .placed
+                let draft = try order.draft(status: status, receivedAt: now)
+                _ = try await connection.recordOrder(draft)
+                if topic == "orders/cancelled" {
+                    _ = try await connection.cancel(order: draft.externalID, now: now, settleNow: false)
+                }
+                return Result(status: "recorded", order: draft.externalID.rawValue)
+            case "refunds/create":
+                let refund = try Self.decode(ShopifyRefund.self, body, decoder)
+                let orderID = try ExternalID(refund.orderID.text, field: "order_id")
+                // Not recorded yet: 409 rolls back, and Shopify retries until the order is here.
+                guard let order = try await connection.order(orderID) else {
+                    throw JifenError.conflict("order '\(orderID)' is not recorded yet")
+                }
+                let draft = try refund.draft(currency: order.amount.currency)
+                _ = try await connection.refund(order: orderID, draft, now: now, settleNow: false)
+                return Result(status: "recorded", order: orderID.rawValue)
+            default:
+                return Result(status: "ignored")
+            }
+        }
+        logger.info(
+            "shopify webhook",
+            metadata: [
+                "tenant_id": "\(tenant)", "topic": "\(topic)", "webhook_id": "\(webhookID)",
+                "result": "\(result.status)",
+            ]
+        )
+        return result
+    }
+
+    /// The body of a Standard Webhooks message from a store.
+    struct StandardMessage: Decodable {
+        var type: String
+        var data: StandardData
+    }
+
+    struct StandardData: Decodable {
+        // order.recorded: an order as POST /v1/orders takes it.
+        var externalID: String?
+        var member: String?
+        var currency: String?
+        var amount: Int64?
+        var status: OrderStatus?
+        var placedAt: Date?
+        var paidAt: Date?
+        var lines: [OrderLine]?
+        // order.cancelled, refund.created
+        var order: String?
+        var refund: StandardRefund?
+
+        enum CodingKeys: String, CodingKey {
+            case member, currency, amount, status, lines, order, refund
+            case externalID = "external_id"
+            case placedAt = "placed_at"
+            case paidAt = "paid_at"
+        }
+    }
+
+    struct StandardRefund: Decodable {
+        var externalID: String
+        var amount: Int64
+        var lines: [RefundDraft.Line]?
+        enum CodingKeys: String, CodingKey {
+            case amount, lines
+            case externalID = "external_id"
+        }
+    }
+
+    func standard(_ request: Request, context: JifenRequestContext) async throws -> Result {
+        let tenant = try tenant(context)
+        let body = Data(
+            buffer: try await request.body.collect(upTo: BodyLimitMiddleware<JifenRequestContext>.maxBodySize)
+        )
+        let secrets = try await database.withTenant(tenant) { try await $0.inboundSecrets(.standard) }
+            .compactMap(WebhookSecret.init)
+        let id = request.headers[values: HTTPField.Name("webhook-id")!].first
+        do {
+            guard !secrets.isEmpty else { throw StandardWebhooks.Rejection.noMatchingSignature }
+            try StandardWebhooks.verify(
+                id: id,
+                timestamp: request.headers[values: HTTPField.Name("webhook-timestamp")!].first,
+                signatures: request.headers[values: HTTPField.Name("webhook-signature")!].first,
+                body: body,
+                secrets: secrets
+            )
+        } catch let rejection as StandardWebhooks.Rejection {
+            throw JifenError(.unauthorized, "The webhook signature is refused: \(rejection.rawValue).")
+        }
+        guard let id else { throw Self.unauthorized }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        let message = try Self.decode(StandardMessage.self, body, decoder)
+        let now = Date()
+        return try await database.withTenant(tenant) { connection -> Result in
+            guard try await connection.markReceived(.standard, webhookID: id, topic: message.type) else {
+                return Result(status: "duplicate")
+            }
+            let data = message.data
+            switch message.type {
+            case "order.recorded":
+                let draft = try OrderDraft.validate(
+                    externalID: data.externalID ?? "",
+                    member: data.member ?? "",
+                    currency: data.currency ?? "",
+                    amount: data.amount ?? -1,
+                    status: data.status ?? .placed,
+                    placedAt: data.placedAt ?? now,
+                    paidAt: data.paidAt,
+                    lines: data.lines ?? []
+                )
+                _ = try await connection.recordOrder(draft)
+                return Result(status: "recorded", order: draft.externalID.rawValue)
+            case "order.cancelled":
+                let order = try ExternalID(data.order ?? "", field: "data.order")
+                guard try await connection.cancel(order: order, now: now, settleNow: false) != nil else {
+                    throw JifenError.conflict("order '\(order)' is not recorded yet")
+                }
+                return Result(status: "recorded", order: order.rawValue)
+            case "refund.created":
+                let order = try ExternalID(data.order ?? "", field: "data.order")
+                guard let refund = data.refund else { throw JifenError.invalid("data.refund", "is required") }
+                let draft = try RefundDraft.validate(
+                    externalID: refund.externalID,
+                    amount: refund.amount,
+                    lines: refund.lines ?? []
+                )
+                guard try await connection.refund(order: order, draft, now: now, settleNow: false) != nil else {
+                    throw JifenError.conflict("order '\(order)' is not recorded yet")
+                }
+                return Result(status: "recorded", order: order.rawValue)
+            default:
+                return Result(status: "ignored")
+            }
+        }
+    }
+
+    private static func decode<T: Decodable>(_ type: T.Type, _ body: Data, _ decoder: JSONDecoder) throws -> T {
+        do {
+            return try decoder.decode(T.self, from: body)
+        } catch {
+            throw JifenError.invalid("body", "is not a payload Jifen understands: \(error)")
+        }
+    }
+}

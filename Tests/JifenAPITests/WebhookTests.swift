@@ -1,0 +1,360 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import JifenCore
+import JifenPostgres
+import JifenTestSupport
+import JifenWebhooks
+import JifenWorker
+import Testing
+
+/// A receiver process (Python, verifying with the `standardwebhooks` package, not our code).
+final class Receiver: Sendable {
+    let process: ChildProcess
+    let port: Int
+    let log: URL
+
+    init(secret: String, fail: Int = 0, status: Int = 200) async throws {
+        let servers = try await TestServers.shared.ready()
+        let python = servers.repositoryRoot.appendingPathComponent(".local/venv/bin/python").path
+        let script = servers.repositoryRoot.appendingPathComponent("scripts/webhook-receiver.py").path
+        log = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "receiver-\(UUID().uuidString.prefix(8)).jsonl"
+        )
+        var started: (ChildProcess, Int)?
+        for _ in 0..<5 where started == nil {
+            let port = Int.random(in: 30_000...39_999)
+            let process = try ChildProcess(
+                executable: python,
+                arguments: [
+                    script, "--port", "\(port)", "--secret", secret, "--log", log.path, "--fail", "\(fail)",
+                    "--status", "\(status)",
+                ],
+                name: "receiver"
+            )
+            if try await eventually(timeout: .seconds(10), { process.log.contains("listening") || !process.isRunning }),
+                process.isRunning
+            {
+                started = (process, port)
+            }
+        }
+        guard let (process, port) = started else {
+            throw ProcessHarnessError(description: "the receiver did not start")
+        }
+        self.process = process
+        self.port = port
+    }
+
+    var url: String { "http://127.0.0.1:\(port)/hook" }
+
+    struct Entry: Decodable {
+        var id: String?
+        var valid: Bool
+        var type: String?
+        var status: Int
+    }
+
+    func entries() throws -> [Entry] {
+        guard let text = try? String(contentsOf: log, encoding: .utf8) else { return [] }
+        return try text.split(separator: "\n").map { try JSONDecoder().decode(Entry.self, from: Data($0.utf8)) }
+    }
+
+    deinit { process.kill() }
+}
+
+@Suite(.serialized) struct OutboundWebhookTests {
+    /// A dispatcher for `tenant`'s deliveries, its clock at `now`.
+    func dispatch(_ tenant: TenantID, delivery: UUID, now: Date, allowPrivate: Bool = true) async throws {
+        let servers = try await TestServers.shared.ready()
+        let http = HTTPClient(
+            eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+            configuration: .init(redirectConfiguration: .disallow)
+        )
+        let dispatcher = WebhookDispatcher(
+            database: servers.database,
+            http: http,
+            addresses: AddressPolicy(allowPrivate: allowPrivate),
+            logger: servers.logger,
+            clock: { now }
+        )
+        let payload = #"{"delivery_id":"\#(delivery.uuidString.lowercased())"}"#
+        do {
+            try await dispatcher.handle(Job(id: "test", kind: .dispatchWebhook, tenant: tenant, payload: payload))
+        } catch {
+            try await http.shutdown()
+            throw error
+        }
+        try await http.shutdown()
+    }
+
+    func deliveries(_ tenant: TenantID) async throws -> [WebhookDelivery] {
+        try await TestServers.shared.database.withTenant(tenant) {
+            try await $0.deliveries(filter: DeliveryFilter(), limit: try PageLimit(50), after: nil).items
+        }
+    }
+
+    @Test func aFailingReceiverGetsFourAttemptsWithOneIdAndAReplayWithTheSame() async throws {
+        let shop = try await makeTenant()
+        let secret = try await withAPI { api async throws -> String in
+            let created = try await api.send(
+                .post,
+                "/v1/webhook-endpoints",
+                key: shop.key,
+                json: #"{"url":"http://127.0.0.1:1/hook","event_types":["points.adjusted"]}"#
+            )
+            #expect(created.status == .created, "\(created.text)")
+            return try #require((try created.json()["secret"] as? String))
+        }
+        let receiver = try await Receiver(secret: secret, fail: 3)
+        try await withAPI { api async throws in
+            let id = try #require(
+                (try await api.send(.get, "/v1/webhook-endpoints", key: shop.key).json()["data"] as? [[String: Any]])?
+                    .first?["id"] as? String
+            )
+            let patched = try await api.send(
+                .patch,
+                "/v1/webhook-endpoints/\(id)",
+                key: shop.key,
+                json: #"{"url":"\#(receiver.url)"}"#
+            )
+            #expect(patched.status == .ok, "\(patched.text)")
+            try await api.send(.put, "/v1/members/m", key: shop.key, json: "{}")
+            try await api.send(
+                .post,
+                "/v1/members/m/adjustments",
+                key: shop.key,
+                json: #"{"points":10,"reason_code":"goodwill"}"#
+            )
+        }
+        // Recording the event queued its fan-out job (the trigger on domain_events).
+        let queued = try await TestServers.shared.database.withTenant(shop.tenant) { connection in
+            try await connection.connection.query(
+                "SELECT count(*) FROM outbox WHERE kind = 'events.fanout'",
+                logger: TestServers.shared.logger
+            ).decode(Int.self).first(where: { _ in true })
+        }
+        #expect(queued == 1)
+        try await runJob(.fanOutEvents, tenant: shop.tenant, now: Date())
+        let delivery = try #require(try await deliveries(shop.tenant).first)
+        // The body is the event: its type, and its data with the member and its sequence.
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(delivery.payload.utf8)) as? [String: Any])
+        #expect(body["type"] as? String == "points.adjusted")
+        #expect((body["data"] as? [String: Any])?["member"] as? String == "m")
+        #expect((body["data"] as? [String: Any])?["sequence"] as? Int == 1)
+        #expect(delivery.eventType == "points.adjusted")
+        var now = Date()
+        for _ in 0..<4 {
+            try await dispatch(shop.tenant, delivery: delivery.id, now: now)
+            now = now.addingTimeInterval(6 * 3600)  // past any retry delay of the first attempts
+        }
+        // Nothing is sent once it is delivered.
+        try await dispatch(shop.tenant, delivery: delivery.id, now: now)
+        var entries = try receiver.entries()
+        #expect(entries.count == 4)
+        #expect(entries.allSatisfy { $0.valid && $0.id == delivery.messageID && $0.type == "points.adjusted" })
+        #expect(entries.map(\.status) == [500, 500, 500, 200])
+        let logged = try #require(try await deliveries(shop.tenant).first)
+        #expect(logged.state == "succeeded")
+        #expect(logged.attempts.map(\.statusCode) == [500, 500, 500, 200])
+
+        try await withAPI { api async throws in
+            let replay = try await api.send(.post, "/v1/webhook-deliveries/\(delivery.messageID)/replay", key: shop.key)
+            #expect(replay.status == .accepted, "\(replay.text)")
+            let listed = try await api.send(.get, "/v1/webhook-deliveries?status=pending", key: shop.key).json()
+            #expect((listed["data"] as? [[String: Any]])?.count == 1)
+        }
+        try await dispatch(shop.tenant, delivery: delivery.id, now: now)
+        entries = try receiver.entries()
+        #expect(entries.count == 5)
+        #expect(entries.last?.id == delivery.messageID && entries.last?.valid == true)
+    }
+
+    @Test func goneDisablesTheEndpointAndPrivateAddressesAreRefused() async throws {
+        let shop = try await makeTenant()
+        let other = try await makeTenant()
+        let (endpoint, secret) = try await withAPI { api async throws -> (String, String) in
+            let created = try await api.send(
+                .post,
+                "/v1/webhook-endpoints",
+                key: shop.key,
+                json: #"{"url":"http://127.0.0.1:1/x"}"#
+            )
+            let body = try created.json()
+            let endpoint = try #require((body["endpoint"] as? [String: Any])?["id"] as? String)
+            // Another tenant sees none of it.
+            #expect(try await api.send(.get, "/v1/webhook-endpoints/\(endpoint)", key: other.key).status == .notFound)
+            return (endpoint, try #require(body["secret"] as? String))
+        }
+        let receiver = try await Receiver(secret: secret, status: 410)
+        try await withAPI { api async throws in
+            try await api.send(
+                .patch,
+                "/v1/webhook-endpoints/\(endpoint)",
+                key: shop.key,
+                json: #"{"url":"\#(receiver.url)"}"#
+            )
+            #expect(
+                try await api.send(.post, "/v1/webhook-endpoints/\(endpoint)/test", key: shop.key).status == .accepted
+            )
+        }
+        let test = try #require(try await deliveries(shop.tenant).first)
+        // Without ALLOW_PRIVATE_WEBHOOKS a loopback target is refused, not called.
+        try await dispatch(shop.tenant, delivery: test.id, now: Date(), allowPrivate: false)
+        #expect(try receiver.entries().isEmpty)
+        #expect(try await deliveries(shop.tenant).first?.attempts.first?.error?.contains("internal address") == true)
+
+        try await withAPI { api async throws in
+            #expect(
+                try await api.send(.post, "/v1/webhook-endpoints/\(endpoint)/test", key: shop.key).status == .accepted
+            )
+        }
+        let second = try #require(try await deliveries(shop.tenant).first)
+        try await dispatch(shop.tenant, delivery: second.id, now: Date())
+        #expect(try receiver.entries().map(\.status) == [410])
+        try await withAPI { api async throws in
+            let body = try await api.send(.get, "/v1/webhook-endpoints/\(endpoint)", key: shop.key).json()
+            #expect(body["enabled"] as? Bool == false)
+            #expect((body["disabled_reason"] as? String)?.contains("410") == true)
+            let rotated = try await api.send(.post, "/v1/webhook-endpoints/\(endpoint)/rotate-secret", key: shop.key)
+            #expect((try rotated.json()["secret"] as? String)?.hasPrefix("whsec_") == true)
+            #expect(
+                try await api.send(.delete, "/v1/webhook-endpoints/\(endpoint)", key: shop.key).status == .noContent
+            )
+            #expect(try await api.send(.get, "/v1/webhook-endpoints/\(endpoint)", key: shop.key).status == .notFound)
+        }
+    }
+}
+
+@Suite struct InboundWebhookTests {
+    static let order = #"""
+        {"id": 450789469, "email": "bob.norman@mail.example.com", "created_at": "2026-11-29T11:00:00-05:00",
+         "processed_at": "2026-11-29T11:00:05-05:00", "currency": "CNY", "total_price": "259.00",
+         "financial_status": "paid", "customer": {"id": 207119551, "email": "bob.norman@mail.example.com"},
+         "line_items": [{"id": 466157049, "sku": "TEA-01", "title": "Tea", "quantity": 2, "price": "120.00"}],
+         "shipping_lines": [{"title": "Standard", "price": "19.00"}]}
+        """#
+    static let refund = #"""
+        {"id": 509562969, "order_id": 450789469, "created_at": "2026-11-30T11:00:00-05:00",
+         "refund_line_items": [{"quantity": 1, "line_item": {"sku": "TEA-01"}}],
+         "transactions": [{"amount": "120.00", "kind": "refund", "status": "success"}]}
+        """#
+
+    func post(_ api: APIClient, tenant: TenantID, topic: String, id: String, body: String, secret: String) async throws
+        -> TestResponse
+    {
+        var headers = HTTPFields()
+        headers[HTTPField.Name("X-Shopify-Hmac-Sha256")!] = ShopifySignature.sign(body: Data(body.utf8), secret: secret)
+        headers[HTTPField.Name("X-Shopify-Topic")!] = topic
+        headers[HTTPField.Name("X-Shopify-Webhook-Id")!] = id
+        return try await api.send(.post, "/hooks/shopify/\(tenant)", json: body, headers: headers)
+    }
+
+    @Test func shopifyOrdersArePaidOnceAndRefundsClawBack() async throws {
+        let shop = try await makeTenant()
+        try await withAPI { api async throws in
+            #expect(
+                try await api.send(
+                    .put,
+                    "/v1/integrations/shopify",
+                    key: shop.key,
+                    json: #"{"secret":"shpss_hush_1234"}"#
+                ).status == .noContent
+            )
+            let first = try await post(
+                api,
+                tenant: shop.tenant,
+                topic: "orders/paid",
+                id: "w-1",
+                body: Self.order,
+                secret: "shpss_hush_1234"
+            )
+            #expect(first.status == .ok, "\(first.text)")
+            #expect(try first.json()["status"] as? String == "recorded")
+            let again = try await post(
+                api,
+                tenant: shop.tenant,
+                topic: "orders/paid",
+                id: "w-1",
+                body: Self.order,
+                secret: "shpss_hush_1234"
+            )
+            #expect(try again.json()["status"] as? String == "duplicate")
+            #expect(try await TestServers.shared.count("orders", tenant: shop.tenant) == 1)
+            // Paid 259.00, shipping 19.00 of it earns too under the default program: 259.
+            #expect(try await settle(shop.tenant, order: "450789469")?.award?.points == 259)
+            #expect(try await api.balance("207119551", key: shop.key)["available"] as? Int == 259)
+
+            let refund = try await post(
+                api,
+                tenant: shop.tenant,
+                topic: "refunds/create",
+                id: "w-2",
+                body: Self.refund,
+                secret: "shpss_hush_1234"
+            )
+            #expect(refund.status == .ok, "\(refund.text)")
+            // The clawback is the worker's. One tea by line weight: 259 × 120.00 / 259.00 = 120.
+            let settled = try await settle(shop.tenant, order: "450789469")
+            #expect(settled?.clawedBack == 120)
+            #expect(try await api.balance("207119551", key: shop.key)["available"] as? Int == 139)
+        }
+        try await expectAuditClean(shop.tenant)
+    }
+
+    @Test func aBadSignatureIs401AndRecordsNothing() async throws {
+        let shop = try await makeTenant()
+        try await withAPI { api async throws in
+            try await api.send(.put, "/v1/integrations/shopify", key: shop.key, json: #"{"secret":"shpss_right_123"}"#)
+            let forged = try await post(
+                api,
+                tenant: shop.tenant,
+                topic: "orders/paid",
+                id: "w-1",
+                body: Self.order,
+                secret: "shpss_wrong_123"
+            )
+            #expect(forged.status == .unauthorized)
+            #expect(try await TestServers.shared.count("orders", tenant: shop.tenant) == 0)
+            #expect(try await TestServers.shared.count("inbound_webhooks", tenant: shop.tenant) == 0)
+            // A tenant that never set a secret accepts nothing.
+            let other = try await makeTenant()
+            #expect(
+                try await post(api, tenant: other.tenant, topic: "orders/paid", id: "w-1", body: Self.order, secret: "")
+                    .status == .unauthorized
+            )
+        }
+    }
+
+    @Test func standardWebhooksOutsideTheToleranceAreRefused() async throws {
+        let shop = try await makeTenant()
+        let secret = WebhookSecret.generate()
+        try await withAPI { api async throws in
+            try await api.send(.put, "/v1/integrations/standard", key: shop.key, json: #"{"secret":"\#(secret.text)"}"#)
+            let body = #"""
+                {"type":"order.recorded","data":{"external_id":"s-1","member":"m","currency":"CNY","amount":10000,
+                 "status":"paid","placed_at":"2026-11-30T08:00:00Z"}}
+                """#
+            func send(at date: Date, id: String) async throws -> TestResponse {
+                let timestamp = Int64(date.timeIntervalSince1970)
+                var headers = HTTPFields()
+                headers[HTTPField.Name("webhook-id")!] = id
+                headers[HTTPField.Name("webhook-timestamp")!] = String(timestamp)
+                headers[HTTPField.Name("webhook-signature")!] = StandardWebhooks.header(
+                    id: id,
+                    timestamp: timestamp,
+                    body: Data(body.utf8),
+                    secrets: [secret]
+                )
+                return try await api.send(.post, "/hooks/standard/\(shop.tenant)", json: body, headers: headers)
+            }
+            let stale = try await send(at: Date().addingTimeInterval(-600), id: "msg_old")
+            #expect(stale.status == .unauthorized)
+            #expect(try await TestServers.shared.count("orders", tenant: shop.tenant) == 0)
+            let fresh = try await send(at: Date(), id: "msg_new")
+            #expect(fresh.status == .ok, "\(fresh.text)")
+            #expect(try await send(at: Date(), id: "msg_new").json()["status"] as? String == "duplicate")
+            #expect(try await TestServers.shared.count("orders", tenant: shop.tenant) == 1)
+        }
+    }
+}
