@@ -38,6 +38,8 @@ CREATE TABLE webhook_deliveries (
     payload text NOT NULL,
     state text NOT NULL CHECK (state IN ('pending', 'succeeded', 'failed')),
     attempts integer NOT NULL DEFAULT 0,
+    -- Attempts before the last replay: a replay starts a fresh retry schedule.
+    replayed_after integer NOT NULL DEFAULT 0,
     next_attempt_at timestamptz,
     -- A worker sending it holds it until then; after a crash another may send it again.
     sending_until timestamptz,

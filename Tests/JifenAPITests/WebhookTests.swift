@@ -219,10 +219,18 @@ final class Receiver: Sendable {
             let rotated = try await api.send(.post, "/v1/webhook-endpoints/\(endpoint)/rotate-secret", key: shop.key)
             #expect((try rotated.json()["secret"] as? String)?.hasPrefix("whsec_") == true)
             #expect(
+                try await api.send(.post, "/v1/webhook-endpoints/\(endpoint)/test", key: shop.key).status == .accepted
+            )
+            #expect(
                 try await api.send(.delete, "/v1/webhook-endpoints/\(endpoint)", key: shop.key).status == .noContent
             )
             #expect(try await api.send(.get, "/v1/webhook-endpoints/\(endpoint)", key: shop.key).status == .notFound)
         }
+        // A message still pending for a deleted endpoint fails instead of waiting forever.
+        let orphan = try #require(try await deliveries(shop.tenant).first)
+        try await dispatch(shop.tenant, delivery: orphan.id, now: Date())
+        #expect(try await deliveries(shop.tenant).first?.state == "failed")
+        #expect(try receiver.entries().count == 1)
     }
 }
 
@@ -298,6 +306,60 @@ final class Receiver: Sendable {
             let settled = try await settle(shop.tenant, order: "450789469")
             #expect(settled?.clawedBack == 120)
             #expect(try await api.balance("207119551", key: shop.key)["available"] as? Int == 139)
+        }
+        try await expectAuditClean(shop.tenant)
+    }
+
+    @Test func guestOrdersAndCancellationsOfRefundedOrdersAreAcknowledgedNotRetried() async throws {
+        let shop = try await makeTenant()
+        try await withAPI { api async throws in
+            try await api.send(.put, "/v1/integrations/shopify", key: shop.key, json: #"{"secret":"shpss_hush_1234"}"#)
+            let guest = Self.order.replacingOccurrences(of: #""email": "bob.norman@mail.example.com", "#, with: "")
+                .replacingOccurrences(
+                    of: #""customer": {"id": 207119551, "email": "bob.norman@mail.example.com"},"#,
+                    with: ""
+                )
+            let ignored = try await post(
+                api,
+                tenant: shop.tenant,
+                topic: "orders/paid",
+                id: "g-1",
+                body: guest,
+                secret: "shpss_hush_1234"
+            )
+            #expect(try ignored.json()["status"] as? String == "ignored", "\(ignored.text)")
+            #expect(try await TestServers.shared.count("orders", tenant: shop.tenant) == 0)
+
+            try await post(
+                api,
+                tenant: shop.tenant,
+                topic: "orders/paid",
+                id: "w-1",
+                body: Self.order,
+                secret: "shpss_hush_1234"
+            )
+            try await settle(shop.tenant, order: "450789469")
+            let full = Self.refund.replacingOccurrences(of: #""amount": "120.00""#, with: #""amount": "259.00""#)
+            try await post(
+                api,
+                tenant: shop.tenant,
+                topic: "refunds/create",
+                id: "w-2",
+                body: full,
+                secret: "shpss_hush_1234"
+            )
+            let cancelled = try await post(
+                api,
+                tenant: shop.tenant,
+                topic: "orders/cancelled",
+                id: "w-3",
+                body: Self.order,
+                secret: "shpss_hush_1234"
+            )
+            #expect(cancelled.status == .ok, "\(cancelled.text)")
+            #expect(try cancelled.json()["status"] as? String == "ignored")
+            try await settle(shop.tenant, order: "450789469")
+            #expect(try await api.balance("207119551", key: shop.key)["available"] as? Int == 0)
         }
         try await expectAuditClean(shop.tenant)
     }

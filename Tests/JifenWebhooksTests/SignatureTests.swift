@@ -144,5 +144,7 @@ import Testing
         #expect(throws: JifenError.self) { try Money(decimal: "-1", currency: Currency("CNY")) }
         #expect(throws: JifenError.self) { try Money(decimal: "1e5", currency: Currency("CNY")) }
         #expect(try Money(decimal: "500", currency: Currency("JPY")).minorUnits == 500)
+        #expect(try Money(decimal: "500.00", currency: Currency("JPY")).minorUnits == 500)
+        #expect(throws: JifenError.self) { try Money(decimal: "500.50", currency: Currency("JPY")) }
     }
 }

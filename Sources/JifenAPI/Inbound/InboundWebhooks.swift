@@ -53,8 +53,7 @@ struct InboundWebhooks: Sendable {
         let topic = request.headers[values: HTTPField.Name("X-Shopify-Topic")!].first ?? ""
         guard let webhookID = request.headers[values: HTTPField.Name("X-Shopify-Webhook-Id")!].first, !webhookID.isEmpty
         else { throw JifenError.invalid("X-Shopify-Webhook-Id", "is required") }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        let decoder = Self.decoder
         let now = Date()
         let result = try await database.withTenant(tenant) { connection -> Result in
             guard try await connection.markReceived(.shopify, webhookID: webhookID, topic: topic) else {
@@ -63,11 +62,17 @@ struct InboundWebhooks: Sendable {
             switch topic {
             case "orders/create", "orders/paid", "orders/cancelled":
                 let order = try Self.decode(ShopifyOrder.self, body, decoder)
+                // A guest checkout has no one to earn points: acknowledged, not retried forever.
+                guard order.customer?.id != nil || order.customer?.email != nil || order.email != nil else {
+                    return Result(status: "ignored")
+                }
                 let status: OrderStatus =
                     topic == "orders/paid" || order.financialStatus == "paid" ? .paid : .placed
                 let draft = try order.draft(status: status, receivedAt: now)
-                _ = try await connection.recordOrder(draft)
+                let (stored, _) = try await connection.recordOrder(draft)
                 if topic == "orders/cancelled" {
+                    // Shopify cancels refunded orders too: their points went back with the refunds.
+                    if stored.status == .refunded { return Result(status: "ignored", order: draft.externalID.rawValue) }
                     _ = try await connection.cancel(order: draft.externalID, now: now, settleNow: false)
                 }
                 return Result(status: "recorded", order: draft.externalID.rawValue)
@@ -78,7 +83,10 @@ struct InboundWebhooks: Sendable {
                 guard let order = try await connection.order(orderID) else {
                     throw JifenError.conflict("order '\(orderID)' is not recorded yet")
                 }
-                let draft = try refund.draft(currency: order.amount.currency)
+                // A refund that gives no money back (a restock only) takes no points.
+                guard let draft = try? refund.draft(currency: order.amount.currency), draft.amount > 0 else {
+                    return Result(status: "ignored", order: orderID.rawValue)
+                }
                 _ = try await connection.refund(order: orderID, draft, now: now, settleNow: false)
                 return Result(status: "recorded", order: orderID.rawValue)
             default:
@@ -154,9 +162,7 @@ struct InboundWebhooks: Sendable {
             throw JifenError(.unauthorized, "The webhook signature is refused: \(rejection.rawValue).")
         }
         guard let id else { throw Self.unauthorized }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        let message = try Self.decode(StandardMessage.self, body, decoder)
+        let message = try Self.decode(StandardMessage.self, body, Self.decoder)
         let now = Date()
         return try await database.withTenant(tenant) { connection -> Result in
             guard try await connection.markReceived(.standard, webhookID: id, topic: message.type) else {
@@ -165,13 +171,16 @@ struct InboundWebhooks: Sendable {
             let data = message.data
             switch message.type {
             case "order.recorded":
+                guard let status = data.status, let placedAt = data.placedAt else {
+                    throw JifenError.invalid("data", "an order needs status and placed_at, as POST /v1/orders does")
+                }
                 let draft = try OrderDraft.validate(
                     externalID: data.externalID ?? "",
                     member: data.member ?? "",
                     currency: data.currency ?? "",
                     amount: data.amount ?? -1,
-                    status: data.status ?? .placed,
-                    placedAt: data.placedAt ?? now,
+                    status: status,
+                    placedAt: placedAt,
                     paidAt: data.paidAt,
                     lines: data.lines ?? []
                 )
@@ -199,6 +208,22 @@ struct InboundWebhooks: Sendable {
                 return Result(status: "ignored")
             }
         }
+    }
+
+    /// ISO 8601 dates with or without fractional seconds, as platforms send them.
+    static var decoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            if let date = try? Date(text, strategy: .iso8601) { return date }
+            if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) {
+                return date
+            }
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "not an ISO 8601 date: \(text)")
+            )
+        }
+        return decoder
     }
 
     private static func decode<T: Decodable>(_ type: T.Type, _ body: Data, _ decoder: JSONDecoder) throws -> T {

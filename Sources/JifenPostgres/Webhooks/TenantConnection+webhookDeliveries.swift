@@ -30,6 +30,7 @@ extension TenantConnection {
                 FROM events ev
                 JOIN webhook_endpoints w ON w.tenant_id = \(tenant.rawValue) AND w.state = 'enabled'
                      AND w.deleted_at IS NULL AND (cardinality(w.event_types) = 0 OR ev.type = ANY(w.event_types))
+                     AND ev.created_at >= w.created_at
                 RETURNING id
             ), jobs AS (
                 INSERT INTO outbox (tenant_id, kind, payload)
@@ -72,7 +73,7 @@ extension TenantConnection {
         let rows = try await query(
             """
             UPDATE webhook_deliveries SET state = 'pending', next_attempt_at = \(now), first_attempt_at = NULL,
-                                          sending_until = NULL
+                                          sending_until = NULL, replayed_after = attempts
             WHERE tenant_id = \(tenant.rawValue) AND id = \(id) RETURNING id
             """
         )
@@ -90,9 +91,9 @@ extension TenantConnection {
         }
     }
 
-    /// What sending a delivery needs, if it is due: claims it until `lease` from now, so
-    /// another worker holding a redelivered job does not send it at the same time.
-    public func claimDelivery(_ id: UUID, now: Date, lease: TimeInterval) async throws -> ClaimedDelivery? {
+    /// Claims a delivery for sending until `lease` from now, so another worker holding a
+    /// redelivered job does not send it at the same time.
+    public func claimDelivery(_ id: UUID, now: Date, lease: TimeInterval) async throws -> DeliveryClaim {
         let rows = try await query(
             """
             UPDATE webhook_deliveries SET sending_until = \(now.addingTimeInterval(lease)),
@@ -100,21 +101,36 @@ extension TenantConnection {
             WHERE tenant_id = \(tenant.rawValue) AND id = \(id) AND state = 'pending'
               AND (sending_until IS NULL OR sending_until < \(now))
               AND (next_attempt_at IS NULL OR next_attempt_at <= \(now))
-            RETURNING endpoint_id, payload, attempts, first_attempt_at
+            RETURNING endpoint_id, payload, attempts, replayed_after, first_attempt_at
             """
         )
-        for try await (endpoint, payload, attempts, first) in rows.decode((UUID, String, Int, Date).self) {
-            guard let signing = try await signing(endpoint: endpoint, now: now) else { return nil }
-            return ClaimedDelivery(
-                id: id,
-                endpointID: endpoint,
-                payload: payload,
-                attempts: attempts,
-                firstAttemptAt: first,
-                signing: signing
+        for try await (endpoint, payload, attempts, replayedAfter, first) in rows.decode(
+            (UUID, String, Int, Int, Date).self
+        ) {
+            guard let signing = try await signing(endpoint: endpoint, now: now) else { return .done }
+            return .claimed(
+                ClaimedDelivery(
+                    id: id,
+                    endpointID: endpoint,
+                    payload: payload,
+                    attempts: attempts,
+                    attemptsInCycle: attempts - replayedAfter,
+                    firstAttemptAt: first,
+                    signing: signing
+                )
             )
         }
-        return nil
+        // Not claimed: say why, so a job whose delivery another worker holds can try later.
+        let state = try await query(
+            """
+            SELECT state = 'pending', sending_until > \(now)
+            FROM webhook_deliveries WHERE tenant_id = \(tenant.rawValue) AND id = \(id)
+            """
+        )
+        for try await (pending, held) in state.decode((Bool, Bool?).self) where pending && held == true {
+            return .heldElsewhere
+        }
+        return .done
     }
 
     /// Records one attempt and what follows: delivered, tried again at `retryAt`, or failed
@@ -288,6 +304,15 @@ public struct DeliveryFilter: Sendable {
     }
 }
 
+/// What claiming a delivery found.
+public enum DeliveryClaim: Sendable {
+    case claimed(ClaimedDelivery)
+    /// Another worker is sending it right now.
+    case heldElsewhere
+    /// Delivered, failed for good, or not due yet (its own job will come).
+    case done
+}
+
 /// A delivery claimed for sending.
 public struct ClaimedDelivery: Sendable {
     public var id: UUID
@@ -295,6 +320,8 @@ public struct ClaimedDelivery: Sendable {
     public var payload: String
     /// Attempts made before this one.
     public var attempts: Int
+    /// Attempts since the last replay: where the retry schedule stands.
+    public var attemptsInCycle: Int
     public var firstAttemptAt: Date
     public var signing: EndpointSigning
 }

@@ -103,12 +103,14 @@ extension TenantConnection {
         return try await rows.decode(Int.self).first(where: { _ in true }) != nil
     }
 
-    /// The endpoint's URL and the secrets that sign for it at `now`.
+    /// The endpoint's URL and the secrets that sign for it at `now` (a deleted endpoint counts
+    /// as disabled, so its pending deliveries fail instead of waiting forever).
     public func signing(endpoint id: UUID, now: Date) async throws -> EndpointSigning? {
         let rows = try await query(
             """
-            SELECT url, secret, CASE WHEN previous_secret_until > \(now) THEN previous_secret END, state = 'enabled'
-            FROM webhook_endpoints WHERE tenant_id = \(tenant.rawValue) AND id = \(id) AND deleted_at IS NULL
+            SELECT url, secret, CASE WHEN previous_secret_until > \(now) THEN previous_secret END,
+                   state = 'enabled' AND deleted_at IS NULL
+            FROM webhook_endpoints WHERE tenant_id = \(tenant.rawValue) AND id = \(id)
             """
         )
         for try await (url, secret, previous, enabled) in rows.decode((String, String, String?, Bool).self) {

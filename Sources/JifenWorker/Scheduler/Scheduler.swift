@@ -45,7 +45,7 @@ public struct Scheduler: Service {
 
     /// Every periodic sweep the workers know.
     public static let sweeps: [JobKind] = [
-        .releasePoints, .expireLots, .remindExpiring, .expireHolds, .grantInstallments,
+        .releasePoints, .expireLots, .remindExpiring, .expireHolds, .grantInstallments, .fanOutEvents,
     ]
 
     let lease: Lease

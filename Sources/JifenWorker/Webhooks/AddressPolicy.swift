@@ -10,24 +10,27 @@ public struct AddressPolicy: Sendable {
 
     public init(allowPrivate: Bool) { self.allowPrivate = allowPrivate }
 
-    /// Why `url` may not be called, or `nil` if it may. Resolves the host: every address it
-    /// has must be public.
-    public func refusal(for url: String) async -> String? {
+    public enum Verdict: Sendable, Equatable {
+        case allowed
+        /// Never to be called (not http(s), or an internal address).
+        case refused(String)
+        /// The name does not resolve now; it may later.
+        case unresolved(String)
+    }
+
+    /// Whether `url` may be called. Resolves the host: every address it has must be public.
+    public func check(_ url: String) async -> Verdict {
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
             scheme == "https" || scheme == "http", let host = components.host, !host.isEmpty
-        else { return "not an http(s) URL" }
-        if allowPrivate { return nil }
-        let addresses: [SocketAddress]
-        do {
-            addresses = try await Self.resolve(host: host, port: components.port ?? (scheme == "https" ? 443 : 80))
-        } catch {
-            return "cannot resolve \(host)"
-        }
-        guard !addresses.isEmpty else { return "cannot resolve \(host)" }
+        else { return .refused("not an http(s) URL") }
+        if allowPrivate { return .allowed }
+        let port = components.port ?? (scheme == "https" ? 443 : 80)
+        let addresses = (try? await Self.resolve(host: host, port: port)) ?? []
+        guard !addresses.isEmpty else { return .unresolved("cannot resolve \(host)") }
         for address in addresses where Self.isInternal(address) {
-            return "\(host) resolves to an internal address; set ALLOW_PRIVATE_WEBHOOKS=1 to allow it"
+            return .refused("\(host) resolves to an internal address; set ALLOW_PRIVATE_WEBHOOKS=1 to allow it")
         }
-        return nil
+        return .allowed
     }
 
     static func resolve(host: String, port: Int) async throws -> [SocketAddress] {
@@ -69,6 +72,7 @@ public struct AddressPolicy: Sendable {
                 return true
             }
             if lower.hasPrefix("::ffff:") { return isInternalIPv4(String(lower.dropFirst(7))) }
+            if lower.hasPrefix("64:ff9b:") { return true }
             return false
         }
         return isInternalIPv4(ip)
@@ -79,7 +83,8 @@ public struct AddressPolicy: Sendable {
         guard octets.count == 4 else { return true }
         switch (octets[0], octets[1]) {
         case (0, _), (10, _), (127, _): return true
-        case (169, 254), (192, 168): return true
+        case (169, 254), (192, 168), (198, 18), (198, 19): return true
+        case (192, 0) where octets[2] == 0: return true
         case (172, 16...31): return true
         case (100, 64...127): return true
         default: return octets[0] >= 224

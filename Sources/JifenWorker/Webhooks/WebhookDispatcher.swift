@@ -47,14 +47,16 @@ public struct WebhookDispatcher: JobHandler {
         }
         let now = clock()
         let lease = DeliverySchedule.timeout + 45
-        guard
-            let claimed = try await database.withTenant(
-                tenant,
-                { connection in
-                    try await connection.claimDelivery(payload.deliveryID, now: now, lease: lease)
-                }
-            )
-        else { return }  // delivered already, not due, or being sent by another worker
+        let claim = try await database.withTenant(tenant) { connection in
+            try await connection.claimDelivery(payload.deliveryID, now: now, lease: lease)
+        }
+        let claimed: ClaimedDelivery
+        switch claim {
+        case .claimed(let delivery): claimed = delivery
+        case .done: return
+        // A worker is sending it, or crashed sending it: retry this job after its lease.
+        case .heldElsewhere: throw DeliveryBusy()
+        }
 
         if !claimed.signing.enabled {
             try await record(
@@ -69,16 +71,34 @@ public struct WebhookDispatcher: JobHandler {
             )
             return
         }
-        if let refusal = await addresses.refusal(for: claimed.signing.url) {
+        switch await addresses.check(claimed.signing.url) {
+        case .allowed:
+            break
+        case .refused(let reason):
+            let outcome = AttemptOutcome.failed(disableEndpoint: nil)
             try await record(
                 tenant,
                 claimed,
                 at: now,
                 status: nil,
                 latency: 0,
-                error: refusal,
+                error: reason,
                 response: nil,
-                outcome: .failed(disableEndpoint: nil)
+                outcome: outcome
+            )
+            return
+        case .unresolved(let reason):
+            // DNS may be back later: an ordinary failed attempt.
+            let outcome = try await decide(tenant, claimed, status: nil, retryAfter: nil, now: now)
+            try await record(
+                tenant,
+                claimed,
+                at: now,
+                status: nil,
+                latency: 0,
+                error: reason,
+                response: nil,
+                outcome: outcome
             )
             return
         }
@@ -159,7 +179,7 @@ public struct WebhookDispatcher: JobHandler {
         let honoured = status == 429 || status == 503 ? retryAfter : nil
         guard
             let delay = DeliverySchedule.delay(
-                afterAttempt: claimed.attempts + 1,
+                afterAttempt: claimed.attemptsInCycle + 1,
                 firstAttemptAt: claimed.firstAttemptAt,
                 now: now,
                 retryAfter: honoured
@@ -190,4 +210,9 @@ public struct WebhookDispatcher: JobHandler {
             )
         }
     }
+}
+
+/// The delivery is held by another worker's attempt: the job is retried later.
+struct DeliveryBusy: Error, CustomStringConvertible {
+    var description: String { "the delivery is being sent by another worker" }
 }
