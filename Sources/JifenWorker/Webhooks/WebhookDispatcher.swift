@@ -58,47 +58,29 @@ public struct WebhookDispatcher: JobHandler {
         case .heldElsewhere: throw DeliveryBusy()
         }
 
+        // Attempts that end before any request is made: the endpoint is off, or its address is
+        // not one to call (for good, or — DNS — for now).
+        var unsent: (error: String, outcome: AttemptOutcome)?
         if !claimed.signing.enabled {
-            try await record(
-                tenant,
-                claimed,
-                at: now,
-                status: nil,
-                latency: 0,
-                error: "endpoint is disabled",
-                response: nil,
-                outcome: .failed(disableEndpoint: nil)
-            )
-            return
+            unsent = ("endpoint is disabled", .failed(disableEndpoint: nil))
+        } else {
+            switch await addresses.check(claimed.signing.url) {
+            case .allowed: break
+            case .refused(let reason): unsent = (reason, .failed(disableEndpoint: nil))
+            case .unresolved(let reason):
+                unsent = (reason, try await decide(tenant, claimed, status: nil, retryAfter: nil, now: now))
+            }
         }
-        switch await addresses.check(claimed.signing.url) {
-        case .allowed:
-            break
-        case .refused(let reason):
-            let outcome = AttemptOutcome.failed(disableEndpoint: nil)
+        if let unsent {
             try await record(
                 tenant,
                 claimed,
                 at: now,
                 status: nil,
                 latency: 0,
-                error: reason,
+                error: unsent.error,
                 response: nil,
-                outcome: outcome
-            )
-            return
-        case .unresolved(let reason):
-            // DNS may be back later: an ordinary failed attempt.
-            let outcome = try await decide(tenant, claimed, status: nil, retryAfter: nil, now: now)
-            try await record(
-                tenant,
-                claimed,
-                at: now,
-                status: nil,
-                latency: 0,
-                error: reason,
-                response: nil,
-                outcome: outcome
+                outcome: unsent.outcome
             )
             return
         }
