@@ -7,7 +7,7 @@ WITH_ENV := eval "$$($(SERVICES) env)" &&
 JIFEN := .build/debug/jifen
 VENV := .local/venv
 
-.PHONY: run test services services-down build migrate spec-lint format-lint format tools bench contract-fuzz
+.PHONY: run test services services-down build migrate spec-lint format-lint format tools bench contract-fuzz release-spec
 
 ## run: services up, build, migrate, demo tenant, then `jifen serve` + one `jifen work` (Ctrl-C stops both)
 run: services build migrate
@@ -46,6 +46,13 @@ contract-fuzz: tools build migrate
 
 spec-lint: tools
 	$(VENV)/bin/openapi-spec-validator openapi/openapi.yaml
+	$(VENV)/bin/python scripts/spec-compat.py --self-test
+	$(VENV)/bin/python scripts/spec-compat.py
+
+## release-spec: record the current contract as released (after bumping info.version and CHANGELOG.md);
+## `make spec-lint` then compares later changes against it
+release-spec:
+	cp openapi/openapi.yaml openapi/released.yaml
 
 format-lint:
 	swift format lint --strict --recursive Package.swift Sources Tests
