@@ -21,14 +21,15 @@ public struct WebhookSecret: Sendable, Hashable, CustomStringConvertible {
         self.bytes = bytes
     }
 
-    /// A new random secret (24 bytes, as the Standard Webhooks libraries make).
-    public static func generate() -> WebhookSecret {
-        let bytes = SymmetricKey(size: .init(bitCount: 192)).withUnsafeBytes { Data($0) }
-        // A freshly encoded key always parses.
-        return WebhookSecret(prefix + bytes.base64EncodedString()) ?? WebhookSecret.fallback
+    private init(bytes: Data) {
+        self.text = Self.prefix + bytes.base64EncodedString()
+        self.bytes = bytes
     }
 
-    private static let fallback = WebhookSecret("whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")!
+    /// A new random secret (24 bytes, as the Standard Webhooks libraries make).
+    public static func generate() -> WebhookSecret {
+        WebhookSecret(bytes: SymmetricKey(size: .init(bitCount: 192)).withUnsafeBytes { Data($0) })
+    }
 
     public static func == (lhs: Self, rhs: Self) -> Bool { lhs.text == rhs.text }
     public func hash(into hasher: inout Hasher) { hasher.combine(text) }

@@ -1,3 +1,4 @@
+import Foundation
 import JifenCore
 import JifenPostgres
 
@@ -65,5 +66,11 @@ extension APIHandler {
         } catch {
             throw JifenError.notFound("no \(kind) '\(text)'")
         }
+    }
+
+    /// The same for ids Jifen issued (redemptions, schedules, endpoints, keys): not a UUID, 404.
+    static func lookupUUID(_ text: String, kind: String) throws(JifenError) -> UUID {
+        guard let id = UUID(uuidString: text) else { throw JifenError.notFound("no \(kind) '\(text)'") }
+        return id
     }
 }

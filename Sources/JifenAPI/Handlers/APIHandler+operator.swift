@@ -37,9 +37,7 @@ extension APIHandler {
 
     public func revokeApiKey(_ input: Operations.RevokeApiKey.Input) async throws -> Operations.RevokeApiKey.Output {
         let tenant = try Self.tenantID(input.path.tenant)
-        guard let key = UUID(uuidString: input.path.key) else {
-            throw JifenError.notFound("no API key '\(input.path.key)'")
-        }
+        let key = try Self.lookupUUID(input.path.key, kind: "API key")
         try await tenants.revokeKey(key, of: tenant)
         logger.info("API key revoked", metadata: ["tenant": "\(tenant)", "key": "\(key)"])
         return .noContent(.init())

@@ -26,7 +26,7 @@ extension APIHandler {
     }
 
     public func getRedemption(_ input: Operations.GetRedemption.Input) async throws -> Operations.GetRedemption.Output {
-        let id = try Self.redemptionID(input.path.redemption)
+        let id = try Self.lookupUUID(input.path.redemption, kind: "redemption")
         guard let redemption = try await withTenant({ try await $0.redemption(id) }) else {
             throw JifenError.notFound("no redemption '\(input.path.redemption)'")
         }
@@ -36,7 +36,7 @@ extension APIHandler {
     public func captureRedemption(_ input: Operations.CaptureRedemption.Input) async throws
         -> Operations.CaptureRedemption.Output
     {
-        let id = try Self.redemptionID(input.path.redemption)
+        let id = try Self.lookupUUID(input.path.redemption, kind: "redemption")
         guard let redemption = try await withTenant({ try await $0.capture(redemption: id) }) else {
             throw JifenError.notFound("no redemption '\(input.path.redemption)'")
         }
@@ -46,7 +46,7 @@ extension APIHandler {
     public func releaseRedemption(_ input: Operations.ReleaseRedemption.Input) async throws
         -> Operations.ReleaseRedemption.Output
     {
-        let id = try Self.redemptionID(input.path.redemption)
+        let id = try Self.lookupUUID(input.path.redemption, kind: "redemption")
         guard let redemption = try await withTenant({ try await $0.release(redemption: id) }) else {
             throw JifenError.notFound("no redemption '\(input.path.redemption)'")
         }
@@ -129,11 +129,5 @@ extension APIHandler {
                 )
             )
         )
-    }
-
-    /// A redemption id that is not a UUID names nothing: 404, like an unknown one.
-    static func redemptionID(_ text: String) throws(JifenError) -> UUID {
-        guard let id = UUID(uuidString: text) else { throw JifenError.notFound("no redemption '\(text)'") }
-        return id
     }
 }

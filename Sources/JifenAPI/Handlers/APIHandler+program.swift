@@ -15,7 +15,6 @@ extension APIHandler {
             throw JifenError(.unsupportedMediaType, "send application/json")
         }
         let program = try Program(body)
-        try program.validate()
         let saved = try await withTenant { try await $0.saveProgram(program) }
         logger.info("program saved", metadata: ["version": "\(saved.version)"])
         return .ok(.init(body: .json(try .init(saved))))

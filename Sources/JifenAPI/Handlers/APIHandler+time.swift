@@ -55,9 +55,7 @@ extension APIHandler {
     public func cancelSchedule(_ input: Operations.CancelSchedule.Input) async throws
         -> Operations.CancelSchedule.Output
     {
-        guard let id = UUID(uuidString: input.path.schedule) else {
-            throw JifenError.notFound("no schedule '\(input.path.schedule)'")
-        }
+        let id = try Self.lookupUUID(input.path.schedule, kind: "schedule")
         guard let schedule = try await withTenant({ try await $0.cancelSchedule(id) }) else {
             throw JifenError.notFound("no schedule '\(input.path.schedule)'")
         }

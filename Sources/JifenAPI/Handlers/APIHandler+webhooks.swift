@@ -49,7 +49,7 @@ extension APIHandler {
     public func getWebhookEndpoint(_ input: Operations.GetWebhookEndpoint.Input) async throws
         -> Operations.GetWebhookEndpoint.Output
     {
-        let id = try Self.uuid(input.path.endpoint, kind: "webhook endpoint")
+        let id = try Self.lookupUUID(input.path.endpoint, kind: "webhook endpoint")
         guard let endpoint = try await withTenant({ try await $0.endpoint(id) }) else {
             throw JifenError.notFound("no webhook endpoint '\(input.path.endpoint)'")
         }
@@ -59,7 +59,7 @@ extension APIHandler {
     public func updateWebhookEndpoint(_ input: Operations.UpdateWebhookEndpoint.Input) async throws
         -> Operations.UpdateWebhookEndpoint.Output
     {
-        let id = try Self.uuid(input.path.endpoint, kind: "webhook endpoint")
+        let id = try Self.lookupUUID(input.path.endpoint, kind: "webhook endpoint")
         guard case .json(let body) = input.body else {
             throw JifenError(.unsupportedMediaType, "send application/json")
         }
@@ -85,7 +85,7 @@ extension APIHandler {
     public func deleteWebhookEndpoint(_ input: Operations.DeleteWebhookEndpoint.Input) async throws
         -> Operations.DeleteWebhookEndpoint.Output
     {
-        let id = try Self.uuid(input.path.endpoint, kind: "webhook endpoint")
+        let id = try Self.lookupUUID(input.path.endpoint, kind: "webhook endpoint")
         guard try await withTenant({ try await $0.deleteEndpoint(id) }) else {
             throw JifenError.notFound("no webhook endpoint '\(input.path.endpoint)'")
         }
@@ -95,7 +95,7 @@ extension APIHandler {
     public func rotateWebhookSecret(_ input: Operations.RotateWebhookSecret.Input) async throws
         -> Operations.RotateWebhookSecret.Output
     {
-        let id = try Self.uuid(input.path.endpoint, kind: "webhook endpoint")
+        let id = try Self.lookupUUID(input.path.endpoint, kind: "webhook endpoint")
         let secret = WebhookSecret.generate()
         let overlap = Date().addingTimeInterval(24 * 3600)
         guard
@@ -109,7 +109,7 @@ extension APIHandler {
     public func testWebhookEndpoint(_ input: Operations.TestWebhookEndpoint.Input) async throws
         -> Operations.TestWebhookEndpoint.Output
     {
-        let id = try Self.uuid(input.path.endpoint, kind: "webhook endpoint")
+        let id = try Self.lookupUUID(input.path.endpoint, kind: "webhook endpoint")
         guard let delivery = try await withTenant({ try await $0.sendTest(endpoint: id) }) else {
             throw JifenError.notFound("no webhook endpoint '\(input.path.endpoint)'")
         }
@@ -210,12 +210,6 @@ extension APIHandler {
         }
         try validator.finish()
         return (url, eventTypes.map { Array(Set($0)).sorted() })
-    }
-
-    /// An id that is not a UUID names nothing: 404.
-    static func uuid(_ text: String, kind: String) throws(JifenError) -> UUID {
-        guard let id = UUID(uuidString: text) else { throw JifenError.notFound("no \(kind) '\(text)'") }
-        return id
     }
 }
 

@@ -38,6 +38,11 @@ struct InboundWebhooks: Sendable {
         return tenant
     }
 
+    /// A header's first value, by name (case-insensitive).
+    static func header(_ name: String, in request: Request) -> String? {
+        request.headers.first { $0.name.canonicalName == name.lowercased() }?.value
+    }
+
     private static let unauthorized = JifenError(.unauthorized, "The webhook signature is missing or wrong.")
 
     func shopify(_ request: Request, context: JifenRequestContext) async throws -> Result {
@@ -45,13 +50,13 @@ struct InboundWebhooks: Sendable {
         let body = Data(
             buffer: try await request.body.collect(upTo: BodyLimitMiddleware<JifenRequestContext>.maxBodySize)
         )
-        let signature = request.headers[values: HTTPField.Name("X-Shopify-Hmac-Sha256")!].first
+        let signature = Self.header("X-Shopify-Hmac-Sha256", in: request)
         let secrets = try await database.withTenant(tenant) { try await $0.inboundSecrets(.shopify) }
         guard !secrets.isEmpty, ShopifySignature.isValid(header: signature, body: body, secrets: secrets) else {
             throw Self.unauthorized
         }
-        let topic = request.headers[values: HTTPField.Name("X-Shopify-Topic")!].first ?? ""
-        guard let webhookID = request.headers[values: HTTPField.Name("X-Shopify-Webhook-Id")!].first, !webhookID.isEmpty
+        let topic = Self.header("X-Shopify-Topic", in: request) ?? ""
+        guard let webhookID = Self.header("X-Shopify-Webhook-Id", in: request), !webhookID.isEmpty
         else { throw JifenError.invalid("X-Shopify-Webhook-Id", "is required") }
         let decoder = Self.decoder
         let now = Date()
@@ -148,13 +153,13 @@ struct InboundWebhooks: Sendable {
         )
         let secrets = try await database.withTenant(tenant) { try await $0.inboundSecrets(.standard) }
             .compactMap(WebhookSecret.init)
-        let id = request.headers[values: HTTPField.Name("webhook-id")!].first
+        let id = Self.header("webhook-id", in: request)
         do {
             guard !secrets.isEmpty else { throw StandardWebhooks.Rejection.noMatchingSignature }
             try StandardWebhooks.verify(
                 id: id,
-                timestamp: request.headers[values: HTTPField.Name("webhook-timestamp")!].first,
-                signatures: request.headers[values: HTTPField.Name("webhook-signature")!].first,
+                timestamp: Self.header("webhook-timestamp", in: request),
+                signatures: Self.header("webhook-signature", in: request),
                 body: body,
                 secrets: secrets
             )

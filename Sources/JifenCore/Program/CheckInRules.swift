@@ -64,16 +64,13 @@ public struct CheckInRules: Sendable, Hashable, Codable {
 /// differ by one, whatever the zone's offsets and daylight saving do.
 public enum LocalDay {
     public static func number(of date: Date, in zone: TimeZone) -> Int {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
-        let parts = calendar.dateComponents([.year, .month, .day], from: date)
+        let parts = Calendar.gregorian(in: zone).dateComponents([.year, .month, .day], from: date)
         return civilDays(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1)
     }
 
     /// `YYYY-MM-DD` of a day number.
     public static func text(_ number: Int) -> String {
-        var utc = Calendar(identifier: .gregorian)
-        utc.timeZone = TimeZone(identifier: "UTC") ?? .gmt
+        let utc = Calendar.gregorian(in: .gmt)
         let date = Date(timeIntervalSince1970: TimeInterval(number) * 86_400)
         let parts = utc.dateComponents([.year, .month, .day], from: date)
         return String(format: "%04d-%02d-%02d", parts.year ?? 1970, parts.month ?? 1, parts.day ?? 1)

@@ -89,7 +89,7 @@ public struct ExpiryRules: Sendable, Hashable, Codable {
     /// Calendar arithmetic happens in `zone`: 31 January + 1 month is the last day of February,
     /// and "1 day" across a daylight-saving change is the same wall-clock time the next day.
     public func expiresAt(earnedAt: Date, in zone: TimeZone) -> Date? {
-        let calendar = Self.calendar(zone)
+        let calendar = Calendar.gregorian(in: zone)
         switch policy {
         case .never, .inactivity:
             return nil
@@ -117,13 +117,7 @@ public struct ExpiryRules: Sendable, Hashable, Codable {
     /// all their points at `now`. `nil` under the other policies.
     public func inactivityCutoff(now: Date, in zone: TimeZone) -> Date? {
         guard policy == .inactivity, let inactivityMonths else { return nil }
-        return Self.calendar(zone).date(byAdding: .month, value: -Int(inactivityMonths), to: now)
-    }
-
-    static func calendar(_ zone: TimeZone) -> Calendar {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
-        return calendar
+        return Calendar.gregorian(in: zone).date(byAdding: .month, value: -Int(inactivityMonths), to: now)
     }
 
     func validate(into v: inout Validator) {

@@ -90,9 +90,7 @@ public struct Program: Sendable, Hashable, Codable {
 
     /// The local calendar day containing `date`, as a UTC interval, for daily caps and limits.
     public func day(containing date: Date) -> DateInterval {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
-        return calendar.dateInterval(of: .day, for: date) ?? DateInterval(start: date, duration: 86_400)
+        Calendar.gregorian(in: zone).dateInterval(of: .day, for: date) ?? DateInterval(start: date, duration: 86_400)
     }
 
     /// Names every invalid setting at once, with its path (`earning.rate.per`).

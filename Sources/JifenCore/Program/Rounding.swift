@@ -19,11 +19,3 @@ public enum Rounding: String, Sendable, Hashable, Codable, CaseIterable {
         }
     }
 }
-
-extension Int64 {
-    /// Clamps an exact intermediate result back into `Int64`: rules never produce more points
-    /// than fit, but a hostile program (a huge multiplier on a huge order) must not trap.
-    init(clamping value: Int128) {
-        self = value > Int128(Int64.max) ? .max : (value < Int128(Int64.min) ? .min : Int64(value))
-    }
-}

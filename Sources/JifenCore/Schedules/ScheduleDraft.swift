@@ -70,8 +70,7 @@ public struct ScheduleDraft: Sendable, Hashable {
     /// (200 in 3 → 67, 67, 66), so the sum is exactly `total`. Months count by the calendar of
     /// `zone` (a 31 January start falls on the last day of shorter months).
     public func plan(in zone: TimeZone) -> [Installment] {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
+        let calendar = Calendar.gregorian(in: zone)
         let base = total / Int64(installments)
         let extra = Int(total % Int64(installments))
         return (0..<installments).map { index in

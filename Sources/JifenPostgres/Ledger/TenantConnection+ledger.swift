@@ -51,25 +51,22 @@ extension TenantConnection {
         var entries: [LedgerEntry] = []
         for try await row in rows {
             let columns = row.makeRandomAccess()
-            func column<T: PostgresDecodable>(_ index: Int, _ type: T.Type) throws -> T {
-                try columns[index].decode(T.self, context: .default)
-            }
             entries.append(
                 LedgerEntry(
-                    id: try column(0, UUID.self),
-                    kind: try column(1, String.self),
-                    availableDelta: try column(2, Int64.self),
-                    pendingDelta: try column(3, Int64.self),
-                    order: try column(4, String?.self),
-                    description: try column(5, String?.self),
-                    createdAt: try column(6, Date.self),
-                    createdAtMicros: try column(7, Int64.self),
-                    source: try column(8, String.self),
-                    sourceRef: try column(9, String?.self),
-                    programVersion: try column(10, Int?.self),
-                    reason: try column(11, String?.self),
-                    actor: try column(12, String?.self),
-                    lots: try LotTouch.decode(try column(13, String.self))
+                    id: try columns.value(0, UUID.self),
+                    kind: try columns.value(1, String.self),
+                    availableDelta: try columns.value(2, Int64.self),
+                    pendingDelta: try columns.value(3, Int64.self),
+                    order: try columns.value(4, String?.self),
+                    description: try columns.value(5, String?.self),
+                    createdAt: try columns.value(6, Date.self),
+                    createdAtMicros: try columns.value(7, Int64.self),
+                    source: try columns.value(8, String.self),
+                    sourceRef: try columns.value(9, String?.self),
+                    programVersion: try columns.value(10, Int?.self),
+                    reason: try columns.value(11, String?.self),
+                    actor: try columns.value(12, String?.self),
+                    lots: try LotTouch.decode(try columns.value(13, String.self))
                 )
             )
         }
@@ -126,15 +123,15 @@ extension TenantConnection {
         let rows = try await query(
             """
             SELECT
-                (SELECT available_delta + pending_delta FROM ledger_entries
-                 WHERE tenant_id = \(tenant.rawValue) AND idempotency_key = 'order:' || \(orderID)::text || ':earn'),
-                (SELECT program_version FROM ledger_entries
-                 WHERE tenant_id = \(tenant.rawValue) AND idempotency_key = 'order:' || \(orderID)::text || ':earn'),
+                e.available_delta + e.pending_delta, e.program_version,
                 coalesce((SELECT -sum(available_delta + pending_delta) FROM ledger_entries
                           WHERE tenant_id = \(tenant.rawValue) AND order_id = \(orderID) AND kind = 'reverse'), 0)::bigint,
                 (SELECT bool_or(state = 'pending') FROM point_lots
                  WHERE tenant_id = \(tenant.rawValue) AND order_id = \(orderID) AND source = 'order'),
-                (SELECT status IN ('cancelled', 'refunded') FROM orders WHERE tenant_id = \(tenant.rawValue) AND id = \(orderID))
+                o.status IN ('cancelled', 'refunded')
+            FROM orders o
+            LEFT JOIN ledger_entries e ON e.tenant_id = o.tenant_id AND e.idempotency_key = \(Self.earnKey(orderID))
+            WHERE o.tenant_id = \(tenant.rawValue) AND o.id = \(orderID)
             """
         )
         for try await (earned, version, clawedBack, anyPending, ended) in rows.decode(

@@ -85,30 +85,27 @@ extension TenantConnection {
 
     static func member(from row: PostgresRow) throws -> Member {
         let columns = row.makeRandomAccess()
-        func column<T: PostgresDecodable>(_ index: Int, _ type: T.Type) throws -> T {
-            try columns[index].decode(T.self, context: .default)
-        }
         return Member(
-            id: try column(0, UUID.self),
-            externalID: try ExternalID(try column(1, String.self)),
+            id: try columns.value(0, UUID.self),
+            externalID: try ExternalID(try columns.value(1, String.self)),
             profile: MemberProfile(
-                email: try column(2, String?.self),
-                phone: try column(3, String?.self),
-                name: try column(4, String?.self),
-                tags: try column(5, [String].self)
+                email: try columns.value(2, String?.self),
+                phone: try columns.value(3, String?.self),
+                name: try columns.value(4, String?.self),
+                tags: try columns.value(5, [String].self)
             ),
             balance: Balance(
-                available: try column(9, Int64.self),
-                pending: try column(10, Int64.self),
-                held: try column(11, Int64.self),
-                lifetimeEarned: try column(12, Int64.self),
-                lifetimeRedeemed: try column(13, Int64.self),
-                lifetimeExpired: try column(14, Int64.self),
-                lifetimeReversed: try column(15, Int64.self)
+                available: try columns.value(9, Int64.self),
+                pending: try columns.value(10, Int64.self),
+                held: try columns.value(11, Int64.self),
+                lifetimeEarned: try columns.value(12, Int64.self),
+                lifetimeRedeemed: try columns.value(13, Int64.self),
+                lifetimeExpired: try columns.value(14, Int64.self),
+                lifetimeReversed: try columns.value(15, Int64.self)
             ),
-            createdAt: try column(6, Date.self),
-            updatedAt: try column(7, Date.self),
-            createdAtMicros: try column(8, Int64.self)
+            createdAt: try columns.value(6, Date.self),
+            updatedAt: try columns.value(7, Date.self),
+            createdAtMicros: try columns.value(8, Int64.self)
         )
     }
 }

@@ -33,7 +33,7 @@ extension TenantConnection {
         if let (id, paidAt, cancelledAt, refundedAt, createdAt, updatedAt) = try await inserted.decode(
             (UUID, Date?, Date?, Date?, Date, Date).self
         ).first(where: { _ in true }) {
-            try await enqueueScoring(orderID: id, draft: draft)
+            try await enqueueScoring(orderID: id, status: draft.status)
             // Everything else is what was just written: no need to read it back.
             let order = Order(
                 id: id,
@@ -73,7 +73,7 @@ extension TenantConnection {
                 WHERE tenant_id = \(tenant.rawValue) AND id = \(stored.id)
                 """
             )
-            if statusChanged { try await enqueueScoring(orderID: stored.id, draft: draft) }
+            if statusChanged { try await enqueueScoring(orderID: stored.id, status: draft.status) }
             return (try await order(id: stored.id), .updated)
         }
     }
@@ -101,10 +101,6 @@ extension TenantConnection {
         )
         for try await row in rows { return try Self.order(from: row) }
         throw JifenError(.internalError, "order \(id) not found in its own transaction")
-    }
-
-    private func enqueueScoring(orderID: UUID, draft: OrderDraft) async throws {
-        try await enqueueScoring(orderID: orderID, status: draft.status)
     }
 
     func enqueueScoring(orderID: UUID, status: OrderStatus) async throws {

@@ -47,9 +47,8 @@ extension TenantConnection {
             entry.lots = try await consumeLots(member: member.id, points: wanted)
         }
         try await append(entry)
-        try await changeBalance(member.id, available: request.points)
+        var data = try await changeBalance(member.id, available: request.points)
         if request.points > 0 { try await settleDebt(member) }
-        var data = try await balanceFields(member.id)
         data["points"] = .int(request.points)
         data["reason_code"] = .string(request.reasonCode)
         try await recordEvent(member, type: "points.adjusted", data: data)

@@ -27,6 +27,8 @@ extension TenantConnection {
         if !ended && !order.hasRefunds { return settlement }
         guard let earned = try await earnedPoints(order.id), earned.points > 0 else { return settlement }
         let program = try await program(version: earned.version)
+        // Read once, then kept up to date as each refund is applied.
+        var clawed = try await clawedSoFar(order.id)
         for refund in try await unappliedRefunds(order.id) {
             let share: Clawback.Share
             if refund.lines.isEmpty || order.lines.isEmpty {
@@ -35,7 +37,6 @@ extension TenantConnection {
                 let priced = try RefundDraft.priced(refund.lines, in: order.lines)
                 share = Clawback.Share(program.earning.weight(of: priced), of: program.earning.weight(of: order.lines))
             }
-            let clawed = try await clawedSoFar(order.id)
             let points = Clawback.points(
                 earned: earned.points,
                 alreadyClawedBack: clawed,
@@ -59,10 +60,11 @@ extension TenantConnection {
             )
             settlement.clawedBack += taken
             settlement.forgiven += forgiven
+            clawed += taken + forgiven
         }
-        let reverseKey = "order:\(order.id.uuidString.lowercased()):reverse"
+        let reverseKey = Self.reverseKey(order.id)
         if order.status == .cancelled || order.status == .refunded, !(try await entryExists(key: reverseKey)) {
-            let left = earned.points - (try await clawedSoFar(order.id))
+            let left = earned.points - clawed
             if left > 0 {
                 let (taken, forgiven) = try await clawBack(
                     left,
@@ -224,14 +226,13 @@ extension TenantConnection {
         if debt > 0 { write.description = "\(debt) points were already spent: owed from future points" }
         if forgiven > 0 { write.description = "\(forgiven) points were already spent: forgiven (stop_at_zero)" }
         try await append(write)
-        try await changeBalance(
+        var data = try await changeBalance(
             member.id,
             available: write.available,
             pending: write.pending,
             debt: debt,
             reversed: points - forgiven
         )
-        var data = try await balanceFields(member.id)
         data["points"] = .int(points - forgiven)
         data["order"] = .string(order.externalID)
         data["source"] = .string(entry.source.rawValue)
@@ -242,6 +243,8 @@ extension TenantConnection {
 
     /// What the order's earn entry awarded, and under which program version.
     static func earnKey(_ orderID: UUID) -> String { "order:\(orderID.uuidString.lowercased()):earn" }
+    /// The entry taking back what is left when an order is cancelled or fully refunded.
+    static func reverseKey(_ orderID: UUID) -> String { "order:\(orderID.uuidString.lowercased()):reverse" }
 
     func earnedPoints(_ orderID: UUID) async throws -> (points: Int64, version: Int)? {
         let key = Self.earnKey(orderID)
@@ -264,7 +267,7 @@ extension TenantConnection {
                              WHERE tenant_id = \(tenant.rawValue) AND order_id = \(orderID) AND applied_at IS NOT NULL), 0)
                  + coalesce((SELECT -(available_delta + pending_delta) FROM ledger_entries
                              WHERE tenant_id = \(tenant.rawValue)
-                               AND idempotency_key = \("order:\(orderID.uuidString.lowercased()):reverse")), 0))::bigint
+                               AND idempotency_key = \(Self.reverseKey(orderID))), 0))::bigint
             """
         )
         return try await rows.decode(Int64.self).first(where: { _ in true }) ?? 0

@@ -214,12 +214,6 @@ extension TenantConnection {
         )
     }
 
-    /// The member's balance after the changes so far, for events.
-    func balanceFields(_ member: UUID) async throws -> [String: EventValue] {
-        let balance = try await balance(member: member)
-        return ["available": .int(balance.available), "pending": .int(balance.pending)]
-    }
-
     /// Queues a job that must not run before `runAt`.
     func enqueue(kind: String, payload: String, runAt: Date) async throws {
         try await query(

@@ -84,8 +84,7 @@ extension TenantConnection {
                 lots: redemption.lots
             )
         )
-        try await changeBalance(member.id, held: -redemption.points, redeemed: redemption.points)
-        var data = try await balanceFields(member.id)
+        var data = try await changeBalance(member.id, held: -redemption.points, redeemed: redemption.points)
         data["points"] = .int(redemption.points)
         data["redemption"] = .string(id.uuidString.lowercased())
         if let reference = redemption.orderReference { data["order_reference"] = .string(reference) }

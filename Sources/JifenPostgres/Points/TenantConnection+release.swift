@@ -46,9 +46,8 @@ extension TenantConnection {
                     lots: [LotTouch(lotID: lotID, points: remaining)]
                 )
             )
-            try await changeBalance(member.id, available: remaining, pending: -remaining)
+            var data = try await changeBalance(member.id, available: remaining, pending: -remaining)
             try await settleDebt(member)
-            var data = try await balanceFields(member.id)
             data["points"] = .int(remaining)
             if let orderID, let order = try await orderExternalID(orderID) { data["order"] = .string(order) }
             try await recordEvent(member, type: "points.released", data: data)

@@ -136,7 +136,7 @@ extension TenantConnection {
                     lots: [LotTouch(lotID: lot, points: points)]
                 )
             )
-            try await changeBalance(member.id, available: points, earned: points)
+            var data = try await changeBalance(member.id, available: points, earned: points)
             try await settleDebt(member)
             if number == count {
                 try await query(
@@ -146,7 +146,6 @@ extension TenantConnection {
                     """
                 )
             }
-            var data = try await balanceFields(member.id)
             data["points"] = .int(points)
             data["schedule"] = .string(scheduleID.uuidString.lowercased())
             data["installment"] = .int(Int64(number))
@@ -198,23 +197,20 @@ extension TenantConnection {
         var schedules: [Schedule] = []
         for try await row in rows {
             let columns = row.makeRandomAccess()
-            func column<T: PostgresDecodable>(_ index: Int, _ type: T.Type) throws -> T {
-                try columns[index].decode(T.self, context: .default)
-            }
             schedules.append(
                 Schedule(
-                    id: try column(0, UUID.self),
-                    member: try column(1, String.self),
-                    totalPoints: try column(2, Int64.self),
-                    period: ScheduleDraft.Period(rawValue: try column(3, String.self)) ?? .month,
-                    startAt: try column(4, Date.self),
-                    reason: try column(5, String.self),
-                    sourceReference: try column(6, String?.self),
-                    state: Schedule.State(rawValue: try column(7, String.self)) ?? .active,
-                    createdAt: try column(8, Date.self),
-                    cancelledAt: try column(9, Date?.self),
-                    installments: try Self.installments(try column(11, String.self)),
-                    createdAtMicros: try column(10, Int64.self)
+                    id: try columns.value(0, UUID.self),
+                    member: try columns.value(1, String.self),
+                    totalPoints: try columns.value(2, Int64.self),
+                    period: ScheduleDraft.Period(rawValue: try columns.value(3, String.self)) ?? .month,
+                    startAt: try columns.value(4, Date.self),
+                    reason: try columns.value(5, String.self),
+                    sourceReference: try columns.value(6, String?.self),
+                    state: Schedule.State(rawValue: try columns.value(7, String.self)) ?? .active,
+                    createdAt: try columns.value(8, Date.self),
+                    cancelledAt: try columns.value(9, Date?.self),
+                    installments: try Self.installments(try columns.value(11, String.self)),
+                    createdAtMicros: try columns.value(10, Int64.self)
                 )
             )
         }

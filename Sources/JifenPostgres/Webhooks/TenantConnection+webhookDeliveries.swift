@@ -199,14 +199,6 @@ extension TenantConnection {
         }
     }
 
-    /// When the endpoint started failing, if it is failing.
-    public func failingSince(endpoint id: UUID) async throws -> Date? {
-        let rows = try await query(
-            "SELECT failing_since FROM webhook_endpoints WHERE tenant_id = \(tenant.rawValue) AND id = \(id)"
-        )
-        return try await rows.decode(Date?.self).first(where: { _ in true }) ?? nil
-    }
-
     private func markFailing(_ endpoint: UUID, since date: Date) async throws {
         try await query(
             """
@@ -248,21 +240,18 @@ extension TenantConnection {
         var deliveries: [WebhookDelivery] = []
         for try await row in rows {
             let columns = row.makeRandomAccess()
-            func column<T: PostgresDecodable>(_ index: Int, _ type: T.Type) throws -> T {
-                try columns[index].decode(T.self, context: .default)
-            }
             deliveries.append(
                 WebhookDelivery(
-                    id: try column(0, UUID.self),
-                    endpointID: try column(1, UUID.self),
-                    eventType: try column(2, String.self),
-                    payload: try column(3, String.self),
-                    state: try column(4, String.self),
-                    attempts: try Self.attempts(try column(9, String.self)),
-                    nextAttemptAt: try column(5, Date?.self),
-                    createdAt: try column(6, Date.self),
-                    deliveredAt: try column(7, Date?.self),
-                    createdAtMicros: try column(8, Int64.self)
+                    id: try columns.value(0, UUID.self),
+                    endpointID: try columns.value(1, UUID.self),
+                    eventType: try columns.value(2, String.self),
+                    payload: try columns.value(3, String.self),
+                    state: try columns.value(4, String.self),
+                    attempts: try Self.attempts(try columns.value(9, String.self)),
+                    nextAttemptAt: try columns.value(5, Date?.self),
+                    createdAt: try columns.value(6, Date.self),
+                    deliveredAt: try columns.value(7, Date?.self),
+                    createdAtMicros: try columns.value(8, Int64.self)
                 )
             )
         }

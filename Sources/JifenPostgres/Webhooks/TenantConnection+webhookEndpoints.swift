@@ -109,12 +109,19 @@ extension TenantConnection {
         let rows = try await query(
             """
             SELECT url, secret, CASE WHEN previous_secret_until > \(now) THEN previous_secret END,
-                   state = 'enabled' AND deleted_at IS NULL
+                   state = 'enabled' AND deleted_at IS NULL, failing_since
             FROM webhook_endpoints WHERE tenant_id = \(tenant.rawValue) AND id = \(id)
             """
         )
-        for try await (url, secret, previous, enabled) in rows.decode((String, String, String?, Bool).self) {
-            return EndpointSigning(url: url, secrets: [secret] + (previous.map { [$0] } ?? []), enabled: enabled)
+        for try await (url, secret, previous, enabled, failingSince) in rows.decode(
+            (String, String, String?, Bool, Date?).self
+        ) {
+            return EndpointSigning(
+                url: url,
+                secrets: [secret] + (previous.map { [$0] } ?? []),
+                enabled: enabled,
+                failingSince: failingSince
+            )
         }
         return nil
     }

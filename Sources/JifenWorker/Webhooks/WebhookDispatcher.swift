@@ -68,7 +68,7 @@ public struct WebhookDispatcher: JobHandler {
             case .allowed: break
             case .refused(let reason): unsent = (reason, .failed(disableEndpoint: nil))
             case .unresolved(let reason):
-                unsent = (reason, try await decide(tenant, claimed, status: nil, retryAfter: nil, now: now))
+                unsent = (reason, decide(claimed, status: nil, retryAfter: nil, now: now))
             }
         }
         if let unsent {
@@ -121,7 +121,7 @@ public struct WebhookDispatcher: JobHandler {
         }
         let elapsed = ContinuousClock.now - started
         let latency = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
-        let outcome = try await decide(tenant, claimed, status: status, retryAfter: retryAfter, now: now)
+        let outcome = decide(claimed, status: status, retryAfter: retryAfter, now: now)
         try await record(
             tenant,
             claimed,
@@ -141,21 +141,15 @@ public struct WebhookDispatcher: JobHandler {
         )
     }
 
-    private func decide(
-        _ tenant: TenantID,
-        _ claimed: ClaimedDelivery,
-        status: Int?,
-        retryAfter: TimeInterval?,
-        now: Date
-    )
-        async throws -> AttemptOutcome
+    /// What an attempt's answer leads to. Pure: the endpoint's failing-since came with the claim.
+    private func decide(_ claimed: ClaimedDelivery, status: Int?, retryAfter: TimeInterval?, now: Date)
+        -> AttemptOutcome
     {
         if let status, (200..<300).contains(status) { return .delivered }
         if status == 410 { return .failed(disableEndpoint: "the endpoint answered 410 Gone") }
-        let failingSince = try await database.withTenant(tenant) {
-            try await $0.failingSince(endpoint: claimed.endpointID)
-        }
-        if let failingSince, now.timeIntervalSince(failingSince) >= DeliverySchedule.disableEndpointAfter {
+        if let failingSince = claimed.signing.failingSince,
+            now.timeIntervalSince(failingSince) >= DeliverySchedule.disableEndpointAfter
+        {
             return .failed(disableEndpoint: "failing for 5 days")
         }
         let honoured = status == 429 || status == 503 ? retryAfter : nil
