@@ -7,17 +7,17 @@ WITH_ENV := eval "$$($(SERVICES) env)" &&
 JIFEN := .build/debug/jifen
 VENV := .local/venv
 
-.PHONY: run test services services-down build migrate spec-lint format-lint format tools bench contract-fuzz release-spec
+.PHONY: run test services services-down build migrate spec-lint format-lint format tools bench contract-fuzz client-flow release-spec
 
 ## run: services up, build, migrate, demo tenant, then `jifen serve` + one `jifen work` (Ctrl-C stops both)
 run: services build migrate
 	$(WITH_ENV) scripts/run-local.sh
 
 ## test: services up, build, the whole suite against real PostgreSQL and Redis, contract fuzzing,
-## spec and format lint
+## the generated-client flow, spec and format lint
 test: services tools build migrate
 	$(WITH_ENV) swift test
-	$(MAKE) --no-print-directory contract-fuzz spec-lint format-lint
+	$(MAKE) --no-print-directory contract-fuzz client-flow spec-lint format-lint
 
 services:
 	$(SERVICES) up
@@ -43,6 +43,11 @@ $(VENV)/.installed: scripts/requirements.txt
 ## contract-fuzz: schemathesis against a live `jifen serve` (no 5xx, documented statuses, schemas)
 contract-fuzz: tools build migrate
 	$(WITH_ENV) scripts/contract-fuzz.sh
+
+## client-flow: a Python client generated from the spec (openapi-python-client, into .local/, never
+## committed) drives tenant → member → paid order → points → hold → capture against serve + work
+client-flow: tools build migrate
+	$(WITH_ENV) scripts/client-flow.sh
 
 spec-lint: tools
 	$(VENV)/bin/openapi-spec-validator openapi/openapi.yaml
