@@ -7,17 +7,17 @@ WITH_ENV := eval "$$($(SERVICES) env)" &&
 JIFEN := .build/debug/jifen
 VENV := .local/venv
 
-.PHONY: run test services services-down build migrate spec-lint format-lint format tools bench contract-fuzz client-flow release-spec
+.PHONY: run test services services-down build migrate spec-lint format-lint format tools bench contract-fuzz client-flow release-spec deploy-check image
 
 ## run: services up, build, migrate, demo tenant, then `jifen serve` + one `jifen work` (Ctrl-C stops both)
 run: services build migrate
 	$(WITH_ENV) scripts/run-local.sh
 
 ## test: services up, build, the whole suite against real PostgreSQL and Redis, contract fuzzing,
-## the generated-client flow, spec and format lint
+## the generated-client flow, spec and format lint, and the deploy/ files' validation
 test: services tools build migrate
 	$(WITH_ENV) swift test
-	$(MAKE) --no-print-directory contract-fuzz client-flow spec-lint format-lint
+	$(MAKE) --no-print-directory contract-fuzz client-flow spec-lint format-lint deploy-check
 
 services:
 	$(SERVICES) up
@@ -25,8 +25,9 @@ services:
 services-down:
 	$(SERVICES) down
 
+## build: the debug build of scripts/build.sh (jifen and the tests); the image builds with the same script
 build:
-	swift build --build-tests
+	scripts/build.sh debug
 
 migrate: services build
 	$(WITH_ENV) $(JIFEN) migrate
@@ -53,6 +54,15 @@ spec-lint: tools
 	$(VENV)/bin/openapi-spec-validator openapi/openapi.yaml
 	$(VENV)/bin/python scripts/spec-compat.py --self-test
 	$(VENV)/bin/python scripts/spec-compat.py
+
+## deploy-check: hadolint, docker compose config, kubernetes-validate, promtool and the cross-checks of
+## scripts/deploy_check.py over deploy/ (no Docker engine or cluster needed)
+deploy-check: tools
+	scripts/deploy-check.sh
+
+## image: the container image jifen:dev (needs a Docker engine; see the README, Deploy)
+image:
+	docker build -f deploy/docker/Dockerfile -t jifen:dev .
 
 ## release-spec: record the current contract as released (after bumping info.version and CHANGELOG.md);
 ## `make spec-lint` then compares later changes against it
