@@ -64,6 +64,10 @@ def settings_default(name: str) -> int | None:
 # Set by the image (deploy/docker/Dockerfile), read by the Swift runtime, not by Settings.
 RUNTIME_ENV = {"SWIFT_BACKTRACE"}
 
+# After DRAIN_SECONDS a stopping process cancels what is left and gets this long to exit
+# (maximumCancellationDuration in Serve.swift and Work.swift).
+CANCELLATION_SECONDS = 5
+
 
 class Metric:
     def __init__(self, name: str, kind: str, labels: dict[str, set[str] | None]):
@@ -382,12 +386,16 @@ def check_compose(model: dict, settings: set[str]) -> None:
         problem(f"{where} migrate", "depends_on postgres must be service_healthy")
     drain = int(env("api").get("DRAIN_SECONDS") or settings_default("DRAIN_SECONDS") or 20)
     grace = seconds(services["api"].get("stop_grace_period")) or 10
-    if grace <= drain:
-        problem(f"{where} api", f"stop_grace_period {grace:g}s must exceed DRAIN_SECONDS {drain}")
+    if grace <= drain + CANCELLATION_SECONDS:
+        problem(f"{where} api", f"stop_grace_period {grace:g}s must exceed DRAIN_SECONDS {drain} + {CANCELLATION_SECONDS}")
     visibility = int(env("worker").get("JOB_VISIBILITY_TIMEOUT") or settings_default("JOB_VISIBILITY_TIMEOUT") or 60)
+    drain = int(env("worker").get("DRAIN_SECONDS") or settings_default("DRAIN_SECONDS") or 20)
     grace = seconds(services["worker"].get("stop_grace_period")) or 10
-    if grace <= visibility:
-        problem(f"{where} worker", f"stop_grace_period {grace:g}s must exceed JOB_VISIBILITY_TIMEOUT {visibility}")
+    if grace <= max(visibility, drain + CANCELLATION_SECONDS):
+        problem(
+            f"{where} worker",
+            f"stop_grace_period {grace:g}s must exceed JOB_VISIBILITY_TIMEOUT {visibility} and DRAIN_SECONDS {drain} + {CANCELLATION_SECONDS}",
+        )
     if (services["worker"].get("deploy") or {}).get("replicas", 1) < 2:
         problem(f"{where} worker", "run two workers (deploy.replicas: 2)")
     port = str(env("worker").get("METRICS_PORT", ""))
@@ -515,8 +523,11 @@ def check_k8s(settings: set[str]) -> None:
     if not pause:
         problem("Deployment/jifen-api", "needs a preStop pause so endpoints go before SIGTERM")
     grace = spec.get("terminationGracePeriodSeconds", 30)
-    if grace <= pause + drain:
-        problem("Deployment/jifen-api", f"terminationGracePeriodSeconds {grace} must exceed preStop {pause} + DRAIN_SECONDS {drain}")
+    if grace <= pause + drain + CANCELLATION_SECONDS:
+        problem(
+            "Deployment/jifen-api",
+            f"terminationGracePeriodSeconds {grace} must exceed preStop {pause} + DRAIN_SECONDS {drain} + {CANCELLATION_SECONDS}",
+        )
     # Worker: metrics port, liveness, grace
     resource, spec, container, values, ports = roles["work"]
     metrics_port = int(values.get("METRICS_PORT") or 0)
@@ -526,8 +537,12 @@ def check_k8s(settings: set[str]) -> None:
     if not metrics_port or live_port != metrics_port or liveness.get("path") != "/health/live":
         problem("Deployment/jifen-worker", f"liveness must be /health/live on METRICS_PORT ({metrics_port or 'unset'})")
     visibility = int(values.get("JOB_VISIBILITY_TIMEOUT") or settings_default("JOB_VISIBILITY_TIMEOUT") or 60)
-    if spec.get("terminationGracePeriodSeconds", 30) <= visibility:
-        problem("Deployment/jifen-worker", f"terminationGracePeriodSeconds must exceed JOB_VISIBILITY_TIMEOUT {visibility}")
+    drain = int(values.get("DRAIN_SECONDS") or settings_default("DRAIN_SECONDS") or 20)
+    if spec.get("terminationGracePeriodSeconds", 30) <= max(visibility, drain + CANCELLATION_SECONDS):
+        problem(
+            "Deployment/jifen-worker",
+            f"terminationGracePeriodSeconds must exceed JOB_VISIBILITY_TIMEOUT {visibility} and DRAIN_SECONDS {drain} + {CANCELLATION_SECONDS}",
+        )
     # Only the migrate Job gets the owner's URL.
     for role, (resource, spec, container, values, ports) in roles.items():
         names = {e["name"] for e in container.get("env", [])}
