@@ -10,13 +10,20 @@ import JifenTestSupport
 
 let operatorToken = "test-operator-token"
 
+/// Tests send requests as fast as they can; the default limit is set out of their way, and
+/// `RateLimitTests` sets a tenant's own small limit to see it work.
+let testAPIConfiguration = APIConfiguration(
+    operatorToken: operatorToken,
+    defaultRateLimit: RateLimit(perSecond: 100_000, burst: 1_000_000)
+)
+
 /// Runs `body` against the real router (every middleware, the generated handlers) backed by
 /// the real PostgreSQL and Redis.
 func withAPI<T: Sendable>(_ body: @Sendable (APIClient) async throws -> T) async throws -> T {
     let servers = try await TestServers.shared.ready()
     let specification = try Data(contentsOf: servers.repositoryRoot.appendingPathComponent("openapi/openapi.yaml"))
     let router = try APIApplication.router(
-        configuration: APIConfiguration(operatorToken: operatorToken),
+        configuration: testAPIConfiguration,
         database: servers.database,
         redis: servers.redis,
         specification: specification,

@@ -33,10 +33,10 @@ import Testing
             logger: servers.logger
         )
         let router = try APIApplication.router(
-            configuration: APIConfiguration(operatorToken: operatorToken),
+            configuration: testAPIConfiguration,
             database: servers.database,
             redis: RedisClient(configuration: redis.configuration),
-            specification: Data(),
+            specification: try Data(contentsOf: servers.repositoryRoot.appendingPathComponent("openapi/openapi.yaml")),
             logger: servers.logger
         )
         let app = Application(router: router, logger: servers.logger)

@@ -43,7 +43,7 @@ import Testing
         let servers = try await TestServers.shared.ready()
         let specification = try Data(contentsOf: servers.repositoryRoot.appendingPathComponent("openapi/openapi.yaml"))
         let router = try APIApplication.router(
-            configuration: APIConfiguration(operatorToken: operatorToken),
+            configuration: testAPIConfiguration,
             database: servers.database,
             redis: servers.redis,
             specification: specification,

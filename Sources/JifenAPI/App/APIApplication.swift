@@ -33,8 +33,21 @@ public enum APIApplication {
                 operatorToken: configuration.operatorToken
             )
         )
+        router.add(
+            middleware: RateLimitMiddleware(
+                limiter: RateLimiter(redis: redis, prefix: configuration.redisPrefix),
+                defaultLimit: configuration.defaultRateLimit,
+                logger: logger
+            )
+        )
         router.add(middleware: IdempotencyMiddleware(store: IdempotencyStore(database: database)))
-        let handler = APIHandler(database: database, redis: redis, specification: specification, logger: logger)
+        let handler = try APIHandler(
+            database: database,
+            redis: redis,
+            specification: specification,
+            configuration: configuration,
+            logger: logger
+        )
         try handler.registerHandlers(on: router, middlewares: [ProblemMiddleware(logger: logger)])
         InboundWebhooks(database: database, logger: logger).register(on: router)
         return router

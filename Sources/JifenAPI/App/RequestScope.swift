@@ -1,4 +1,5 @@
 import JifenCore
+import JifenPostgres
 
 /// Who is calling and which request this is, for code that runs below the router
 /// (generated OpenAPI handlers, error mapping). Set by ``AuthMiddleware`` and
@@ -12,6 +13,8 @@ public struct RequestScope: Sendable {
 
     public var requestID: String
     public var principal: Principal
+    /// The API key of a `/v1` request: whose rate limit applies.
+    public var key: AuthenticatedKey?
 
     @TaskLocal public static var current = RequestScope(requestID: "-", principal: .anonymous)
 

@@ -19,11 +19,13 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     ) async throws -> Response {
         let path = request.uri.path
         let principal: RequestScope.Principal
+        var authenticated: AuthenticatedKey?
         if path.hasPrefix("/v1/") || path == "/v1" {
             guard let token = Self.bearer(request), let key = try await tenants.authenticate(token) else {
                 throw JifenError(.unauthorized, "The API key is missing, unknown or revoked.")
             }
             principal = .tenant(key.tenant)
+            authenticated = key
         } else if path.hasPrefix("/admin/") || path == "/admin" {
             guard let token = Self.bearer(request), !operatorToken.isEmpty,
                 Self.constantTimeEqual(token, operatorToken)
@@ -38,6 +40,7 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
         if case .tenant(let tenant) = principal { context.logger[metadataKey: "tenant_id"] = "\(tenant)" }
         var scope = RequestScope.current
         scope.principal = principal
+        scope.key = authenticated
         return try await RequestScope.$current.withValue(scope) { [context] in
             try await next(request, context)
         }

@@ -17,6 +17,7 @@ extension JifenError.Code {
         case .unsupportedMediaType: .unsupportedMediaType
         case .methodNotAllowed: .methodNotAllowed
         case .serviceUnavailable: .serviceUnavailable
+        case .rateLimited: .tooManyRequests
         default: .internalServerError
         }
     }
@@ -36,6 +37,7 @@ extension JifenError.Code {
         case .unsupportedMediaType: "Unsupported media type"
         case .methodNotAllowed: "Method not allowed"
         case .serviceUnavailable: "Service unavailable"
+        case .rateLimited: "Too many requests"
         default: "Internal error"
         }
     }

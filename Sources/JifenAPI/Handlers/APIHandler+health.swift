@@ -22,6 +22,16 @@ extension APIHandler {
         .ok(.init(body: .yaml(HTTPBody(specification))))
     }
 
+    public func getReferenceDocs(_ input: Operations.GetReferenceDocs.Input) async throws
+        -> Operations.GetReferenceDocs.Output
+    {
+        .ok(.init(body: .html(HTTPBody(referenceHTML))))
+    }
+
+    public func getMetrics(_ input: Operations.GetMetrics.Input) async throws -> Operations.GetMetrics.Output {
+        .ok(.init(body: .plainText(HTTPBody(configuration.metrics?() ?? ""))))
+    }
+
     private func check(_ name: String, _ probe: () async throws -> Void) async -> Components.Schemas.CheckStatus {
         do {
             try await probe()

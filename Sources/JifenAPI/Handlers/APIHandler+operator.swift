@@ -9,7 +9,11 @@ extension APIHandler {
         }
         let (tenant, key) = try await tenants.create(name: body.name)
         logger.info("tenant created", metadata: ["tenant": "\(tenant.id)"])
-        return .created(.init(body: .json(.init(tenant: .init(tenant), apiKey: .init(key)))))
+        return .created(
+            .init(
+                body: .json(.init(tenant: .init(tenant, default: configuration.defaultRateLimit), apiKey: .init(key)))
+            )
+        )
     }
 
     public func listTenants(_ input: Operations.ListTenants.Input) async throws -> Operations.ListTenants.Output {
@@ -20,7 +24,10 @@ extension APIHandler {
         return .ok(
             .init(
                 body: .json(
-                    .init(data: page.items.map(Components.Schemas.Tenant.init), nextCursor: page.nextCursor?.encoded)
+                    .init(
+                        data: page.items.map { .init($0, default: configuration.defaultRateLimit) },
+                        nextCursor: page.nextCursor?.encoded
+                    )
                 )
             )
         )
@@ -41,6 +48,36 @@ extension APIHandler {
         try await tenants.revokeKey(key, of: tenant)
         logger.info("API key revoked", metadata: ["tenant": "\(tenant)", "key": "\(key)"])
         return .noContent(.init())
+    }
+
+    public func getTenant(_ input: Operations.GetTenant.Input) async throws -> Operations.GetTenant.Output {
+        let tenant = try await tenants.tenant(try Self.tenantID(input.path.tenant))
+        return .ok(.init(body: .json(.init(tenant, default: configuration.defaultRateLimit))))
+    }
+
+    public func setTenantRateLimit(_ input: Operations.SetTenantRateLimit.Input) async throws
+        -> Operations.SetTenantRateLimit.Output
+    {
+        let id = try Self.tenantID(input.path.tenant)
+        guard case .json(let body) = input.body else {
+            throw JifenError(.unsupportedMediaType, "send application/json")
+        }
+        let limit = try RateLimit.validated(perSecond: body.requestsPerSecond, burst: body.burst)
+        let tenant = try await tenants.setRateLimit(limit, for: id)
+        logger.info(
+            "tenant rate limit set",
+            metadata: ["tenant": "\(id)", "per_second": "\(limit.perSecond)", "burst": "\(limit.burst)"]
+        )
+        return .ok(.init(body: .json(.init(tenant, default: configuration.defaultRateLimit))))
+    }
+
+    public func resetTenantRateLimit(_ input: Operations.ResetTenantRateLimit.Input) async throws
+        -> Operations.ResetTenantRateLimit.Output
+    {
+        let id = try Self.tenantID(input.path.tenant)
+        let tenant = try await tenants.setRateLimit(nil, for: id)
+        logger.info("tenant rate limit reset to the default", metadata: ["tenant": "\(id)"])
+        return .ok(.init(body: .json(.init(tenant, default: configuration.defaultRateLimit))))
     }
 
     /// A malformed tenant id cannot name a tenant: that is a 404, like an unknown one.

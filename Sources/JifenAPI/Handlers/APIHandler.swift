@@ -15,13 +15,24 @@ public struct APIHandler: APIProtocol {
     let redis: RedisClient
     /// The spec file's bytes, served at `GET /openapi.yaml`.
     let specification: Data
+    /// `GET /docs`, rendered once from the spec at start-up.
+    let referenceHTML: String
+    let configuration: APIConfiguration
     let logger: Logger
 
-    public init(database: Database, redis: RedisClient, specification: Data, logger: Logger) {
+    public init(
+        database: Database,
+        redis: RedisClient,
+        specification: Data,
+        configuration: APIConfiguration = .init(),
+        logger: Logger
+    ) throws {
         self.database = database
         self.tenants = TenantStore(database: database)
         self.redis = redis
         self.specification = specification
+        self.referenceHTML = try ReferenceDocument(yaml: specification).html()
+        self.configuration = configuration
         self.logger = logger
     }
 

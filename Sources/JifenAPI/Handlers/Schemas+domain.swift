@@ -5,8 +5,19 @@ import JifenPostgres
 // so each handler reads as request → domain → response.
 
 extension Components.Schemas.Tenant {
-    init(_ tenant: Tenant) {
-        self.init(id: tenant.id.description, name: tenant.name, createdAt: tenant.createdAt)
+    /// `fallback` is the server's default, shown when the tenant has no limit of its own.
+    init(_ tenant: Tenant, default fallback: RateLimit) {
+        let limit = tenant.rateLimit ?? fallback
+        self.init(
+            id: tenant.id.description,
+            name: tenant.name,
+            createdAt: tenant.createdAt,
+            rateLimit: .init(
+                requestsPerSecond: limit.perSecond,
+                burst: limit.burst,
+                source: tenant.rateLimit == nil ? ._default : .tenant
+            )
+        )
     }
 }
 

@@ -3,10 +3,13 @@ import HTTPTypes
 import Hummingbird
 import JifenCore
 import Logging
+import Metrics
 
 /// The outermost middleware: gives every request an id (`X-Request-Id`, in every log line and
 /// in problem `instance`), turns any error into problem+json, and logs one line per request
-/// with status and duration.
+/// with status and duration, counted in `jifen_http_requests_total` and
+/// `jifen_http_request_duration_seconds` by route pattern (never the raw path: member ids would
+/// make a series each).
 struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(
         _ request: Request,
@@ -27,6 +30,14 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         response.headers[.requestID] = requestID
         let elapsed = ContinuousClock.now - start
+        let route = context.endpointPath ?? "unmatched"
+        let method = request.method.rawValue
+        Counter(
+            label: "jifen_http_requests_total",
+            dimensions: [("method", method), ("route", route), ("status", String(response.status.code))]
+        ).increment()
+        Timer(label: "jifen_http_request_duration_seconds", dimensions: [("method", method), ("route", route)])
+            .record(duration: elapsed)
         let level: Logger.Level = response.status.code >= 500 ? .error : .info
         context.logger.log(
             level: level,
@@ -56,6 +67,9 @@ extension HTTPField.Name {
     static let requestID = known("X-Request-Id")
     static let idempotencyKey = known("Idempotency-Key")
     static let idempotentReplayed = known("Idempotent-Replayed")
+    static let rateLimitLimit = known("RateLimit-Limit")
+    static let rateLimitRemaining = known("RateLimit-Remaining")
+    static let rateLimitReset = known("RateLimit-Reset")
 
     /// For names spelled in this file, which are valid tokens.
     private static func known(_ name: String) -> Self {

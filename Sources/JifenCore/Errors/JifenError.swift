@@ -18,6 +18,8 @@ public struct JifenError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let conflict = Code("conflict")
         /// The member has fewer available points than a redemption or deduction needs.
         public static let insufficientPoints = Code("insufficient-points")
+        /// The API key made more requests than its tenant's rate limit allows; retry later.
+        public static let rateLimited = Code("rate-limited")
         public static let idempotencyKeyReused = Code("idempotency-key-reused")
         public static let idempotencyRequestInProgress = Code("idempotency-request-in-progress")
         public static let payloadTooLarge = Code("payload-too-large")

@@ -1,5 +1,6 @@
 import JifenCore
 import Logging
+import Metrics
 import PostgresNIO
 
 /// The PostgreSQL side of Jifen: a pooled client plus the rule that every tenant query runs
@@ -47,13 +48,19 @@ public struct Database: Sendable {
     func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         do {
             return try await client.withTransaction(logger: logger) { connection in
-                try await body(connection)
+                // Pool use as seen by Jifen: a lease counts from the moment the pool hands it
+                // over until the transaction ends (`jifen_db_connections_in_use`).
+                Self.inUse.increment()
+                defer { Self.inUse.decrement() }
+                return try await body(connection)
             }
         } catch let error as PostgresTransactionError {
             if let closureError = error.closureError { throw closureError }
             throw error
         }
     }
+
+    static let inUse = Meter(label: "jifen_db_connections_in_use")
 
     /// `SELECT 1`, for the readiness probe.
     public func ping() async throws {

@@ -76,10 +76,14 @@ extension TenantConnection {
                 FROM balances_after a JOIN members m ON m.tenant_id = \(tenant.rawValue) AND m.id = a.member_id
                 RETURNING 1
             )
-            SELECT (SELECT count(*) FROM expired)::bigint, (SELECT count(*) FROM events)::bigint
+            SELECT (SELECT count(*) FROM expired)::bigint, (SELECT count(*) FROM events)::bigint,
+                   (SELECT coalesce(sum(points), 0) FROM per_member)::bigint
             """
         )
-        for try await (expired, _) in rows.decode((Int64, Int64).self) { return Int(expired) }
+        for try await (expired, _, points) in rows.decode((Int64, Int64, Int64).self) {
+            PointsMetrics.expired.increment(by: points)
+            return Int(expired)
+        }
         return 0
     }
 

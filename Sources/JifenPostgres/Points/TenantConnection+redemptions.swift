@@ -164,6 +164,7 @@ extension TenantConnection {
                 )
             )
             var data = try await changeBalance(member.id, available: -lapsed.total, expired: lapsed.total)
+            PointsMetrics.expired.increment(by: lapsed.total)
             data["points"] = .int(lapsed.total)
             try await recordEvent(member, type: "points.expired", data: data)
         }

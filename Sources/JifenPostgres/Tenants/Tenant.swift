@@ -7,6 +7,8 @@ public struct Tenant: Sendable, Hashable {
     public var name: String
     public var createdAt: Date
     var createdAtMicros: Int64
+    /// The tenant's own rate limit; `nil` means the server's default.
+    public var rateLimit: RateLimit?
 
     public var cursor: PageCursor { PageCursor(createdAtMicros: createdAtMicros, id: id.rawValue) }
 }
@@ -24,4 +26,14 @@ public struct IssuedAPIKey: Sendable, Hashable {
 public struct AuthenticatedKey: Sendable, Hashable {
     public var tenant: TenantID
     public var keyID: UUID
+    /// The tenant's own rate limit; `nil` means the server's default.
+    public var rateLimit: RateLimit?
+}
+
+extension RateLimit {
+    /// The pair of nullable columns: both set or neither (a CHECK constraint).
+    static func stored(perSecond: Int?, burst: Int?) -> RateLimit? {
+        guard let perSecond, let burst else { return nil }
+        return RateLimit(perSecond: perSecond, burst: burst)
+    }
 }

@@ -19,14 +19,13 @@ public struct TenantStore: Sendable {
             let rows = try await connection.query(
                 """
                 INSERT INTO tenants (name) VALUES (\(trimmed))
-                RETURNING id, name, created_at, (extract(epoch FROM created_at) * 1000000)::bigint
+                RETURNING \(unescaped: Self.columns)
                 """,
                 logger: database.logger
             )
-            guard
-                let tenant = try await rows.decode((UUID, String, Date, Int64).self).first(where: { _ in true })
-                    .map({ Tenant(id: TenantID($0.0), name: $0.1, createdAt: $0.2, createdAtMicros: $0.3) })
-            else { throw JifenError(.internalError, "tenant insert returned no row") }
+            guard let tenant = try await Self.tenants(rows).first else {
+                throw JifenError(.internalError, "tenant insert returned no row")
+            }
             let key = try await insertKey(for: tenant.id, name: "default", on: connection)
             return (tenant, key)
         }
@@ -54,7 +53,7 @@ public struct TenantStore: Sendable {
             let id = cursor?.id ?? UUID()
             let rows = try await connection.query(
                 """
-                SELECT id, name, created_at, (extract(epoch FROM created_at) * 1000000)::bigint AS micros
+                SELECT \(unescaped: Self.columns)
                 FROM tenants
                 WHERE (\(cursor == nil) OR (created_at, id) < (timestamptz 'epoch' + \(micros) * interval '1 microsecond', \(id)))
                 ORDER BY created_at DESC, id DESC
@@ -62,12 +61,64 @@ public struct TenantStore: Sendable {
                 """,
                 logger: database.logger
             )
-            var tenants: [Tenant] = []
-            for try await (id, name, createdAt, micros) in rows.decode((UUID, String, Date, Int64).self) {
-                tenants.append(Tenant(id: TenantID(id), name: name, createdAt: createdAt, createdAtMicros: micros))
-            }
-            return Page.slicing(tenants, limit: limit) { $0.cursor }
+            return Page.slicing(try await Self.tenants(rows), limit: limit) { $0.cursor }
         }
+    }
+
+    /// One tenant; `notFound` for an unknown one.
+    public func tenant(_ id: TenantID) async throws -> Tenant {
+        try await database.withSystem { connection in
+            let rows = try await connection.query(
+                "SELECT \(unescaped: Self.columns) FROM tenants WHERE id = \(id.rawValue)",
+                logger: database.logger
+            )
+            guard let tenant = try await Self.tenants(rows).first else {
+                throw JifenError.notFound("no tenant '\(id)'")
+            }
+            return tenant
+        }
+    }
+
+    /// Sets the tenant's own rate limit, or with `nil` returns it to the server's default. Keys
+    /// pick the change up on their next request (authentication reads it).
+    public func setRateLimit(_ limit: RateLimit?, for id: TenantID) async throws -> Tenant {
+        try await database.withSystem { connection in
+            let rows = try await connection.query(
+                """
+                UPDATE tenants SET rate_limit_per_second = \(limit?.perSecond), rate_limit_burst = \(limit?.burst)
+                WHERE id = \(id.rawValue)
+                RETURNING \(unescaped: Self.columns)
+                """,
+                logger: database.logger
+            )
+            guard let tenant = try await Self.tenants(rows).first else {
+                throw JifenError.notFound("no tenant '\(id)'")
+            }
+            return tenant
+        }
+    }
+
+    static let columns = """
+        id, name, created_at, (extract(epoch FROM created_at) * 1000000)::bigint, rate_limit_per_second, rate_limit_burst
+        """
+
+    /// Decodes rows selected with ``columns``.
+    static func tenants(_ rows: PostgresRowSequence) async throws -> [Tenant] {
+        var tenants: [Tenant] = []
+        for try await (id, name, createdAt, micros, perSecond, burst) in rows.decode(
+            (UUID, String, Date, Int64, Int?, Int?).self
+        ) {
+            tenants.append(
+                Tenant(
+                    id: TenantID(id),
+                    name: name,
+                    createdAt: createdAt,
+                    createdAtMicros: micros,
+                    rateLimit: RateLimit.stored(perSecond: perSecond, burst: burst)
+                )
+            )
+        }
+        return tenants
     }
 
     /// Issues another key; `notFound` for an unknown tenant.
@@ -119,11 +170,18 @@ public struct TenantStore: Sendable {
                       AND id = (SELECT id FROM key)
                       AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
                 )
-                SELECT id FROM key
+                SELECT key.id, t.rate_limit_per_second, t.rate_limit_burst
+                FROM key JOIN tenants t ON t.id = \(secret.tenant.rawValue)
                 """
             )
-            guard let id = try await rows.decode(UUID.self).first(where: { _ in true }) else { return nil }
-            return AuthenticatedKey(tenant: secret.tenant, keyID: id)
+            guard
+                let (id, perSecond, burst) = try await rows.decode((UUID, Int?, Int?).self).first(where: { _ in true })
+            else { return nil }
+            return AuthenticatedKey(
+                tenant: secret.tenant,
+                keyID: id,
+                rateLimit: RateLimit.stored(perSecond: perSecond, burst: burst)
+            )
         }
     }
 

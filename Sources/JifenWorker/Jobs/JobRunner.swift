@@ -123,16 +123,23 @@ public struct JobRunner: Service {
             }
             try await handler.handle(job)
             try await queue.ack(delivery)
+            WorkerMetrics.job(job.kind.name, .succeeded, after: .now - start)
             logger.debug("job done", metadata: ["ms": "\((ContinuousClock.now - start).milliseconds)"])
         } catch let error as PermanentJobFailure {
+            WorkerMetrics.job(job.kind.name, .dead, after: .now - start)
             logger.error("job failed permanently", metadata: ["error": "\(error)"])
             try? await queue.bury(delivery, error: error.description)
         } catch {
-            await settleFailure(delivery, job: job, error: error, logger: logger)
+            // Kinds this worker does not know are counted as `unknown`: any string could
+            // arrive from Redis, and each would become a series.
+            let kind = handlers[job.kind] == nil ? "unknown" : job.kind.name
+            let retried = await settleFailure(delivery, job: job, error: error, logger: logger)
+            WorkerMetrics.job(kind, retried ? .retried : .dead, after: .now - start)
         }
     }
 
-    private func settleFailure(_ delivery: Delivery, job: Job, error: any Error, logger: Logger) async {
+    /// Retries the job or buries it; `true` when a retry was scheduled.
+    private func settleFailure(_ delivery: Delivery, job: Job, error: any Error, logger: Logger) async -> Bool {
         let reason = String(describing: error)
         if let delay = configuration.retry.delay(afterFailedAttempt: job.attempt) {
             var next = job
@@ -148,6 +155,7 @@ public struct JobRunner: Service {
             do { try await queue.retry(delivery, as: next, after: delay) } catch {
                 logger.warning("could not schedule retry; the job will be reclaimed", metadata: ["error": "\(error)"])
             }
+            return true
         } else {
             logger.error(
                 "job failed its last attempt; dead",
@@ -156,6 +164,7 @@ public struct JobRunner: Service {
             do { try await queue.bury(delivery, error: reason) } catch {
                 logger.warning("could not bury the job; it will be reclaimed", metadata: ["error": "\(error)"])
             }
+            return false
         }
     }
 }

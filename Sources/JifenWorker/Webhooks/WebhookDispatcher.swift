@@ -60,18 +60,19 @@ public struct WebhookDispatcher: JobHandler {
 
         // Attempts that end before any request is made: the endpoint is off, or its address is
         // not one to call (for good, or — DNS — for now).
-        var unsent: (error: String, outcome: AttemptOutcome)?
+        var unsent: (error: String, outcome: AttemptOutcome, refused: Bool)?
         if !claimed.signing.enabled {
-            unsent = ("endpoint is disabled", .failed(disableEndpoint: nil))
+            unsent = ("endpoint is disabled", .failed(disableEndpoint: nil), false)
         } else {
             switch await addresses.check(claimed.signing.url) {
             case .allowed: break
-            case .refused(let reason): unsent = (reason, .failed(disableEndpoint: nil))
+            case .refused(let reason): unsent = (reason, .failed(disableEndpoint: nil), true)
             case .unresolved(let reason):
-                unsent = (reason, decide(claimed, status: nil, retryAfter: nil, now: now))
+                unsent = (reason, decide(claimed, status: nil, retryAfter: nil, now: now), false)
             }
         }
         if let unsent {
+            WorkerMetrics.webhook(unsent.outcome, refused: unsent.refused)
             try await record(
                 tenant,
                 claimed,
@@ -132,6 +133,7 @@ public struct WebhookDispatcher: JobHandler {
             response: responseText,
             outcome: outcome
         )
+        WorkerMetrics.webhook(outcome, refused: false)
         logger.info(
             "webhook attempt",
             metadata: [

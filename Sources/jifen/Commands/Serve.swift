@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import JifenAPI
+import ServiceLifecycle
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,6 +11,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let (settings, logger) = try startUp("jifen.api")
+        MetricsRegistry.bootstrap(databasePoolSize: settings.databasePoolSize)
         let connections = try Connections(settings: settings, logger: logger)
         let specification: Data
         do {
@@ -24,7 +26,10 @@ struct Serve: AsyncParsableCommand {
             configuration: APIConfiguration(
                 host: settings.host,
                 port: settings.port,
-                operatorToken: settings.operatorToken
+                operatorToken: settings.operatorToken,
+                defaultRateLimit: settings.defaultRateLimit,
+                redisPrefix: settings.jobQueue,
+                metrics: MetricsRegistry.exposition
             ),
             database: connections.database,
             redis: connections.redis,
@@ -32,6 +37,16 @@ struct Serve: AsyncParsableCommand {
             services: [connections.postgres],
             logger: logger
         )
-        try await app.runService()
+        // SIGTERM: the server stops accepting at once and in-flight requests get DRAIN_SECONDS
+        // to finish; then they are cancelled and the process exits.
+        var group = ServiceGroupConfiguration(
+            services: [app],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
+        group.maximumGracefulShutdownDuration = .seconds(settings.drainSeconds)
+        group.maximumCancellationDuration = .seconds(5)
+        logger.info("api starting", metadata: ["host": "\(settings.host)", "port": "\(settings.port)"])
+        try await ServiceGroup(configuration: group).run()
     }
 }

@@ -14,6 +14,7 @@ struct Work: AsyncParsableCommand {
 
     func run() async throws {
         let (settings, logger) = try startUp("jifen.worker")
+        MetricsRegistry.bootstrap(databasePoolSize: settings.databasePoolSize)
         let connections = try Connections(settings: settings, logger: logger)
         // Blocking reads get their own threads and connection (DESIGN §4).
         let readerThreads = NIOThreadPool(numberOfThreads: 2)
@@ -82,22 +83,41 @@ struct Work: AsyncParsableCommand {
             )
             services.append(.init(service: scheduler))
         }
+        services.append(
+            .init(
+                service: QueueSampler(
+                    queue: queue,
+                    outbox: OutboxStore(database: connections.database),
+                    logger: logger
+                )
+            )
+        )
+        if settings.metricsPort > 0 {
+            services.append(
+                .init(
+                    service: WorkerProbes.application(host: settings.host, port: settings.metricsPort, logger: logger)
+                )
+            )
+        }
         services.append(.init(service: runner, successTerminationBehavior: .gracefullyShutdownGroup))
         logger.info(
             "worker starting",
             metadata: [
                 "concurrency": "\(settings.workerConcurrency)", "queue": "\(settings.jobQueue)",
                 "tenants": "\(settings.workerTenants.map { $0.map(\.description).joined(separator: ",") } ?? "all")",
-                "scheduler_interval": "\(settings.schedulerInterval)",
+                "scheduler_interval": "\(settings.schedulerInterval)", "metrics_port": "\(settings.metricsPort)",
             ]
         )
-        let group = ServiceGroup(
-            configuration: .init(
-                services: services,
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
+        // SIGTERM: stop claiming, let the jobs in hand finish for up to DRAIN_SECONDS; a job cut
+        // off after that is not acknowledged, so another worker reclaims it.
+        var configuration = ServiceGroupConfiguration(
+            services: services,
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
         )
+        configuration.maximumGracefulShutdownDuration = .seconds(settings.drainSeconds)
+        configuration.maximumCancellationDuration = .seconds(5)
+        let group = ServiceGroup(configuration: configuration)
         do {
             try await group.run()
         } catch {

@@ -30,6 +30,13 @@ struct Settings: Sendable {
     var allowPrivateWebhooks: Bool
     var migrationsDirectory: String
     var specificationPath: String
+    /// The worker's `/metrics` and `/health/live` port; 0 serves none. (The API serves its
+    /// metrics on its own port.)
+    var metricsPort: Int
+    /// How long SIGTERM waits for in-flight requests (API) or jobs (worker) before cancelling.
+    var drainSeconds: Int
+    /// The rate limit of API keys whose tenant has none of its own.
+    var defaultRateLimit: RateLimit
 
     enum LogFormat: String, Sendable { case text, json }
 
@@ -143,7 +150,25 @@ struct Settings: Sendable {
                 config.string(forKey: "allow.private.webhooks", default: "0").lowercased()
             ),
             migrationsDirectory: config.string(forKey: "migrations.dir", default: "migrations"),
-            specificationPath: config.string(forKey: "openapi.spec", default: "openapi/openapi.yaml")
+            specificationPath: config.string(forKey: "openapi.spec", default: "openapi/openapi.yaml"),
+            metricsPort: try integer(config, "metrics.port", "METRICS_PORT", default: 0, range: 0...65535),
+            drainSeconds: try integer(config, "drain.seconds", "DRAIN_SECONDS", default: 20, range: 1...3600),
+            defaultRateLimit: RateLimit(
+                perSecond: try integer(
+                    config,
+                    "rate.limit.per.second",
+                    "RATE_LIMIT_PER_SECOND",
+                    default: 100,
+                    range: RateLimit.perSecondRange
+                ),
+                burst: try integer(
+                    config,
+                    "rate.limit.burst",
+                    "RATE_LIMIT_BURST",
+                    default: 200,
+                    range: RateLimit.burstRange
+                )
+            )
         )
     }
 
