@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-openapi-async-http-client", from: "1.5.0"),
     ],
     targets: [
         // Pure domain: value types and rules. No I/O.
@@ -120,6 +121,18 @@ let package = Package(
             ]
         ),
 
+        // The client a tenant would generate from the spec; the live tests drive the real
+        // processes through it.
+        .target(
+            name: "JifenClient",
+            dependencies: [
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
+
         // Shared by the integration tests: connections to the real servers and fresh tenants.
         .target(
             name: "JifenTestSupport",
@@ -157,6 +170,9 @@ let package = Package(
             dependencies: [
                 "JifenWorker",
                 "JifenTestSupport",
+                "JifenClient",
+                .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),

@@ -17,6 +17,19 @@ enum MetricsRegistry {
         ]
         MetricsSystem.bootstrap(factory)
         Gauge(label: "jifen_db_pool_size").record(databasePoolSize)
+        declare()
+    }
+
+    /// Counters that may stay at zero for a long time (nothing expired, no 429 yet) are
+    /// created at start, so dashboards and alerts see 0 rather than no series at all.
+    static func declare() {
+        for name in ["jifen_points_awarded_total", "jifen_points_expired_total", "jifen_rate_limited_total"] {
+            Counter(label: name).increment(by: 0)
+        }
+        for outcome in ["delivered", "retrying", "failed", "disabled", "refused"] {
+            Counter(label: "jifen_webhook_deliveries_total", dimensions: [("outcome", outcome)]).increment(by: 0)
+        }
+        Meter(label: "jifen_db_connections_in_use").set(0)
     }
 
     /// The text exposition format, for `GET /metrics`.
