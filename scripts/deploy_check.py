@@ -438,6 +438,10 @@ def check_k8s(settings: set[str]) -> None:
         namespace = resource.get("metadata", {}).get("namespace")
         if resource.get("kind") != "Namespace" and namespace != kustomization.get("namespace", "jifen"):
             problem(where, f"{resource.get('kind')}/{resource['metadata'].get('name')} is not in namespace jifen")
+    # The README's first deploy step applies `-l deploy-phase=migrate`: what the migrate Job needs.
+    phase = sorted(k for (k, _), r in index.items() if r["metadata"].get("labels", {}).get("deploy-phase") == "migrate")
+    if phase != ["ConfigMap", "Job", "Namespace", "Secret"]:
+        problem(where, f"deploy-phase=migrate labels {phase}; expected the Namespace, ConfigMap, Secret and Job")
     config = index.get(("ConfigMap", "jifen-config"), {}).get("data", {})
     secret = index.get(("Secret", "jifen-secrets"), {}).get("stringData", {})
     for key in set(config) | set(secret):
