@@ -7,7 +7,7 @@ WITH_ENV := eval "$$($(SERVICES) env)" &&
 JIFEN := .build/debug/jifen
 VENV := .local/venv
 
-.PHONY: run test services services-down build migrate spec-lint format-lint format tools bench contract-fuzz client-flow release-spec deploy-check image
+.PHONY: docs-check run test services services-down build migrate spec-lint format-lint format tools bench contract-fuzz client-flow release-spec deploy-check image
 
 ## run: services up, build, migrate, demo tenant, then `jifen serve` + one `jifen work` (Ctrl-C stops both)
 run: services build migrate
@@ -17,7 +17,7 @@ run: services build migrate
 ## the generated-client flow, spec and format lint, and the deploy/ files' validation
 test: services tools build migrate
 	$(WITH_ENV) swift test
-	$(MAKE) --no-print-directory contract-fuzz client-flow spec-lint format-lint deploy-check
+	$(MAKE) --no-print-directory contract-fuzz client-flow docs-check spec-lint format-lint deploy-check
 
 services:
 	$(SERVICES) up
@@ -49,6 +49,10 @@ contract-fuzz: tools build migrate
 ## committed) drives tenant → member → paid order → points → hold → capture against serve + work
 client-flow: tools build migrate
 	$(WITH_ENV) scripts/client-flow.sh
+
+## docs-check: GET /docs rendered by headless Chromium (installed with apt if missing) has every operation
+docs-check: build migrate
+	$(WITH_ENV) scripts/docs-check.sh
 
 spec-lint: tools
 	$(VENV)/bin/openapi-spec-validator openapi/openapi.yaml

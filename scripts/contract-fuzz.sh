@@ -12,16 +12,15 @@ cd "$(dirname "$0")/.."
 JIFEN=.build/debug/jifen
 ST=.local/venv/bin/schemathesis
 EXAMPLES="${FUZZ_EXAMPLES:-25}"
-PORT="${FUZZ_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}"
-export PORT HOST=127.0.0.1 OPERATOR_TOKEN="fuzz-operator-$RANDOM$RANDOM" LOG_LEVEL=error
+source scripts/lib/live-server.sh
+PORT="${FUZZ_PORT:-$(free_port)}"
+export OPERATOR_TOKEN="fuzz-operator-$RANDOM$RANDOM" LOG_LEVEL=error
+# The fuzzer sends hundreds of requests a second with one key: the rate limit is its own check
+# (RateLimitTests), not the fuzzer's.
+export RATE_LIMIT_PER_SECOND=100000 RATE_LIMIT_BURST=1000000
 
-"$JIFEN" serve > .local/contract-fuzz-serve.log 2>&1 &
-server=$!
-trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
-for _ in $(seq 100); do
-    curl -sf "http://127.0.0.1:$PORT/health/ready" >/dev/null && break
-    sleep 0.1
-done
+start_serve .local/contract-fuzz-serve.log
+trap 'stop_pid "$SERVER_PID"' EXIT
 read -r _tenant key < <("$JIFEN" tenant create "contract fuzz $(date +%s)" --quiet)
 
 checks=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance

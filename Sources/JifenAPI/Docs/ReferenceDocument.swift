@@ -70,7 +70,7 @@ struct ReferenceDocument {
         for server in spec["servers"]?.items ?? [] {
             page +=
                 "<p>Server: <code>\(escape(server["url"]?.string ?? ""))</code> "
-                + "\(escape(server["description"]?.string ?? ""))</p>"
+                + "\(markdown(server["description"]?.string ?? "", inline: true))</p>"
         }
         for tag in tags {
             let members = operations.filter { ($0.value["tags"]?.items.compactMap(\.string) ?? []).contains(tag.name) }
@@ -309,8 +309,8 @@ struct ReferenceDocument {
 
     static let style = """
         body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1d2330;display:flex}
-        nav{width:300px;flex:none;height:100vh;overflow:auto;position:sticky;top:0;background:#f4f6f9;padding:12px 16px;box-sizing:border-box;font-size:13px}
-        nav ul{list-style:none;padding:0;margin:0 0 8px}nav a{color:#1d2330;text-decoration:none}nav h3{margin:12px 0 4px}
+        nav{width:360px;flex:none;height:100vh;overflow:auto;position:sticky;top:0;background:#f4f6f9;padding:12px 16px;box-sizing:border-box;font-size:13px}
+        nav ul{list-style:none;padding:0;margin:0 0 8px}nav li{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}nav a{color:#1d2330;text-decoration:none}nav h3{margin:12px 0 4px}
         main{flex:1;max-width:980px;padding:16px 32px}
         code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:13px}
         pre{background:#f4f6f9;padding:10px;overflow:auto;border-radius:4px}

@@ -1,0 +1,39 @@
+# Sourced by the checks that need a live `jifen serve` (contract fuzzing, the docs check, the
+# generated-client flow): a free port, a server started in the background and stopped on exit.
+#
+#   source scripts/lib/live-server.sh
+#   start_serve .local/my-check-serve.log     # sets PORT, BASE, SERVER_PID; waits for /health/ready
+#   ...; stop_pid "$SERVER_PID"
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# stop_pid PID: SIGTERM, then SIGKILL if it has not exited within 10 s.
+stop_pid() {
+    local pid=$1
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for _ in $(seq 100); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+# start_serve LOG: `jifen serve` on a free port (or $PORT), logging to LOG; fails with the log's
+# tail if it is not ready within 10 s.
+start_serve() {
+    local log=$1
+    export HOST=127.0.0.1 PORT="${PORT:-$(free_port)}"
+    BASE="http://127.0.0.1:$PORT"
+    "${JIFEN:-.build/debug/jifen}" serve > "$log" 2>&1 &
+    SERVER_PID=$!
+    for _ in $(seq 100); do
+        curl -sf "$BASE/health/ready" >/dev/null && return 0
+        sleep 0.1
+    done
+    echo "jifen serve did not become ready; the end of $log:" >&2
+    tail -n 40 "$log" >&2
+    return 1
+}
