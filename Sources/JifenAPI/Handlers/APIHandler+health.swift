@@ -5,15 +5,17 @@ extension APIHandler {
         .ok(.init(body: .json(.init(status: .ok))))
     }
 
-    /// Checks both dependencies concurrently so a hung one costs one timeout, not two.
+    /// Checks both dependencies concurrently so a hung one costs one timeout, not two. Only
+    /// PostgreSQL decides readiness: without Redis the API still accepts everything (jobs wait
+    /// in the outbox), so a load balancer should keep sending to it.
     public func getReadiness(_ input: Operations.GetReadiness.Input) async throws -> Operations.GetReadiness.Output {
         async let postgres = check("postgres") { try await database.ping() }
         async let redis = check("redis") { try await self.redis.ping() }
         let checks = Components.Schemas.Readiness.ChecksPayload(postgres: await postgres, redis: await redis)
-        if checks.postgres == .ok && checks.redis == .ok {
-            return .ok(.init(body: .json(.init(status: .ok, checks: checks))))
+        guard checks.postgres == .ok else {
+            return .serviceUnavailable(.init(body: .json(.init(status: .unavailable, checks: checks))))
         }
-        return .serviceUnavailable(.init(body: .json(.init(status: .unavailable, checks: checks))))
+        return .ok(.init(body: .json(.init(status: checks.redis == .ok ? .ok : .degraded, checks: checks))))
     }
 
     public func getOpenAPISpec(_ input: Operations.GetOpenAPISpec.Input) async throws

@@ -38,7 +38,9 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         ).increment()
         Timer(label: "jifen_http_request_duration_seconds", dimensions: [("method", method), ("route", route)])
             .record(duration: elapsed)
-        let level: Logger.Level = response.status.code >= 500 ? .error : .info
+        // Probes and scrapes come every few seconds from the orchestrator: debug, not info.
+        let routine = request.uri.path.hasPrefix("/health/") || request.uri.path == "/metrics"
+        let level: Logger.Level = response.status.code >= 500 ? .error : routine ? .debug : .info
         context.logger.log(
             level: level,
             "request",

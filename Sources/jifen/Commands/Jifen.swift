@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Logging
 
 /// One binary, several roles (DESIGN §1): the command picks the role.
@@ -19,5 +20,11 @@ struct Jifen: AsyncParsableCommand {
 func startUp(_ label: String) throws -> (Settings, Logger) {
     let settings = try Settings.fromEnvironment()
     settings.bootstrapLogging()
+    // Expiry dates are calendar arithmetic in each program's zone. A binary linked without its
+    // time-zone data (a static build that lost ICU's zone code) would get every zone wrong
+    // silently; refuse to start instead.
+    guard TimeZone(identifier: "Asia/Shanghai") != nil, TimeZone(identifier: "America/New_York") != nil else {
+        throw ValidationError("this build has no time-zone data: TimeZone(identifier:) cannot resolve IANA zones")
+    }
     return (settings, Logger(label: label))
 }
