@@ -10,6 +10,7 @@ import Testing
     @Test(.timeLimit(.minutes(3)))
     func aShopsFlowThroughTheGeneratedClientMovesTheMetrics() async throws {
         let stack = try LiveStack()
+        stack.extraEnvironment = ["LOG_FORMAT": "json", "LOG_LEVEL": "info"]
         do {
             try await run(stack)
         } catch {
@@ -126,6 +127,28 @@ import Testing
             workerAfter.total("jifen_points_awarded_total") - workerBefore.total("jifen_points_awarded_total") == 259
         )
         #expect(workerAfter.total("jifen_db_pool_size") == 20)
+
+        // The logs, as a container's log agent reads them: JSON lines carrying the request, tenant
+        // and job ids, and never a credential.
+        let secrets = [created.apiKey.secret, stack.operatorToken]
+        let apiLines = try jsonLines(stack.apis.map(\.log).joined(separator: "\n"))
+        let workerLines = try jsonLines(worker.log)
+        let orderLine = apiLines.first { $0["path"] as? String == "/v1/orders" }
+        #expect(orderLine?["request_id"] as? String != nil)
+        #expect(orderLine?["tenant_id"] as? String == tenantID)
+        #expect(workerLines.contains { $0["job_id"] != nil && $0["tenant_id"] as? String == tenantID })
+        for line in apiLines + workerLines {
+            let text = "\(line)"
+            #expect(!secrets.contains { text.contains($0) }, "a credential was logged: \(text)")
+        }
+    }
+
+    /// Every line of a process's log must be one JSON object; returns them.
+    func jsonLines(_ log: String) throws -> [[String: Any]] {
+        try log.split(separator: "\n").map { line in
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            return try #require(object, "not a JSON object: \(line)")
+        }
     }
 
     /// The families `deploy/metrics.txt` promises operators (and the dashboard uses).

@@ -21,6 +21,8 @@ final class LiveStack: @unchecked Sendable {
     var apis: [ChildProcess] = []
     var workers: [ChildProcess] = []
     let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
+    /// Added to every process's environment (e.g. `LOG_FORMAT`).
+    var extraEnvironment: [String: String] = [:]
 
     init() throws {
         self.port = try freePort()
@@ -38,7 +40,7 @@ final class LiveStack: @unchecked Sendable {
             "LOG_LEVEL": "warning", "DRAIN_SECONDS": "10", "JOB_VISIBILITY_TIMEOUT": "3",
             "OPENAPI_SPEC": TestServers.shared.repositoryRoot.appendingPathComponent("openapi/openapi.yaml").path,
             "MIGRATIONS_DIR": TestServers.shared.repositoryRoot.appendingPathComponent("migrations").path,
-        ]
+        ].merging(extraEnvironment) { $1 }
     }
 
     /// Starts (or restarts) an API on `port` (the stack's own by default) and waits until it

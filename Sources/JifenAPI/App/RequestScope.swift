@@ -1,5 +1,6 @@
 import JifenCore
 import JifenPostgres
+import NIOConcurrencyHelpers
 
 /// Who is calling and which request this is, for code that runs below the router
 /// (generated OpenAPI handlers, error mapping). Set by ``AuthMiddleware`` and
@@ -15,6 +16,9 @@ public struct RequestScope: Sendable {
     public var principal: Principal
     /// The API key of a `/v1` request: whose rate limit applies.
     public var key: AuthenticatedKey?
+    /// Filled in as the request goes down the stack, read by the request log line on the way
+    /// back up (task-locals set below it are gone by then).
+    public var trace = RequestTrace()
 
     @TaskLocal public static var current = RequestScope(requestID: "-", principal: .anonymous)
 
@@ -24,5 +28,17 @@ public struct RequestScope: Sendable {
             throw JifenError(.unauthorized, "This endpoint needs a tenant API key.")
         }
         return tenant
+    }
+}
+
+/// What the request log line learns from deeper middleware: the tenant, once authenticated.
+public final class RequestTrace: Sendable {
+    private let tenantBox = NIOLockedValueBox<TenantID?>(nil)
+
+    public init() {}
+
+    public var tenant: TenantID? {
+        get { tenantBox.withLockedValue { $0 } }
+        set { tenantBox.withLockedValue { $0 = newValue } }
     }
 }

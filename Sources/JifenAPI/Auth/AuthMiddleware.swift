@@ -37,12 +37,17 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
             principal = .anonymous
         }
         var context = context
-        if case .tenant(let tenant) = principal { context.logger[metadataKey: "tenant_id"] = "\(tenant)" }
+        var logFields: [String: String] = [:]
+        if case .tenant(let tenant) = principal {
+            context.logger[metadataKey: "tenant_id"] = "\(tenant)"
+            RequestScope.current.trace.tenant = tenant
+            logFields["tenant_id"] = "\(tenant)"
+        }
         var scope = RequestScope.current
         scope.principal = principal
         scope.key = authenticated
         return try await RequestScope.$current.withValue(scope) { [context] in
-            try await next(request, context)
+            try await LogScope.with(logFields) { try await next(request, context) }
         }
     }
 

@@ -22,12 +22,15 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         let start = ContinuousClock.now
         let scope = RequestScope(requestID: requestID, principal: .anonymous)
         var response = await RequestScope.$current.withValue(scope) { [context] in
-            do {
-                return try await next(request, context)
-            } catch {
-                return ErrorMapping.jifenError(for: error, logger: context.logger).response()
+            await LogScope.with(["request_id": requestID]) {
+                do {
+                    return try await next(request, context)
+                } catch {
+                    return ErrorMapping.jifenError(for: error, logger: context.logger).response()
+                }
             }
         }
+        if let tenant = scope.trace.tenant { context.logger[metadataKey: "tenant_id"] = "\(tenant)" }
         response.headers[.requestID] = requestID
         let elapsed = ContinuousClock.now - start
         let route = context.endpointPath ?? "unmatched"

@@ -121,7 +121,9 @@ public struct JobRunner: Service {
                 // Maybe a newer worker knows it (a rolling deploy): retry rather than bury.
                 throw UnknownJobKind(kind: job.kind)
             }
-            try await handler.handle(job)
+            var scope = ["job_id": "\(job.id)", "job_kind": job.kind.name]
+            if let tenant = job.tenant { scope["tenant_id"] = "\(tenant)" }
+            try await LogScope.with(scope) { try await handler.handle(job) }
             try await queue.ack(delivery)
             WorkerMetrics.job(job.kind.name, .succeeded, after: .now - start)
             logger.debug("job done", metadata: ["ms": "\((ContinuousClock.now - start).milliseconds)"])

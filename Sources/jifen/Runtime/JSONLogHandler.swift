@@ -1,4 +1,5 @@
 import Foundation
+import JifenCore
 import Logging
 
 /// One JSON object per line (`LOG_FORMAT=json`), for log collectors in containers: time,
@@ -6,11 +7,13 @@ import Logging
 struct JSONLogHandler: LogHandler {
     var metadata: Logger.Metadata = [:]
     var logLevel: Logger.Level
+    var metadataProvider: Logger.MetadataProvider?
     let label: String
 
-    init(label: String, level: Logger.Level) {
+    init(label: String, level: Logger.Level, metadataProvider: Logger.MetadataProvider?) {
         self.label = label
         self.logLevel = level
+        self.metadataProvider = metadataProvider
     }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -20,6 +23,7 @@ struct JSONLogHandler: LogHandler {
 
     func log(event: LogEvent) {
         var fields: [String: String] = [:]
+        for (key, value) in metadataProvider?.get() ?? [:] { fields[key] = "\(value)" }
         for (key, value) in metadata { fields[key] = "\(value)" }
         for (key, value) in event.metadata ?? [:] { fields[key] = "\(value)" }
         fields["time"] = Date().formatted(.iso8601)
@@ -38,15 +42,23 @@ extension Settings {
     /// Configures swift-log once per process, before any logger is made.
     func bootstrapLogging() {
         let level = logLevel
+        // The request's or job's ids, from wherever in the stack a line is logged.
+        let scope = Logger.MetadataProvider { LogScope.metadata.mapValues { .string($0) } }
         switch logFormat {
         case .json:
-            LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: level) }
+            LoggingSystem.bootstrap(
+                { JSONLogHandler(label: $0, level: level, metadataProvider: $1) },
+                metadataProvider: scope
+            )
         case .text:
-            LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = level
-                return handler
-            }
+            LoggingSystem.bootstrap(
+                { label, provider in
+                    var handler = StreamLogHandler.standardError(label: label, metadataProvider: provider)
+                    handler.logLevel = level
+                    return handler
+                },
+                metadataProvider: scope
+            )
         }
     }
 }
