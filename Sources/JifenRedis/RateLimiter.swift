@@ -15,7 +15,8 @@ public struct RateLimiter: Sendable {
     let prefix: String
 
     /// `prefix` namespaces the buckets (the job queue's name), so two deployments sharing a
-    /// Redis do not share budgets.
+    /// Redis do not share budgets. It is the keys' hash tag, as the queue's keys have it: every
+    /// key of a deployment lives in one Redis Cluster slot.
     public init(redis: RedisClient, prefix: String) {
         self.redis = redis
         self.prefix = prefix
@@ -35,7 +36,7 @@ public struct RateLimiter: Sendable {
 
     public func take(key: String, limit: RateLimit) async throws -> Decision {
         let reply = try await redis.send([
-            "EVAL", Self.script, "1", "\(prefix):ratelimit:\(key)", String(limit.perSecond), String(limit.burst),
+            "EVAL", Self.script, "1", "{\(prefix)}:ratelimit:\(key)", String(limit.perSecond), String(limit.burst),
         ])
         guard let values = reply.array?.compactMap(\.integer), values.count == 4 else {
             throw RedisError(.reply, "unexpected rate limit reply \(reply)")
