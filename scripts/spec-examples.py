@@ -121,6 +121,7 @@ class Checker:
         self.registry = Registry().with_resource(BASE, Resource.from_contents(spec, DRAFT202012))
         self.findings = []
         self.counts = {"media type": 0, "parameter/header": 0, "schema": 0}
+        self.shared_uses = set()  # (shared response, status): its status is checked once
 
     def fail(self, path, message):
         self.findings.append(f"{where(path)}: {message}")
@@ -213,28 +214,28 @@ class Checker:
         return found
 
     def parameter_like(self, holder, path):
-        holder_path = path
         if "$ref" in holder:
             return  # checked where it is defined, under components
-        self.examples_of(holder, holder_path, "parameter/header")
+        self.examples_of(holder, path, "parameter/header")
         if "schema" in holder:
-            self.schema(holder["schema"], holder_path + ["schema"])
+            self.schema(holder["schema"], path + ["schema"])
         if "content" in holder:
-            self.content(holder["content"], holder_path + ["content"])
+            self.content(holder["content"], path + ["content"])
 
     def problem_codes(self):
-        description = ((self.spec.get("components") or {}).get("schemas") or {}).get("Problem", {}).get("description", "")
+        schemas = (self.spec.get("components") or {}).get("schemas") or {}
+        description = schemas.get("Problem", {}).get("description", "")
         listed = description.split("followed by:", 1)[-1]
         return set(re.findall(r"`([a-z][a-z0-9-]*)`", listed))
 
-    def problem_examples(self, values, status, path):
+    def problem_examples(self, values, status, path, check_type=True):
         codes = self.problem_codes()
         for value in values:
             if not isinstance(value, dict):
                 continue
             kind = str(value.get("type", ""))
             code = kind.removeprefix("/problems/")
-            if not kind.startswith("/problems/") or code not in codes:
+            if check_type and (not kind.startswith("/problems/") or code not in codes):
                 self.fail(path, f"problem type {kind!r} is not /problems/<code> with a code the Problem schema lists")
             if status.isdigit() and value.get("status") != int(status):
                 self.fail(path, f"problem status {value.get('status')!r} but used as the {status} response")
@@ -264,11 +265,17 @@ class Checker:
                     example = self.resolve(example)
                     if isinstance(example, dict) and "value" in example:
                         found[media].append(example["value"])
+        if shared:
+            if (response["$ref"], status) in self.shared_uses:
+                return
+            self.shared_uses.add((response["$ref"], status))
         for media, values in found.items():
             if media == "application/problem+json":
-                self.problem_examples(values, status, path + ([f"-> {response['$ref']}"] if shared else ["content", media]))
+                # A shared response's types are checked once, where it is defined; here, its status.
+                where_used = [f"-> {response['$ref']}"] if shared else ["content", media]
+                self.problem_examples(values, status, path + where_used, check_type=not shared)
 
-    def operation(self, operation, path, shared_parameters, kind, route):
+    def operation(self, operation, path, kind, route):
         for key in ("operationId", "summary", "description"):
             if not isinstance(operation.get(key), str) or not operation[key].strip():
                 self.fail(path, f"no {key}")
@@ -304,13 +311,12 @@ class Checker:
             for route, item in (spec.get(section) or {}).items():
                 if not isinstance(item, dict):
                     continue
-                shared = item.get("parameters") or []
-                for index, parameter in enumerate(shared):
+                for index, parameter in enumerate(item.get("parameters") or []):
                     if isinstance(parameter, dict):
                         self.parameter_like(parameter, [section, route, "parameters", index])
                 for method in METHODS:
                     if isinstance(item.get(method), dict):
-                        self.operation(item[method], [section, route, method], shared, section, route)
+                        self.operation(item[method], [section, route, method], section, route)
         components = spec.get("components") or {}
         for name, schema in (components.get("schemas") or {}).items():
             self.schema(schema, ["components", "schemas", name])
@@ -322,7 +328,8 @@ class Checker:
             found = self.content((body or {}).get("content"), ["components", "requestBodies", name, "content"])
             for media, values in found.items():
                 if not values:
-                    self.fail(["components", "requestBodies", name, "content", media], "a request body without an example")
+                    self.fail(["components", "requestBodies", name, "content", media],
+                              "a request body without an example")
         for name, response in (components.get("responses") or {}).items():
             path = ["components", "responses", name]
             for header_name, header in ((response or {}).get("headers") or {}).items():
@@ -379,8 +386,11 @@ def self_test(spec):
 
 
 def main():
-    with open(SPEC) as file:
-        spec = yaml.safe_load(file)
+    try:
+        with open(SPEC) as file:
+            spec = yaml.safe_load(file)
+    except yaml.YAMLError as error:
+        sys.exit(f"{SPEC} is not valid YAML: {error}")
     self_test(spec)
     checker = Checker(spec)
     findings = checker.run()
