@@ -56,6 +56,7 @@ docs-check: build migrate
 
 spec-lint: tools
 	$(VENV)/bin/openapi-spec-validator openapi/openapi.yaml
+	$(VENV)/bin/python scripts/spec-examples.py
 	$(VENV)/bin/python scripts/spec-compat.py --self-test
 	$(VENV)/bin/python scripts/spec-compat.py
 
