@@ -92,6 +92,23 @@ import Testing
         )
     }
 
+    /// A status update that leaves `lines` out keeps the stored ones; an empty list is a change.
+    @Test func omittedLinesMeanAsStored() throws {
+        let tea = OrderLine(sku: "TEA", quantity: 2, unitAmount: 50)
+        var stored = snapshot(.placed)
+        stored.lines = [tea]
+        var paid = incoming(.paid)
+        paid.linesOmitted = true
+        #expect(
+            try OrderChange.between(stored: stored, incoming: paid)
+                == .update(status: .paid, amount: stored.amount, lines: [tea], statusChanged: true)
+        )
+        stored.status = .paid
+        #expect(try OrderChange.between(stored: stored, incoming: paid) == .unchanged)
+        // Saying "no lines" after payment is a change of content, refused.
+        #expect(throws: JifenError.self) { try OrderChange.between(stored: stored, incoming: incoming(.paid)) }
+    }
+
     @Test func sameOrderAgainIsUnchanged() throws {
         #expect(try OrderChange.between(stored: snapshot(.paid), incoming: incoming(.paid)) == .unchanged)
     }

@@ -42,12 +42,15 @@ import Testing
         try #require(held, "no worker took the lease: \(workers.map(\.log))")
         let holder = try #require(workers.first { $0.pid == first })
         let other = try #require(workers.first { $0.pid != first })
-        // The holder enqueues sweeps.
-        #expect(
-            try await eventually(timeout: .seconds(10)) {
-                try await servers.redis.send(["XLEN", queue.stream]).integer ?? 0 > 0
-            }
-        )
+        // The holder enqueues sweeps. (Counted by the stream's `entries-added`, which survives the
+        // jobs being run and deleted before we look, as they are on a busy machine.)
+        func entriesAdded() async throws -> Int64 {
+            let fields = try await servers.redis.send(["XINFO", "STREAM", queue.stream]).array ?? []
+            guard let index = fields.firstIndex(where: { $0.string == "entries-added" }), index + 1 < fields.count
+            else { return 0 }
+            return fields[index + 1].integer ?? 0
+        }
+        #expect(try await eventually(timeout: .seconds(20)) { try await entriesAdded() > 0 })
 
         holder.kill()
         let moved = try await eventually(timeout: .seconds(20)) { try await holderPID() == other.pid }

@@ -14,7 +14,7 @@ extension APIHandler {
             status: OrderStatus(body.status),
             placedAt: body.placedAt,
             paidAt: body.paidAt,
-            lines: (body.lines ?? []).map(OrderLine.init)
+            lines: body.lines?.map(OrderLine.init)
         )
         let (order, recording, points) = try await withTenant { connection in
             let (order, recording) = try await connection.recordOrder(draft)

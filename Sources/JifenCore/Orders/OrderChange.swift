@@ -11,7 +11,8 @@ public enum OrderChange: Sendable, Equatable {
     /// - Member and currency never change: a different one is a conflict, not an update.
     /// - Status moves forward only; an older status arriving late is ignored.
     /// - Amount and lines may change only while the order is `placed`: after payment the
-    ///   points depend on them, and a refund is the way to change what was paid.
+    ///   points depend on them, and a refund is the way to change what was paid. Lines left
+    ///   out (not an empty list) mean "as stored".
     public static func between(
         stored: OrderSnapshot,
         incoming: OrderDraft
@@ -23,7 +24,8 @@ public enum OrderChange: Sendable, Equatable {
             throw .conflict("order '\(incoming.externalID)' is in \(stored.amount.currency)")
         }
         let newStatus = stored.status.advances(to: incoming.status) ? incoming.status : stored.status
-        let contentDiffers = stored.amount != incoming.amount || stored.lines != incoming.lines
+        let incomingLines = incoming.linesOmitted ? stored.lines : incoming.lines
+        let contentDiffers = stored.amount != incoming.amount || stored.lines != incomingLines
         if contentDiffers && stored.status != .placed {
             // A late duplicate of the placed order carrying its old amount is harmless only if
             // identical; any other change after payment must come as a refund.
@@ -35,7 +37,7 @@ public enum OrderChange: Sendable, Equatable {
         return .update(
             status: newStatus,
             amount: contentDiffers ? incoming.amount : stored.amount,
-            lines: contentDiffers ? incoming.lines : stored.lines,
+            lines: incomingLines,
             statusChanged: newStatus != stored.status
         )
     }

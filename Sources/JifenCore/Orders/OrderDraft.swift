@@ -11,6 +11,9 @@ public struct OrderDraft: Sendable, Hashable {
     public var placedAt: Date
     public var paidAt: Date?
     public var lines: [OrderLine]
+    /// The shop sent no `lines` at all: an update then keeps the stored ones (a status update
+    /// need not repeat them), where an empty list would clear them.
+    public var linesOmitted: Bool
 
     public init(
         externalID: ExternalID,
@@ -19,7 +22,8 @@ public struct OrderDraft: Sendable, Hashable {
         status: OrderStatus,
         placedAt: Date,
         paidAt: Date? = nil,
-        lines: [OrderLine] = []
+        lines: [OrderLine] = [],
+        linesOmitted: Bool = false
     ) {
         self.externalID = externalID
         self.member = member
@@ -28,6 +32,7 @@ public struct OrderDraft: Sendable, Hashable {
         self.placedAt = placedAt
         self.paidAt = paidAt
         self.lines = lines
+        self.linesOmitted = linesOmitted
     }
 
     /// Validates raw request fields, naming every invalid one at once.
@@ -39,8 +44,9 @@ public struct OrderDraft: Sendable, Hashable {
         status: OrderStatus,
         placedAt: Date,
         paidAt: Date?,
-        lines: [OrderLine]
+        lines given: [OrderLine]?
     ) throws(JifenError) -> OrderDraft {
+        let lines = given ?? []
         var validator = Validator()
         let externalID = validator.check { () throws(JifenError) in try ExternalID(externalID, field: "external_id") }
         let member = validator.check { () throws(JifenError) in try ExternalID(member, field: "member") }
@@ -66,7 +72,8 @@ public struct OrderDraft: Sendable, Hashable {
             status: status,
             placedAt: placedAt,
             paidAt: paidAt,
-            lines: lines
+            lines: lines,
+            linesOmitted: given == nil
         )
     }
 }

@@ -59,11 +59,15 @@ extension TenantConnection {
         switch redemption.state {
         case .captured: return redemption
         case .released, .expired:
-            throw JifenError.conflict("redemption \(id) was \(redemption.state.rawValue); place a new one")
+            throw JifenError.conflict(
+                "redemption \(id.uuidString.lowercased()) was \(redemption.state.rawValue); place a new one"
+            )
         case .held:
             guard redemption.expiresAt > now else {
                 try await returnHold(redemption, member: member, as: .expired, now: now)
-                throw JifenError.conflict("redemption \(id) expired at \(redemption.expiresAt.formatted(.iso8601))")
+                throw JifenError.conflict(
+                    "redemption \(id.uuidString.lowercased()) expired at \(redemption.expiresAt.formatted(.iso8601))"
+                )
             }
         }
         try await query(
@@ -98,7 +102,8 @@ extension TenantConnection {
         guard let (redemption, member) = try await lockRedemption(id) else { return nil }
         switch redemption.state {
         case .released, .expired: return redemption
-        case .captured: throw JifenError.conflict("redemption \(id) was captured: the points are spent")
+        case .captured:
+            throw JifenError.conflict("redemption \(id.uuidString.lowercased()) was captured: the points are spent")
         case .held: try await returnHold(redemption, member: member, as: .released, now: now)
         }
         return try await self.redemption(id)

@@ -47,7 +47,10 @@ extension TenantConnection {
         guard let existing = try await schedule(id) else { return nil }
         switch existing.state {
         case .cancelled: return existing
-        case .completed: throw JifenError.conflict("schedule \(id) is completed: every installment was granted")
+        case .completed:
+            throw JifenError.conflict(
+                "schedule \(id.uuidString.lowercased()) is completed: every installment was granted"
+            )
         case .active:
             try await query(
                 """
