@@ -9,27 +9,67 @@ extension APIHandler {
             throw JifenError(.unsupportedMediaType, "send application/json")
         }
         let profile = try MemberProfile.validate(email: body.email, phone: body.phone, name: body.name, tags: body.tags)
-        let (member, created) = try await withTenant { try await $0.upsertMember(externalID, profile: profile) }
-        let schema = Components.Schemas.Member(member)
+        let (member, created, tiers) = try await withTenant { connection in
+            let (member, created) = try await connection.upsertMember(externalID, profile: profile)
+            return (member, created, try await connection.program().tiers)
+        }
+        let schema = Components.Schemas.Member(member, tiers: tiers)
         return created ? .created(.init(body: .json(schema))) : .ok(.init(body: .json(schema)))
     }
 
     public func getMember(_ input: Operations.GetMember.Input) async throws -> Operations.GetMember.Output {
         let externalID = try Self.lookupID(input.path.member, kind: "member")
-        guard let member = try await withTenant({ try await $0.member(externalID) }) else {
+        let found = try await withTenant { connection -> (Member, TierRules?, TierStanding?)? in
+            guard let member = try await connection.member(externalID) else { return nil }
+            let tiers = try await connection.program().tiers
+            return (member, tiers, tiers == nil ? nil : try await connection.tierStanding(member))
+        }
+        guard let (member, tiers, standing) = found else {
             throw JifenError.notFound("no member '\(input.path.member)'")
         }
-        return .ok(.init(body: .json(.init(member))))
+        return .ok(.init(body: .json(.init(member, tiers: tiers, standing: standing))))
     }
 
     public func listMembers(_ input: Operations.ListMembers.Input) async throws -> Operations.ListMembers.Output {
         let limit = try PageLimit(input.query.limit)
         let cursor = try input.query.cursor.map { cursor throws(JifenError) in try PageCursor(encoded: cursor) }
-        let page = try await withTenant { try await $0.members(limit: limit, after: cursor) }
+        let query = input.query
+        var invalid: [String] = []
+        for (name, value) in [
+            ("min_orders", query.minOrders.map(Int64.init)), ("max_orders", query.maxOrders.map(Int64.init)),
+            ("min_spend", query.minSpend), ("max_spend", query.maxSpend),
+        ] where (value ?? 0) < 0 {
+            invalid.append(name)
+        }
+        if let days = query.inactiveDays, days < 1 { invalid.append("inactive_days") }
+        guard invalid.isEmpty else {
+            throw JifenError(
+                .badRequest,
+                "\(invalid.joined(separator: ", ")): must not be negative (inactive_days: at least 1)"
+            )
+        }
+        let filter = MemberFilter(
+            tag: query.tag,
+            tier: query.tier,
+            minOrders: query.minOrders,
+            maxOrders: query.maxOrders,
+            minSpend: query.minSpend,
+            maxSpend: query.maxSpend,
+            inactiveDays: query.inactiveDays
+        )
+        let (page, tiers) = try await withTenant { connection in
+            (
+                try await connection.members(limit: limit, after: cursor, filter: filter),
+                try await connection.program().tiers
+            )
+        }
         return .ok(
             .init(
                 body: .json(
-                    .init(data: page.items.map(Components.Schemas.Member.init), nextCursor: page.nextCursor?.encoded)
+                    .init(
+                        data: page.items.map { Components.Schemas.Member($0, tiers: tiers) },
+                        nextCursor: page.nextCursor?.encoded
+                    )
                 )
             )
         )

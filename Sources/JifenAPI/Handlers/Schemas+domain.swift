@@ -1,3 +1,4 @@
+import Foundation
 import JifenCore
 import JifenPostgres
 
@@ -35,7 +36,8 @@ extension Components.Schemas.ApiKeyCreated {
 }
 
 extension Components.Schemas.Member {
-    init(_ member: Member) {
+    /// `tiers` names the member's level; `standing` (one member's read) adds its progress.
+    init(_ member: Member, tiers: TierRules?, standing: TierStanding? = nil, now: Date = Date()) {
         self.init(
             id: member.id.uuidString.lowercased(),
             externalId: member.externalID.rawValue,
@@ -44,9 +46,52 @@ extension Components.Schemas.Member {
             name: member.profile.name,
             tags: member.profile.tags,
             balance: .init(member.balance),
+            stats: .init(member.stats, now: now),
+            tier: tiers.map { Components.Schemas.MemberTier(level: $0.level(code: member.tier.code), member: member) }
+                .map { tier in standing.map { tier.with($0) } ?? tier },
             createdAt: member.createdAt,
             updatedAt: member.updatedAt
         )
+    }
+}
+
+extension Components.Schemas.MemberStats {
+    init(_ stats: MemberStats, now: Date) {
+        self.init(
+            orderCount: stats.orderCount,
+            totalSpend: stats.totalSpend,
+            averageOrderValue: stats.averageOrderValue,
+            firstOrderAt: stats.firstOrderAt,
+            lastOrderAt: stats.lastOrderAt,
+            daysSinceLastOrder: stats.daysSinceLastOrder(now: now).map(Int.init),
+            lapsed: stats.isLapsed,
+            lapsedAt: stats.lapsedAt
+        )
+    }
+}
+
+extension Components.Schemas.MemberTier {
+    init(level: TierRules.Level, member: Member) {
+        self.init(
+            code: level.code,
+            name: level.name,
+            since: member.tier.code == nil ? nil : member.tier.since,
+            earnMultiplierPercent: level.earnMultiplierPercent,
+            discountPercent: level.discountPercent,
+            perks: level.perks
+        )
+    }
+
+    /// Adds the progress only one member's read computes.
+    func with(_ standing: TierStanding) -> Self {
+        var tier = self
+        tier.metric = .init(rawValue: standing.metric.rawValue)
+        tier.value = standing.value
+        tier.nextTier = standing.next?.code
+        tier.nextThreshold = standing.next?.threshold
+        tier.remaining = standing.next.map { max(0, $0.threshold - standing.value) }
+        tier.keptUntil = standing.keptUntil
+        return tier
     }
 }
 

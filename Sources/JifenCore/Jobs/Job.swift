@@ -89,6 +89,10 @@ public struct JobKind: Sendable, Hashable, Codable, CustomStringConvertible, Exp
     public static let remindExpiring: JobKind = "points.remind"
     /// Grant staged-bonus installments that are due.
     public static let grantInstallments: JobKind = "schedules.grant"
+    /// Look again at tiers not evaluated for a day: downgrades after the grace period.
+    public static let evaluateTiers: JobKind = "tiers.evaluate"
+    /// Record `member.lapsed` for members past the repurchase window.
+    public static let detectLapses: JobKind = "members.lapse"
     /// Turn a tenant's new domain events into webhook deliveries.
     public static let fanOutEvents: JobKind = "events.fanout"
     /// Send one webhook delivery (one attempt).

@@ -23,6 +23,10 @@ public struct Program: Sendable, Hashable, Codable {
     public var expiry: ExpiryRules
     /// `nil`: check-ins are off.
     public var checkIn: CheckInRules?
+    /// `nil`: no tiers.
+    public var tiers: TierRules?
+    /// `nil`: no lapse detection.
+    public var lapse: LapseRules?
 
     public init(
         version: Int = 0,
@@ -34,7 +38,9 @@ public struct Program: Sendable, Hashable, Codable {
         clawback: ClawbackPolicy = .allowNegative,
         activities: [ActivityRule] = [],
         expiry: ExpiryRules = .never,
-        checkIn: CheckInRules? = nil
+        checkIn: CheckInRules? = nil,
+        tiers: TierRules? = nil,
+        lapse: LapseRules? = nil
     ) {
         self.version = version
         self.currency = currency
@@ -46,6 +52,8 @@ public struct Program: Sendable, Hashable, Codable {
         self.activities = activities
         self.expiry = expiry
         self.checkIn = checkIn
+        self.tiers = tiers
+        self.lapse = lapse
     }
 
     /// What a shop that never saved a program runs: 1 point per whole unit of the order's
@@ -53,7 +61,7 @@ public struct Program: Sendable, Hashable, Codable {
     public static let `default` = Program()
 
     enum CodingKeys: String, CodingKey {
-        case version, currency, earning, redemption, clawback, activities, expiry
+        case version, currency, earning, redemption, clawback, activities, expiry, tiers, lapse
         case timeZone = "time_zone"
         case checkIn = "check_in"
         case pendingDays = "pending_days"
@@ -71,6 +79,8 @@ public struct Program: Sendable, Hashable, Codable {
         activities = try container.decodeIfPresent([ActivityRule].self, forKey: .activities) ?? []
         expiry = try container.decodeIfPresent(ExpiryRules.self, forKey: .expiry) ?? .never
         checkIn = try container.decodeIfPresent(CheckInRules.self, forKey: .checkIn)
+        tiers = try container.decodeIfPresent(TierRules.self, forKey: .tiers)
+        lapse = try container.decodeIfPresent(LapseRules.self, forKey: .lapse)
     }
 
     public var zone: TimeZone { TimeZone(identifier: timeZone) ?? .gmt }
@@ -144,6 +154,8 @@ public struct Program: Sendable, Hashable, Codable {
         }
         expiry.validate(into: &v)
         checkIn?.validate(into: &v)
+        tiers?.validate(into: &v)
+        lapse?.validate(into: &v)
         try v.finish()
     }
 

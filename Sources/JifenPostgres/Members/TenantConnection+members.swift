@@ -8,7 +8,9 @@ extension TenantConnection {
         SELECT m.id, m.external_id, m.email, m.phone, m.name, m.tags, m.created_at, m.updated_at,
                (extract(epoch FROM m.created_at) * 1000000)::bigint,
                coalesce(b.available, 0), coalesce(b.pending, 0), coalesce(b.held, 0), coalesce(b.lifetime_earned, 0),
-               coalesce(b.lifetime_redeemed, 0), coalesce(b.lifetime_expired, 0), coalesce(b.lifetime_reversed, 0)
+               coalesce(b.lifetime_redeemed, 0), coalesce(b.lifetime_expired, 0), coalesce(b.lifetime_reversed, 0),
+               m.order_count, m.total_spend, m.first_order_at, m.last_order_at, m.lapsed_at,
+               m.tier, m.tier_since, m.tier_below_since
         FROM members m LEFT JOIN balances b ON b.tenant_id = m.tenant_id AND b.member_id = m.id
         """
 
@@ -65,14 +67,30 @@ extension TenantConnection {
         return nil
     }
 
-    /// Members newest first.
-    public func members(limit: PageLimit, after cursor: PageCursor?) async throws -> Page<Member> {
+    /// Members newest first, those matching `filter` (a segment).
+    public func members(
+        limit: PageLimit,
+        after cursor: PageCursor?,
+        filter: MemberFilter = MemberFilter(),
+        now: Date = Date()
+    ) async throws -> Page<Member> {
         let micros = cursor?.createdAtMicros ?? Int64.max
         let id = cursor?.id ?? UUID()
+        // The base tier is stored as NULL until the member's first evaluation.
+        var baseTier = false
+        if let tier = filter.tier, let tiers = try await program().tiers { baseTier = tiers.base.code == tier }
+        let inactiveSince = filter.inactiveDays.map { now.addingTimeInterval(-TimeInterval($0) * 86_400) }
         let rows = try await query(
             """
             \(unescaped: Self.memberSelect)
             WHERE m.tenant_id = \(tenant.rawValue)
+              AND (\(filter.tag)::text IS NULL OR m.tags @> ARRAY[\(filter.tag)::text])
+              AND (\(filter.tier)::text IS NULL OR m.tier = \(filter.tier) OR (\(baseTier) AND m.tier IS NULL))
+              AND (\(filter.minOrders)::integer IS NULL OR m.order_count >= \(filter.minOrders))
+              AND (\(filter.maxOrders)::integer IS NULL OR m.order_count <= \(filter.maxOrders))
+              AND (\(filter.minSpend)::bigint IS NULL OR m.total_spend >= \(filter.minSpend))
+              AND (\(filter.maxSpend)::bigint IS NULL OR m.total_spend <= \(filter.maxSpend))
+              AND (\(inactiveSince)::timestamptz IS NULL OR m.last_order_at < \(inactiveSince))
               AND (\(cursor == nil) OR (m.created_at, m.id) < (timestamptz 'epoch' + \(micros) * interval '1 microsecond', \(id)))
             ORDER BY m.created_at DESC, m.id DESC
             LIMIT \(limit.value + 1)
@@ -103,9 +121,51 @@ extension TenantConnection {
                 lifetimeExpired: try columns.value(14, Int64.self),
                 lifetimeReversed: try columns.value(15, Int64.self)
             ),
+            stats: MemberStats(
+                orderCount: try columns.value(16, Int.self),
+                totalSpend: try columns.value(17, Int64.self),
+                firstOrderAt: try columns.value(18, Date?.self),
+                lastOrderAt: try columns.value(19, Date?.self),
+                lapsedAt: try columns.value(20, Date?.self)
+            ),
+            tier: MemberTier(
+                code: try columns.value(21, String?.self),
+                since: try columns.value(22, Date?.self),
+                belowSince: try columns.value(23, Date?.self)
+            ),
             createdAt: try columns.value(6, Date.self),
             updatedAt: try columns.value(7, Date.self),
             createdAtMicros: try columns.value(8, Int64.self)
         )
+    }
+}
+
+/// A segment of members, as `GET /v1/members` filters them; every condition given must hold.
+public struct MemberFilter: Sendable, Hashable {
+    public var tag: String?
+    public var tier: String?
+    public var minOrders: Int?
+    public var maxOrders: Int?
+    public var minSpend: Int64?
+    public var maxSpend: Int64?
+    /// No order for at least this many days (members who never ordered do not match).
+    public var inactiveDays: Int?
+
+    public init(
+        tag: String? = nil,
+        tier: String? = nil,
+        minOrders: Int? = nil,
+        maxOrders: Int? = nil,
+        minSpend: Int64? = nil,
+        maxSpend: Int64? = nil,
+        inactiveDays: Int? = nil
+    ) {
+        self.tag = tag
+        self.tier = tier
+        self.minOrders = minOrders
+        self.maxOrders = maxOrders
+        self.minSpend = minSpend
+        self.maxSpend = maxSpend
+        self.inactiveDays = inactiveDays
     }
 }

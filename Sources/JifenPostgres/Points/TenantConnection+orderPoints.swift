@@ -17,14 +17,31 @@ extension TenantConnection {
             try await cancelSchedules(sourceReference: order.externalID, now: now)
         }
         var settlement = OrderSettlement()
+        var current: Program?
         if !order.scored {
             // Only an order that is paid now earns: one cancelled or fully refunded before it was
             // scored would earn and lose the same points.
             guard order.status == .paid else { return settlement }
-            settlement.award = try await award(order, member: member, key: Self.earnKey(order.id), now: now)
+            let program = try await program()
+            current = program
+            settlement.award = try await award(
+                order,
+                member: member,
+                key: Self.earnKey(order.id),
+                program: program,
+                now: now
+            )
         }
         // The common case, a paid order without refunds, is done.
-        if !ended && !order.hasRefunds { return settlement }
+        if !ended && !order.hasRefunds {
+            if let current { try await refreshGrowth(member, program: current, now: now) }
+            return settlement
+        }
+        // Refunds and cancellation lower the member's spend (stats and tier read the refunds,
+        // not the clawbacks below), so this can come first.
+        let latest: Program
+        if let current { latest = current } else { latest = try await self.program() }
+        try await refreshGrowth(member, program: latest, now: now)
         guard let earned = try await earnedPoints(order.id), earned.points > 0 else { return settlement }
         let program = try await program(version: earned.version)
         // Read once, then kept up to date as each refund is applied.
@@ -81,11 +98,19 @@ extension TenantConnection {
         return settlement
     }
 
-    private func award(_ order: OrderForPoints, member: MemberPoints, key: String, now: Date) async throws
-        -> EarningAward
-    {
-        let program = try await program()
+    private func award(
+        _ order: OrderForPoints,
+        member: MemberPoints,
+        key: String,
+        program: Program,
+        now: Date
+    ) async throws -> EarningAward {
         let paidAt = order.paidAt ?? now
+        // Its spend counts for tiers once the return window has passed, points or not.
+        let qualifiesAt = program.availableAt(earnedAt: paidAt, pendingDays: program.pendingDays)
+        try await query(
+            "UPDATE orders SET qualifies_at = \(qualifiesAt) WHERE tenant_id = \(tenant.rawValue) AND id = \(order.id)"
+        )
         let award: EarningAward
         if let currency = program.currency, currency != order.amount.currency {
             award = EarningAward(base: 0, bonus: 0, points: 0, reason: .currencyMismatch)
@@ -98,13 +123,18 @@ extension TenantConnection {
                                 AND source = 'order' AND order_id <> \(order.id)),
                     coalesce((SELECT sum(points) FROM point_lots WHERE tenant_id = \(tenant.rawValue)
                               AND member_id = \(member.id) AND source = 'order'
-                              AND earned_at >= \(day.start) AND earned_at < \(day.end)), 0)::bigint
+                              AND earned_at >= \(day.start) AND earned_at < \(day.end)), 0)::bigint,
+                    (SELECT tier FROM members WHERE tenant_id = \(tenant.rawValue) AND id = \(member.id))
                 """
             )
             var context = EarningContext()
-            for try await (first, today) in rows.decode((Bool, Int64).self) {
+            for try await (first, today, tier) in rows.decode((Bool, Int64, String?).self) {
                 context.isFirstOrder = first
                 context.earnedToday = today
+                // The tier the member had before this order: reaching a new one pays from the next.
+                if let tiers = program.tiers {
+                    context.tierMultiplierPercent = tiers.level(code: tier).earnMultiplierPercent
+                }
             }
             award = program.earning.award(for: EarningInput(order.amount, lines: order.lines), context: context)
         }
@@ -122,7 +152,7 @@ extension TenantConnection {
             try await append(entry)
             return award
         }
-        let availableAt = program.availableAt(earnedAt: paidAt, pendingDays: program.pendingDays)
+        let availableAt = qualifiesAt
         let pending = availableAt > now
         let lot = try await addLot(
             member: member.id,

@@ -17,6 +17,8 @@ extension TenantConnection {
         var lots: [(UUID, UUID)] = []
         for try await lot in due.decode((UUID, UUID).self) { lots.append(lot) }
         var released = 0
+        // Read once per batch, only if an order's points come due: tiers count the order now.
+        var program: Program?
         for (lotID, memberID) in lots {
             let member = try await lockMember(memberID)
             // Re-read under the member's lock: a clawback may have reversed it meanwhile.
@@ -51,6 +53,12 @@ extension TenantConnection {
             data["points"] = .int(remaining)
             if let orderID, let order = try await orderExternalID(orderID) { data["order"] = .string(order) }
             try await recordEvent(member, type: "points.released", data: data)
+            if orderID != nil {
+                if program == nil { program = try await self.program() }
+                if let program, program.tiers != nil {
+                    try await evaluateTier(member, program: program, now: now, allowDowngrade: false)
+                }
+            }
             released += 1
         }
         return released

@@ -67,6 +67,12 @@ public enum PointsHandlers {
                 _ = try await $0.remindExpiring(now: $1)
                 return 0
             },
+            SweepHandler(kind: .evaluateTiers, database: database, logger: logger, clock: clock) {
+                try await $0.evaluateTiers(now: $1, limit: SweepHandler.batchSize)
+            },
+            SweepHandler(kind: .detectLapses, database: database, logger: logger, clock: clock) {
+                try await $0.detectLapses(now: $1, limit: SweepHandler.batchSize)
+            },
             SweepHandler(kind: .grantInstallments, database: database, logger: logger, clock: clock) {
                 try await $0.grantDueInstallments(now: $1, limit: SweepHandler.batchSize)
             },

@@ -45,7 +45,8 @@ public struct Scheduler: Service {
 
     /// Every periodic sweep the workers know.
     public static let sweeps: [JobKind] = [
-        .releasePoints, .expireLots, .remindExpiring, .expireHolds, .grantInstallments, .fanOutEvents,
+        .releasePoints, .expireLots, .remindExpiring, .expireHolds, .grantInstallments, .evaluateTiers, .detectLapses,
+        .fanOutEvents,
     ]
 
     let lease: Lease

@@ -10,17 +10,20 @@ struct Sweep: AsyncParsableCommand {
         discussion: """
             KIND is one of: release (pending points whose window passed), expire (lots past expiry), \
             remind (points.expiring reminders), holds (expired redemption holds), installments \
-            (staged bonuses due), events (new events to webhook deliveries), all. The workers' scheduler runs these every SCHEDULER_INTERVAL \
+            (staged bonuses due), events (new events to webhook deliveries), tiers (the daily tier \
+            evaluation: downgrades after the grace period), lapses (member.lapsed past the repurchase \
+            window), all. The workers' scheduler runs these every SCHEDULER_INTERVAL \
             seconds; this is for operators and for after an outage.
             """
     )
 
     static let kinds: [String: JobKind] = [
         "release": .releasePoints, "expire": .expireLots, "remind": .remindExpiring, "holds": .expireHolds,
-        "installments": .grantInstallments, "events": .fanOutEvents,
+        "installments": .grantInstallments, "events": .fanOutEvents, "tiers": .evaluateTiers,
+        "lapses": .detectLapses,
     ]
 
-    @Argument(help: "release, expire, remind, holds, installments, events or all.") var kind: String
+    @Argument(help: "release, expire, remind, holds, installments, events, tiers, lapses or all.") var kind: String
     @Option(name: .customLong("tenant"), help: "Only this tenant (repeat for several).") var tenants: [String] = []
 
     func validate() throws {

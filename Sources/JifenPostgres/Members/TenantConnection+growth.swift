@@ -1,0 +1,226 @@
+import Foundation
+import JifenCore
+import PostgresNIO
+
+/// What the workers keep current about a member beyond its points: order statistics (for
+/// segments), its tier, and whether it has lapsed.
+extension TenantConnection {
+    /// Recomputes the member's order statistics and looks at its tier after one of its orders
+    /// was scored, refunded or cancelled. The caller holds the member's balance row.
+    func refreshGrowth(_ member: MemberPoints, program: Program, now: Date) async throws {
+        try await query(
+            """
+            UPDATE members m SET order_count = s.orders, total_spend = s.spend, first_order_at = s.first_at,
+                                 last_order_at = s.last_at
+            FROM (
+                SELECT count(*) FILTER (WHERE o.amount > coalesce(r.refunded, 0))::integer AS orders,
+                       coalesce(sum(greatest(o.amount - coalesce(r.refunded, 0), 0)), 0)::bigint AS spend,
+                       min(o.placed_at) AS first_at, max(o.placed_at) AS last_at
+                FROM orders o
+                LEFT JOIN LATERAL (SELECT sum(amount) AS refunded FROM refunds
+                                   WHERE tenant_id = o.tenant_id AND order_id = o.id) r ON true
+                WHERE o.tenant_id = \(tenant.rawValue) AND o.member_id = \(member.id)
+                  AND o.status IN ('paid', 'refunded')
+                  AND (\(program.currency?.code)::text IS NULL OR o.currency = \(program.currency?.code))
+            ) s
+            WHERE m.tenant_id = \(tenant.rawValue) AND m.id = \(member.id)
+            """
+        )
+        try await evaluateTier(member, program: program, now: now, allowDowngrade: false)
+    }
+
+    /// The member's qualifying orders at `now`: paid, past their return window, within the
+    /// program's tier window, with their spend net of refunds.
+    func qualifyingOrders(_ member: UUID, tiers: TierRules, program: Program, now: Date) async throws
+        -> [(qualifiedAt: Date, spend: Int64)]
+    {
+        let start = tiers.windowStart(now: now, in: program.zone)
+        let rows = try await query(
+            """
+            SELECT o.qualifies_at,
+                   greatest(o.amount - coalesce((SELECT sum(amount) FROM refunds
+                                                 WHERE tenant_id = o.tenant_id AND order_id = o.id), 0), 0)::bigint
+            FROM orders o
+            WHERE o.tenant_id = \(tenant.rawValue) AND o.member_id = \(member)
+              AND o.status IN ('paid', 'refunded') AND o.qualifies_at <= \(now)
+              AND (\(start)::timestamptz IS NULL OR o.qualifies_at > \(start))
+              AND (\(program.currency?.code)::text IS NULL OR o.currency = \(program.currency?.code))
+            """
+        )
+        var orders: [(qualifiedAt: Date, spend: Int64)] = []
+        for try await (at, spend) in rows.decode((Date, Int64).self) { orders.append((at, spend)) }
+        return orders
+    }
+
+    /// Moves the member up as soon as its qualifying metric reaches a higher level; below its
+    /// level, starts the grace period, and — at the periodic evaluation (`allowDowngrade`) — moves
+    /// it down once the grace period is over. Records `tier.changed` for every move.
+    @discardableResult
+    func evaluateTier(_ member: MemberPoints, program: Program, now: Date, allowDowngrade: Bool) async throws
+        -> TierChange?
+    {
+        guard let tiers = program.tiers else { return nil }
+        let orders = try await qualifyingOrders(member.id, tiers: tiers, program: program, now: now)
+        let value = orders.reduce(Int64(0)) { $0 + tiers.contribution(ofSpend: $1.spend) }
+        let target = tiers.level(for: value)
+        let rows = try await query(
+            "SELECT tier, tier_below_since FROM members WHERE tenant_id = \(tenant.rawValue) AND id = \(member.id)"
+        )
+        var stored: (code: String?, belowSince: Date?) = (nil, nil)
+        for try await row in rows.decode((String?, Date?).self) { stored = row }
+        let current = tiers.level(code: stored.code)
+        let currentRank = tiers.rank(of: current.code)
+        let targetRank = tiers.rank(of: target.code)
+
+        var move: Level?
+        var belowSince = stored.belowSince
+        if targetRank > currentRank {
+            move = target
+        } else if targetRank < currentRank {
+            let since = stored.belowSince ?? now
+            belowSince = since
+            if allowDowngrade && now >= since.addingTimeInterval(TimeInterval(tiers.graceDays) * 86_400) {
+                move = target
+            }
+        } else {
+            belowSince = nil
+        }
+        if let move {
+            try await query(
+                """
+                UPDATE members SET tier = \(move.code), tier_since = \(now), tier_below_since = NULL,
+                                   tier_evaluated_at = \(now)
+                WHERE tenant_id = \(tenant.rawValue) AND id = \(member.id)
+                """
+            )
+            let direction = tiers.rank(of: move.code) > currentRank ? "up" : "down"
+            try await recordEvent(
+                member,
+                type: "tier.changed",
+                data: [
+                    "from": .string(current.code), "to": .string(move.code), "direction": .string(direction),
+                    "metric": .string(tiers.metric.rawValue), "value": .int(value),
+                ]
+            )
+            return TierChange(from: current.code, to: move.code, value: value)
+        }
+        try await query(
+            """
+            UPDATE members SET tier = coalesce(tier, \(current.code)), tier_below_since = \(belowSince),
+                               tier_evaluated_at = CASE WHEN \(allowDowngrade) THEN \(now) ELSE tier_evaluated_at END
+            WHERE tenant_id = \(tenant.rawValue) AND id = \(member.id)
+            """
+        )
+        return nil
+    }
+
+    typealias Level = TierRules.Level
+
+    /// The daily evaluation: members not evaluated for a day are looked at again — downgrades
+    /// after the grace period, and upgrades nothing else triggered (an order whose return window
+    /// ended without points to release). At most `limit` members per call; returns how many.
+    public func evaluateTiers(now: Date = Date(), limit: Int = 500) async throws -> Int {
+        let program = try await program()
+        guard program.tiers != nil else { return 0 }
+        let due = try await query(
+            """
+            SELECT id FROM members
+            WHERE tenant_id = \(tenant.rawValue) AND (tier IS NOT NULL OR order_count > 0)
+              AND (tier_evaluated_at IS NULL OR tier_evaluated_at <= \(now) - interval '1 day')
+            ORDER BY id LIMIT \(limit)
+            """
+        )
+        var members: [UUID] = []
+        for try await id in due.decode(UUID.self) { members.append(id) }
+        for id in members {
+            let member = try await lockMember(id)
+            try await evaluateTier(member, program: program, now: now, allowDowngrade: true)
+        }
+        return members.count
+    }
+
+    /// Records `member.lapsed` for every member whose last order is older than the program's
+    /// repurchase window, once per lapse: again only after a newer order lapses in turn.
+    /// Returns how many lapsed.
+    public func detectLapses(now: Date = Date(), limit: Int = 500) async throws -> Int {
+        let program = try await program()
+        guard let lapse = program.lapse else { return 0 }
+        let cutoff = now.addingTimeInterval(-TimeInterval(lapse.repurchaseWindowDays) * 86_400)
+        let due = try await query(
+            """
+            SELECT id FROM members
+            WHERE tenant_id = \(tenant.rawValue) AND last_order_at < \(cutoff)
+              AND (lapsed_at IS NULL OR lapsed_at < last_order_at)
+            ORDER BY id LIMIT \(limit)
+            """
+        )
+        var members: [UUID] = []
+        for try await id in due.decode(UUID.self) { members.append(id) }
+        for id in members {
+            // The balance row first, as every points operation takes it, then the member's.
+            let member = try await lockMember(id)
+            let rows = try await query(
+                """
+                UPDATE members SET lapsed_at = \(now)
+                WHERE tenant_id = \(tenant.rawValue) AND id = \(id) AND last_order_at < \(cutoff)
+                  AND (lapsed_at IS NULL OR lapsed_at < last_order_at)
+                RETURNING last_order_at, order_count, total_spend
+                """
+            )
+            for try await (lastOrder, orders, spend) in rows.decode((Date, Int, Int64).self) {
+                let days = Int64(now.timeIntervalSince(lastOrder) / 86_400)
+                try await recordEvent(
+                    member,
+                    type: "member.lapsed",
+                    data: [
+                        "last_order_at": .string(lastOrder.formatted(.iso8601)), "days_since_last_order": .int(days),
+                        "repurchase_window_days": .int(lapse.repurchaseWindowDays), "order_count": .int(Int64(orders)),
+                        "total_spend": .int(spend),
+                    ]
+                )
+            }
+        }
+        return members.count
+    }
+
+    /// Where the member stands in the program's tiers, for `GET /v1/members/{member}`.
+    public func tierStanding(_ member: Member, now: Date = Date()) async throws -> TierStanding? {
+        let program = try await program()
+        guard let tiers = program.tiers else { return nil }
+        let orders = try await qualifyingOrders(member.id, tiers: tiers, program: program, now: now)
+        let value = orders.reduce(Int64(0)) { $0 + tiers.contribution(ofSpend: $1.spend) }
+        let level = tiers.level(code: member.tier.code)
+        return TierStanding(
+            level: level,
+            since: member.tier.since,
+            metric: tiers.metric,
+            value: value,
+            next: tiers.next(after: level.code),
+            keptUntil: tiers.keptUntil(
+                level: level,
+                orders: orders,
+                belowSince: member.tier.belowSince,
+                in: program.zone
+            )
+        )
+    }
+}
+
+/// A tier move, as the evaluation made it.
+public struct TierChange: Sendable, Hashable {
+    public var from: String
+    public var to: String
+    public var value: Int64
+}
+
+/// A member's tier with its progress, as the API shows it.
+public struct TierStanding: Sendable, Hashable {
+    public var level: TierRules.Level
+    public var since: Date?
+    public var metric: TierRules.Metric
+    /// The qualifying metric now.
+    public var value: Int64
+    public var next: TierRules.Level?
+    /// `nil`: kept as long as nothing is refunded (lifetime), or it is the base level.
+    public var keptUntil: Date?
+}
