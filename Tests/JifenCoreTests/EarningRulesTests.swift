@@ -507,6 +507,50 @@ import Testing
     @Test(arguments: bonusCapTierCases)
     func bonusCapsAndTier(_ c: Case) { c.check() }
 
+    // MARK: Campaign multipliers
+
+    static let campaignCases: [Case] = [
+        // 259.00 yuan, ×2 on the whole order: 518.
+        Case(
+            name: "whole order ×2",
+            amount: 25_900,
+            context: EarningContext(campaigns: [CampaignMultiplier(percent: 200)]),
+            points: 518
+        ),
+        // Overlapping campaigns do not stack: the largest (×3) applies.
+        Case(
+            name: "largest of overlapping campaigns",
+            amount: 10_000,
+            context: EarningContext(campaigns: [CampaignMultiplier(percent: 200), CampaignMultiplier(percent: 300)]),
+            points: 300
+        ),
+        // ×2 on tea only: tea 120.00 → 240, shipping 19.00 → 19; 259.
+        Case(
+            name: "category campaign on its lines only",
+            amount: 13_900,
+            lines: [line("TEA-01", "tea", 12_000), line("SHIP", "shipping", 1_900)],
+            context: EarningContext(campaigns: [CampaignMultiplier(percent: 200, category: "tea")]),
+            points: 259
+        ),
+        // A category campaign cannot match an order without lines: the rate alone, 139.
+        Case(
+            name: "category campaign, no lines",
+            amount: 13_900,
+            context: EarningContext(campaigns: [CampaignMultiplier(percent: 200, category: "tea")]),
+            points: 139
+        ),
+        // Campaign ×2 and tier ×1.5 multiply: 100 yuan → 300.
+        Case(
+            name: "campaign and tier multiply",
+            amount: 10_000,
+            context: EarningContext(tierMultiplierPercent: 150, campaigns: [CampaignMultiplier(percent: 200)]),
+            points: 300
+        ),
+    ]
+
+    @Test(arguments: campaignCases)
+    func campaignMultipliers(_ c: Case) { c.check() }
+
     // MARK: Currencies
 
     /// An order in a real currency, built from `Money` so the exponent comes from the currency.

@@ -93,6 +93,8 @@ public struct JobKind: Sendable, Hashable, Codable, CustomStringConvertible, Exp
     public static let evaluateTiers: JobKind = "tiers.evaluate"
     /// Record `member.lapsed` for members past the repurchase window.
     public static let detectLapses: JobKind = "members.lapse"
+    /// Grant a grant campaign's members in batches (payload `{"campaign_id": uuid}`).
+    public static let runCampaign: JobKind = "campaigns.run"
     /// Turn a tenant's new domain events into webhook deliveries.
     public static let fanOutEvents: JobKind = "events.fanout"
     /// Send one webhook delivery (one attempt).

@@ -105,6 +105,25 @@ public struct EarningRules: Sendable, Hashable, Codable {
         }
     }
 
+    /// The weight with campaign multipliers, × 100 (the caller divides): each line scaled by
+    /// the largest campaign running on it (overlapping campaigns do not stack). Saturates
+    /// instead of trapping on hostile sizes, like the rest of earning.
+    func weightTimes100(of lines: [OrderLine], campaigns context: EarningContext) -> Int128 {
+        lines.reduce(Int128(0)) { sum, line in
+            let factors = [
+                Int128(line.quantity), Int128(line.unitAmount), Int128(percent(for: line)),
+                Int128(context.campaignPercent(for: line.category, wholeOrderOnly: false)),
+            ]
+            var term = Int128(1)
+            for factor in factors {
+                let (product, overflow) = term.multipliedReportingOverflow(by: factor)
+                term = overflow ? .max : product
+            }
+            let (total, overflow) = sum.addingReportingOverflow(term)
+            return overflow ? .max : total
+        }
+    }
+
     /// The points `order` earns. Pure: everything it depends on is in its arguments.
     ///
     /// Points are earned on what the customer paid (`amount`). Lines say how it splits: each
@@ -122,11 +141,25 @@ public struct EarningRules: Sendable, Hashable, Codable {
                 Int128(order.amount) * 100,
                 Int128(rate.per) * Int128(order.minorUnitsPerMajor) * 100 * 100
             )
+            // Only campaigns on the whole order: an order without lines has no categories.
+            let campaign = context.campaignPercent(for: nil, wholeOrderOnly: true)
+            if campaign != 100 {
+                fraction.multiply(by: Int128(campaign))
+                fraction.divide(by: 100)
+            }
         } else {
-            fraction = Fraction(
-                weight(of: order.lines),
-                Int128(rate.per) * Int128(order.minorUnitsPerMajor) * 100 * 100
-            )
+            if context.campaigns.isEmpty {
+                fraction = Fraction(
+                    weight(of: order.lines),
+                    Int128(rate.per) * Int128(order.minorUnitsPerMajor) * 100 * 100
+                )
+            } else {
+                fraction = Fraction(
+                    weightTimes100(of: order.lines, campaigns: context),
+                    Int128(rate.per) * Int128(order.minorUnitsPerMajor) * 100 * 100
+                )
+                fraction.divide(by: 100)
+            }
             let linesTotal = order.lines.reduce(Int128(0)) { $0 + Int128($1.quantity) * Int128($1.unitAmount) }
             if linesTotal > 0 {
                 fraction.multiply(by: Int128(order.amount))
@@ -182,13 +215,43 @@ public struct EarningContext: Sendable, Hashable {
     public var isFirstOrder: Bool
     /// Points the member's orders already earned on the order's local day.
     public var earnedToday: Int64
-    /// The member's tier's earn multiplier: the hook the tiers issue fills in. 100 = none.
+    /// The member's tier's earn multiplier. 100 = none.
     public var tierMultiplierPercent: Int64
+    /// Multiplier campaigns running when the order was paid; several multiply.
+    public var campaigns: [CampaignMultiplier]
 
-    public init(isFirstOrder: Bool = false, earnedToday: Int64 = 0, tierMultiplierPercent: Int64 = 100) {
+    public init(
+        isFirstOrder: Bool = false,
+        earnedToday: Int64 = 0,
+        tierMultiplierPercent: Int64 = 100,
+        campaigns: [CampaignMultiplier] = []
+    ) {
         self.isFirstOrder = isFirstOrder
         self.earnedToday = earnedToday
         self.tierMultiplierPercent = tierMultiplierPercent
+        self.campaigns = campaigns
+    }
+
+    /// The multiplier on a line of `category`: the largest of the campaigns on the whole order
+    /// or on that category; 100 without one. An order without lines has no categories, so only
+    /// whole-order campaigns apply to it.
+    func campaignPercent(for category: String?, wholeOrderOnly: Bool) -> Int64 {
+        campaigns.filter { $0.category == nil || (!wholeOrderOnly && $0.category == category) }
+            .map(\.percent).max() ?? 100
+    }
+}
+
+/// "×2 points this weekend" (on one category, or on the whole order): a campaign running when
+/// an order was paid.
+public struct CampaignMultiplier: Sendable, Hashable {
+    /// 200 = ×2.
+    public var percent: Int64
+    /// Only lines of this category; `nil`: the whole order.
+    public var category: String?
+
+    public init(percent: Int64, category: String? = nil) {
+        self.percent = percent
+        self.category = category
     }
 }
 

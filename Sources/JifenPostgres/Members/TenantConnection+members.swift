@@ -74,15 +74,37 @@ extension TenantConnection {
         filter: MemberFilter = MemberFilter(),
         now: Date = Date()
     ) async throws -> Page<Member> {
+        let rows = try await filteredMembers(
+            Self.memberSelect,
+            filter: filter,
+            now: now,
+            cursor: cursor,
+            limit: limit.value + 1
+        )
+        var members: [Member] = []
+        for try await row in rows { members.append(try Self.member(from: row)) }
+        return Page.slicing(members, limit: limit) { $0.cursor }
+    }
+
+    /// `head` (a SELECT or an INSERT … SELECT over `members m`) for the members matching
+    /// `filter`, newest first, after `cursor`, at most `limit` (`nil`: all). The one place a
+    /// segment becomes SQL: the member list and a campaign's targets are the same members.
+    func filteredMembers(
+        _ head: String,
+        filter: MemberFilter,
+        now: Date,
+        cursor: PageCursor? = nil,
+        limit: Int? = nil
+    ) async throws -> PostgresRowSequence {
         let micros = cursor?.createdAtMicros ?? Int64.max
         let id = cursor?.id ?? UUID()
         // The base tier is stored as NULL until the member's first evaluation.
         var baseTier = false
         if let tier = filter.tier, let tiers = try await program().tiers { baseTier = tiers.base.code == tier }
         let inactiveSince = filter.inactiveDays.map { now.addingTimeInterval(-TimeInterval($0) * 86_400) }
-        let rows = try await query(
+        return try await query(
             """
-            \(unescaped: Self.memberSelect)
+            \(unescaped: head)
             WHERE m.tenant_id = \(tenant.rawValue)
               AND (\(filter.tag)::text IS NULL OR m.tags @> ARRAY[\(filter.tag)::text])
               AND (\(filter.tier)::text IS NULL OR m.tier = \(filter.tier) OR (\(baseTier) AND m.tier IS NULL))
@@ -93,12 +115,9 @@ extension TenantConnection {
               AND (\(inactiveSince)::timestamptz IS NULL OR m.last_order_at < \(inactiveSince))
               AND (\(cursor == nil) OR (m.created_at, m.id) < (timestamptz 'epoch' + \(micros) * interval '1 microsecond', \(id)))
             ORDER BY m.created_at DESC, m.id DESC
-            LIMIT \(limit.value + 1)
+            LIMIT \(limit)
             """
         )
-        var members: [Member] = []
-        for try await row in rows { members.append(try Self.member(from: row)) }
-        return Page.slicing(members, limit: limit) { $0.cursor }
     }
 
     static func member(from row: PostgresRow) throws -> Member {
@@ -141,7 +160,7 @@ extension TenantConnection {
 }
 
 /// A segment of members, as `GET /v1/members` filters them; every condition given must hold.
-public struct MemberFilter: Sendable, Hashable {
+public struct MemberFilter: Sendable, Hashable, Codable {
     public var tag: String?
     public var tier: String?
     public var minOrders: Int?
@@ -150,6 +169,15 @@ public struct MemberFilter: Sendable, Hashable {
     public var maxSpend: Int64?
     /// No order for at least this many days (members who never ordered do not match).
     public var inactiveDays: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case tag, tier
+        case minOrders = "min_orders"
+        case maxOrders = "max_orders"
+        case minSpend = "min_spend"
+        case maxSpend = "max_spend"
+        case inactiveDays = "inactive_days"
+    }
 
     public init(
         tag: String? = nil,

@@ -11,6 +11,7 @@ struct LedgerWrite: Sendable {
         case order, refund, cancel, redemption, adjustment, activity, release, debt, expiry
         case checkIn = "check_in"
         case schedule
+        case campaign
     }
 
     var member: UUID

@@ -124,11 +124,23 @@ extension TenantConnection {
                     coalesce((SELECT sum(points) FROM point_lots WHERE tenant_id = \(tenant.rawValue)
                               AND member_id = \(member.id) AND source = 'order'
                               AND earned_at >= \(day.start) AND earned_at < \(day.end)), 0)::bigint,
-                    (SELECT tier FROM members WHERE tenant_id = \(tenant.rawValue) AND id = \(member.id))
+                    (SELECT tier FROM members WHERE tenant_id = \(tenant.rawValue) AND id = \(member.id)),
+                    ARRAY(SELECT multiplier_percent FROM campaigns
+                          WHERE tenant_id = \(tenant.rawValue) AND kind = 'multiplier' AND starts_at <= \(paidAt)
+                            AND ends_at > \(paidAt) ORDER BY id),
+                    ARRAY(SELECT coalesce(category, '') FROM campaigns
+                          WHERE tenant_id = \(tenant.rawValue) AND kind = 'multiplier' AND starts_at <= \(paidAt)
+                            AND ends_at > \(paidAt) ORDER BY id)
                 """
             )
             var context = EarningContext()
-            for try await (first, today, tier) in rows.decode((Bool, Int64, String?).self) {
+            for try await (first, today, tier, percents, categories) in rows.decode(
+                (Bool, Int64, String?, [Int64], [String]).self
+            ) {
+                // Multiplier campaigns running when the order was paid ('' = the whole order).
+                context.campaigns = zip(percents, categories).map {
+                    CampaignMultiplier(percent: $0, category: $1.isEmpty ? nil : $1)
+                }
                 context.isFirstOrder = first
                 context.earnedToday = today
                 // The tier the member had before this order: reaching a new one pays from the next.

@@ -53,6 +53,7 @@ public enum PointsHandlers {
     {
         [
             ScoreOrderHandler(database: database, logger: logger, clock: clock),
+            CampaignHandler(database: database, logger: logger, clock: clock),
             SweepHandler(kind: .releasePoints, database: database, logger: logger, clock: clock) {
                 try await $0.releaseDuePoints(now: $1, limit: SweepHandler.batchSize)
             },

@@ -1,0 +1,116 @@
+import Foundation
+import JifenCore
+import JifenPostgres
+
+extension APIHandler {
+    public func createCampaign(_ input: Operations.CreateCampaign.Input) async throws
+        -> Operations.CreateCampaign.Output
+    {
+        guard case .json(let body) = input.body else {
+            throw JifenError(.unsupportedMediaType, "send application/json")
+        }
+        let draft = try CampaignDraft(body)
+        let campaign = try await withTenant { try await $0.createCampaign(draft) }
+        logger.info("campaign created", metadata: ["campaign": "\(campaign.id)", "total": "\(campaign.total)"])
+        return .created(.init(body: .json(.init(campaign))))
+    }
+
+    public func getCampaign(_ input: Operations.GetCampaign.Input) async throws -> Operations.GetCampaign.Output {
+        let id = try Self.lookupUUID(input.path.campaign, kind: "campaign")
+        guard let campaign = try await withTenant({ try await $0.campaign(id) }) else {
+            throw JifenError.notFound("no campaign '\(input.path.campaign)'")
+        }
+        return .ok(.init(body: .json(.init(campaign))))
+    }
+}
+
+extension CampaignDraft {
+    /// The wire form is flat (`kind` says which fields apply); each kind's required fields are
+    /// checked here, naming every missing one.
+    init(_ body: Components.Schemas.CampaignInput) throws(JifenError) {
+        var missing: [String] = []
+        switch body.kind {
+        case .grant:
+            if body.points == nil { missing.append("points") }
+            if body.reasonCode == nil { missing.append("reason_code") }
+        case .multiplier:
+            if body.multiplierPercent == nil { missing.append("multiplier_percent") }
+            if body.startsAt == nil { missing.append("starts_at") }
+            if body.endsAt == nil { missing.append("ends_at") }
+        }
+        if !missing.isEmpty {
+            throw JifenError.validation(
+                missing.map { FieldError(field: $0, message: "is required for kind \(body.kind.rawValue)") }
+            )
+        }
+        let kind: Kind
+        switch body.kind {
+        case .grant:
+            let filter = body.filter
+            kind = .grant(
+                points: body.points ?? 0,
+                reasonCode: body.reasonCode ?? "",
+                sendEvents: body.sendEvents ?? true,
+                filter: MemberFilter(
+                    tag: filter?.tag,
+                    tier: filter?.tier,
+                    minOrders: filter?.minOrders,
+                    maxOrders: filter?.maxOrders,
+                    minSpend: filter?.minSpend,
+                    maxSpend: filter?.maxSpend,
+                    inactiveDays: filter?.inactiveDays
+                )
+            )
+        case .multiplier:
+            kind = .multiplier(
+                percent: body.multiplierPercent ?? 0,
+                category: body.category,
+                startsAt: body.startsAt ?? Date(),
+                endsAt: body.endsAt ?? Date()
+            )
+        }
+        try self.init(name: body.name, kind: kind)
+    }
+}
+
+extension Components.Schemas.Campaign {
+    init(_ campaign: Campaign, now: Date = Date()) {
+        let id = campaign.id.uuidString.lowercased()
+        switch campaign.kind {
+        case .grant(let points, let reasonCode, let sendEvents, let filter):
+            self.init(
+                id: id,
+                kind: .grant,
+                name: campaign.name,
+                state: campaign.completedAt == nil ? .running : .completed,
+                points: points,
+                reasonCode: reasonCode,
+                sendEvents: sendEvents,
+                filter: .init(
+                    tag: filter.tag,
+                    tier: filter.tier,
+                    minOrders: filter.minOrders,
+                    maxOrders: filter.maxOrders,
+                    minSpend: filter.minSpend,
+                    maxSpend: filter.maxSpend,
+                    inactiveDays: filter.inactiveDays
+                ),
+                progress: .init(done: campaign.done, total: campaign.total),
+                completedAt: campaign.completedAt,
+                createdAt: campaign.createdAt
+            )
+        case .multiplier(let percent, let category, let startsAt, let endsAt):
+            self.init(
+                id: id,
+                kind: .multiplier,
+                name: campaign.name,
+                state: now < startsAt ? .scheduled : now < endsAt ? .active : .ended,
+                multiplierPercent: percent,
+                category: category,
+                startsAt: startsAt,
+                endsAt: endsAt,
+                createdAt: campaign.createdAt
+            )
+        }
+    }
+}
