@@ -45,6 +45,7 @@ extension Components.Schemas.Member {
             phone: member.profile.phone,
             name: member.profile.name,
             tags: member.profile.tags,
+            referralCode: member.referralCode,
             balance: .init(member.balance),
             stats: .init(member.stats, now: now),
             tier: tiers.map { Components.Schemas.MemberTier(level: $0.level(code: member.tier.code), member: member) }

@@ -27,6 +27,8 @@ public struct Program: Sendable, Hashable, Codable {
     public var tiers: TierRules?
     /// `nil`: no lapse detection.
     public var lapse: LapseRules?
+    /// `nil`: referrals are recorded but reward nothing.
+    public var referrals: ReferralRules?
 
     public init(
         version: Int = 0,
@@ -40,7 +42,8 @@ public struct Program: Sendable, Hashable, Codable {
         expiry: ExpiryRules = .never,
         checkIn: CheckInRules? = nil,
         tiers: TierRules? = nil,
-        lapse: LapseRules? = nil
+        lapse: LapseRules? = nil,
+        referrals: ReferralRules? = nil
     ) {
         self.version = version
         self.currency = currency
@@ -54,6 +57,7 @@ public struct Program: Sendable, Hashable, Codable {
         self.checkIn = checkIn
         self.tiers = tiers
         self.lapse = lapse
+        self.referrals = referrals
     }
 
     /// What a shop that never saved a program runs: 1 point per whole unit of the order's
@@ -61,7 +65,7 @@ public struct Program: Sendable, Hashable, Codable {
     public static let `default` = Program()
 
     enum CodingKeys: String, CodingKey {
-        case version, currency, earning, redemption, clawback, activities, expiry, tiers, lapse
+        case version, currency, earning, redemption, clawback, activities, expiry, tiers, lapse, referrals
         case timeZone = "time_zone"
         case checkIn = "check_in"
         case pendingDays = "pending_days"
@@ -81,6 +85,7 @@ public struct Program: Sendable, Hashable, Codable {
         checkIn = try container.decodeIfPresent(CheckInRules.self, forKey: .checkIn)
         tiers = try container.decodeIfPresent(TierRules.self, forKey: .tiers)
         lapse = try container.decodeIfPresent(LapseRules.self, forKey: .lapse)
+        referrals = try container.decodeIfPresent(ReferralRules.self, forKey: .referrals)
     }
 
     public var zone: TimeZone { TimeZone(identifier: timeZone) ?? .gmt }
@@ -156,6 +161,7 @@ public struct Program: Sendable, Hashable, Codable {
         checkIn?.validate(into: &v)
         tiers?.validate(into: &v)
         lapse?.validate(into: &v)
+        referrals?.validate(into: &v)
         try v.finish()
     }
 

@@ -9,6 +9,8 @@ public struct Member: Sendable, Hashable {
     public var balance: Balance
     public var stats: MemberStats
     public var tier: MemberTier
+    /// The code the member shares; `POST /v1/referrals` attributes its friends by it.
+    public var referralCode: String
     public var createdAt: Date
     public var updatedAt: Date
     var createdAtMicros: Int64

@@ -27,6 +27,7 @@ extension TenantConnection {
             """
         )
         try await evaluateTier(member, program: program, now: now, allowDowngrade: false)
+        try await rewardReferral(member, program: program, now: now)
     }
 
     /// The member's qualifying orders at `now`: paid, past their return window, within the

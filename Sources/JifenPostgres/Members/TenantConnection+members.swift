@@ -10,7 +10,7 @@ extension TenantConnection {
                coalesce(b.available, 0), coalesce(b.pending, 0), coalesce(b.held, 0), coalesce(b.lifetime_earned, 0),
                coalesce(b.lifetime_redeemed, 0), coalesce(b.lifetime_expired, 0), coalesce(b.lifetime_reversed, 0),
                m.order_count, m.total_spend, m.first_order_at, m.last_order_at, m.lapsed_at,
-               m.tier, m.tier_since, m.tier_below_since
+               m.tier, m.tier_since, m.tier_below_since, m.referral_code
         FROM members m LEFT JOIN balances b ON b.tenant_id = m.tenant_id AND b.member_id = m.id
         """
 
@@ -152,6 +152,7 @@ extension TenantConnection {
                 since: try columns.value(22, Date?.self),
                 belowSince: try columns.value(23, Date?.self)
             ),
+            referralCode: try columns.value(24, String.self),
             createdAt: try columns.value(6, Date.self),
             updatedAt: try columns.value(7, Date.self),
             createdAtMicros: try columns.value(8, Int64.self)

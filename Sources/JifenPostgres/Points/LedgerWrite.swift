@@ -12,6 +12,7 @@ struct LedgerWrite: Sendable {
         case checkIn = "check_in"
         case schedule
         case campaign
+        case referral
     }
 
     var member: UUID

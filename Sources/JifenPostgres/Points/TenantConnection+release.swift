@@ -55,8 +55,12 @@ extension TenantConnection {
             try await recordEvent(member, type: "points.released", data: data)
             if orderID != nil {
                 if program == nil { program = try await self.program() }
-                if let program, program.tiers != nil {
-                    try await evaluateTier(member, program: program, now: now, allowDowngrade: false)
+                if let program {
+                    if program.tiers != nil {
+                        try await evaluateTier(member, program: program, now: now, allowDowngrade: false)
+                    }
+                    // The referee's first order counts now that its return window is over.
+                    try await rewardReferral(member, program: program, now: now)
                 }
             }
             released += 1

@@ -1,0 +1,299 @@
+import Foundation
+import JifenCore
+import PostgresNIO
+
+/// A referral as stored.
+public struct Referral: Sendable, Hashable {
+    public enum Status: String, Sendable, Hashable { case pending, rewarded, rejected }
+
+    public var id: UUID
+    public var referrer: String
+    public var referee: String
+    public var code: String
+    public var status: Status
+    public var reason: String?
+    public var referrerPoints: Int64
+    public var refereePoints: Int64
+    public var createdAt: Date
+    public var rewardedAt: Date?
+    var createdAtMicros: Int64
+
+    public var cursor: PageCursor { PageCursor(createdAtMicros: createdAtMicros, id: id) }
+}
+
+extension TenantConnection {
+    static let referralSelect = """
+        SELECT r.id, a.external_id, b.external_id, r.code, r.status, r.reason, r.referrer_points, r.referee_points,
+               r.created_at, r.rewarded_at, (extract(epoch FROM r.created_at) * 1000000)::bigint
+        FROM referrals r
+        JOIN members a ON a.tenant_id = r.tenant_id AND a.id = r.referrer_id
+        JOIN members b ON b.tenant_id = r.tenant_id AND b.id = r.referee_id
+        """
+
+    /// Attributes `referee` (created if the shop has not sent it yet) to the member whose code
+    /// is `code`, once: the same attribution again returns the stored one (`created` false);
+    /// another referrer for an attributed referee is a conflict. The fraud rules that can be
+    /// judged now reject it at once, with their reason and a `referral.rejected` event.
+    public func createReferral(code: String, referee: ExternalID, ip: String?, now: Date = Date()) async throws
+        -> (referral: Referral, created: Bool)
+    {
+        let referrers = try await query(
+            """
+            SELECT id, lower(email), regexp_replace(coalesce(phone, ''), '[^0-9]', '', 'g')
+            FROM members WHERE tenant_id = \(tenant.rawValue) AND referral_code = \(code.uppercased())
+            """
+        )
+        var found: (id: UUID, email: String?, phone: String)?
+        for try await row in referrers.decode((UUID, String?, String).self) { found = row }
+        guard let referrer = found else { throw JifenError.invalid("code", "no member has this referral code") }
+        let refereeID = try await ensureMember(referee)
+        if let existing = try await referral(referee: refereeID) {
+            guard existing.code == code.uppercased() else {
+                throw JifenError.conflict(
+                    "member '\(referee)' was already referred (referral \(existing.id.uuidString.lowercased()))"
+                )
+            }
+            return (existing, false)
+        }
+        let program = try await program()
+        let rejection = try await rejection(
+            referrer: referrer,
+            refereeID: refereeID,
+            ip: ip,
+            limit: program.referrals?.maxPerIPPerDay,
+            now: now
+        )
+        let inserted = try await query(
+            """
+            INSERT INTO referrals (tenant_id, referrer_id, referee_id, code, status, reason, ip, created_at)
+            VALUES (\(tenant.rawValue), \(referrer.id), \(refereeID), \(code.uppercased()),
+                    \(rejection == nil ? "pending" : "rejected"), \(rejection?.rawValue), \(ip)::inet, \(now))
+            ON CONFLICT (tenant_id, referee_id) DO NOTHING
+            RETURNING id
+            """
+        )
+        guard let id = try await inserted.decode(UUID.self).first(where: { _ in true }) else {
+            // Attributed by a concurrent request a moment ago: answer as for a repeat.
+            guard let existing = try await referral(referee: refereeID) else {
+                throw JifenError(.internalError, "referral for \(referee) vanished")
+            }
+            guard existing.code == code.uppercased() else {
+                throw JifenError.conflict("member '\(referee)' was already referred")
+            }
+            return (existing, false)
+        }
+        if let rejection {
+            try await recordEvent(
+                try await lockMember(referrer.id),
+                type: "referral.rejected",
+                data: [
+                    "referral": .string(id.uuidString.lowercased()), "referee": .string(referee.rawValue),
+                    "reason": .string(rejection.rawValue),
+                ]
+            )
+        }
+        guard let referral = try await referral(id: id) else {
+            throw JifenError(.internalError, "referral \(id) vanished after its insert")
+        }
+        return (referral, true)
+    }
+
+    /// The rules judged at attribution: the same person, an existing customer, one IP too often.
+    private func rejection(
+        referrer: (id: UUID, email: String?, phone: String),
+        refereeID: UUID,
+        ip: String?,
+        limit: Int64?,
+        now: Date
+    ) async throws -> ReferralRejection? {
+        if referrer.id == refereeID { return .selfReferral }
+        let rows = try await query(
+            """
+            SELECT lower(email), regexp_replace(coalesce(phone, ''), '[^0-9]', '', 'g'),
+                   EXISTS (SELECT 1 FROM orders WHERE tenant_id = \(tenant.rawValue) AND member_id = \(refereeID)
+                           AND status IN ('paid', 'refunded')),
+                   (SELECT count(*) FROM referrals WHERE tenant_id = \(tenant.rawValue) AND ip = \(ip)::inet
+                    AND created_at > \(now) - interval '24 hours')::bigint
+            FROM members WHERE tenant_id = \(tenant.rawValue) AND id = \(refereeID)
+            """
+        )
+        for try await (email, phone, ordered, sameIP) in rows.decode((String?, String, Bool, Int64).self) {
+            if let email, email == referrer.email { return .selfReferral }
+            if !phone.isEmpty, phone == referrer.phone { return .selfReferral }
+            if ordered { return .alreadyCustomer }
+            if let limit, ip != nil, sameIP >= limit { return .sameIPLimit }
+        }
+        return nil
+    }
+
+    /// Rewards the member's pending referral once its first qualifying order counts (paid, past
+    /// the return window, not refunded away): the referrer's points, the referee's by policy,
+    /// and `referral.rewarded` — or `referral.rejected` when the referrer is over its monthly
+    /// limit. Idempotent: the referral row is locked and its status checked first. The caller
+    /// holds the referee's balance row.
+    func rewardReferral(_ referee: MemberPoints, program: Program, now: Date) async throws {
+        guard let rules = program.referrals else { return }
+        let rows = try await query(
+            """
+            SELECT r.id, r.referrer_id,
+                   EXISTS (SELECT 1 FROM orders o WHERE o.tenant_id = r.tenant_id AND o.member_id = r.referee_id
+                           AND o.status = 'paid' AND o.qualifies_at <= \(now)
+                           AND o.amount > coalesce((SELECT sum(amount) FROM refunds f
+                                                    WHERE f.tenant_id = o.tenant_id AND f.order_id = o.id), 0))
+            FROM referrals r
+            WHERE r.tenant_id = \(tenant.rawValue) AND r.referee_id = \(referee.id) AND r.status = 'pending'
+            FOR UPDATE OF r
+            """
+        )
+        var pending: (id: UUID, referrer: UUID, qualifies: Bool)?
+        for try await row in rows.decode((UUID, UUID, Bool).self) { pending = row }
+        guard let pending, pending.qualifies else { return }
+        let reference = pending.id.uuidString.lowercased()
+        let referrer = try await lockMember(pending.referrer)
+        if let limit = rules.maxRewardsPerMonth {
+            let month = Calendar.gregorian(in: program.zone).dateInterval(of: .month, for: now)
+            let counted = try await query(
+                """
+                SELECT count(*)::bigint FROM referrals
+                WHERE tenant_id = \(tenant.rawValue) AND referrer_id = \(pending.referrer) AND status = 'rewarded'
+                  AND rewarded_at >= \(month?.start ?? now) AND rewarded_at < \(month?.end ?? now)
+                """
+            )
+            let rewarded = try await counted.decode(Int64.self).first(where: { _ in true }) ?? 0
+            if rewarded >= limit {
+                try await query(
+                    """
+                    UPDATE referrals SET status = 'rejected', reason = \(ReferralRejection.referrerMonthlyLimit.rawValue),
+                                         qualified_at = \(now)
+                    WHERE tenant_id = \(tenant.rawValue) AND id = \(pending.id)
+                    """
+                )
+                try await recordEvent(
+                    referrer,
+                    type: "referral.rejected",
+                    data: [
+                        "referral": .string(reference), "referee": .string(referee.externalID),
+                        "reason": .string(ReferralRejection.referrerMonthlyLimit.rawValue),
+                    ]
+                )
+                return
+            }
+        }
+        for (member, points, role) in [
+            (referrer, rules.referrerPoints, "referrer"), (referee, rules.refereePoints, "referee"),
+        ]
+        where points > 0 {
+            try await grantReferralPoints(
+                member,
+                points: points,
+                key: "referral:\(reference):\(role)",
+                reference: reference,
+                program: program,
+                now: now
+            )
+        }
+        try await query(
+            """
+            UPDATE referrals SET status = 'rewarded', qualified_at = \(now), rewarded_at = \(now),
+                                 referrer_points = \(rules.referrerPoints), referee_points = \(rules.refereePoints)
+            WHERE tenant_id = \(tenant.rawValue) AND id = \(pending.id)
+            """
+        )
+        var data = try await changeBalance(referrer.id)
+        data["referral"] = .string(reference)
+        data["referee"] = .string(referee.externalID)
+        data["points"] = .int(rules.referrerPoints)
+        data["referee_points"] = .int(rules.refereePoints)
+        try await recordEvent(referrer, type: "referral.rewarded", data: data)
+    }
+
+    private func grantReferralPoints(
+        _ member: MemberPoints,
+        points: Int64,
+        key: String,
+        reference: String,
+        program: Program,
+        now: Date
+    ) async throws {
+        let lot = try await addLot(
+            member: member.id,
+            source: "referral",
+            points: points,
+            pending: false,
+            earnedAt: now,
+            availableAt: now,
+            program: program
+        )
+        try await append(
+            LedgerWrite(
+                member: member.id,
+                kind: .adjust,
+                source: .referral,
+                available: points,
+                key: key,
+                lot: lot,
+                sourceRef: reference,
+                programVersion: program.version,
+                reason: "referral",
+                lots: [LotTouch(lotID: lot, points: points)]
+            )
+        )
+        try await changeBalance(member.id, available: points)
+        try await settleDebt(member)
+    }
+
+    func referral(referee: UUID) async throws -> Referral? {
+        try await referrals(where: "r.referee_id = '\(referee.uuidString.lowercased())'::uuid").first
+    }
+
+    public func referral(id: UUID) async throws -> Referral? {
+        try await referrals(where: "r.id = '\(id.uuidString.lowercased())'::uuid").first
+    }
+
+    /// Referrals the member made, newest first.
+    public func referrals(of member: UUID, limit: PageLimit, after cursor: PageCursor?) async throws -> Page<Referral> {
+        let micros = cursor?.createdAtMicros ?? Int64.max
+        let id = cursor?.id ?? UUID()
+        let rows = try await query(
+            """
+            \(unescaped: Self.referralSelect)
+            WHERE r.tenant_id = \(tenant.rawValue) AND r.referrer_id = \(member)
+              AND (\(cursor == nil) OR (r.created_at, r.id) < (timestamptz 'epoch' + \(micros) * interval '1 microsecond', \(id)))
+            ORDER BY r.created_at DESC, r.id DESC
+            LIMIT \(limit.value + 1)
+            """
+        )
+        return Page.slicing(try await Self.referrals(rows), limit: limit) { $0.cursor }
+    }
+
+    /// `condition` is built from UUIDs only (hex and dashes), so it is safe to splice.
+    private func referrals(where condition: String) async throws -> [Referral] {
+        let rows = try await query(
+            "\(unescaped: Self.referralSelect) WHERE r.tenant_id = \(tenant.rawValue) AND \(unescaped: condition)"
+        )
+        return try await Self.referrals(rows)
+    }
+
+    static func referrals(_ rows: PostgresRowSequence) async throws -> [Referral] {
+        var all: [Referral] = []
+        for try await row in rows {
+            let c = row.makeRandomAccess()
+            all.append(
+                Referral(
+                    id: try c.value(0, UUID.self),
+                    referrer: try c.value(1, String.self),
+                    referee: try c.value(2, String.self),
+                    code: try c.value(3, String.self),
+                    status: Referral.Status(rawValue: try c.value(4, String.self)) ?? .pending,
+                    reason: try c.value(5, String?.self),
+                    referrerPoints: try c.value(6, Int64.self),
+                    refereePoints: try c.value(7, Int64.self),
+                    createdAt: try c.value(8, Date.self),
+                    rewardedAt: try c.value(9, Date?.self),
+                    createdAtMicros: try c.value(10, Int64.self)
+                )
+            )
+        }
+        return all
+    }
+}
