@@ -344,6 +344,15 @@ import Testing
                 json: #"{"reward":"\#(reward)"}"#
             )
             #expect(claim.status == .notFound)
+            let notAnID = try await api.send(
+                .post,
+                "/v1/members/m/reward-claims",
+                key: other.key,
+                json: #"{"reward":"GIFT-1","quantity":0}"#
+            )
+            #expect(notAnID.status == .unprocessableContent)
+            let fields = (try notAnID.json()["errors"] as? [[String: Any]])?.compactMap { $0["field"] as? String }
+            #expect(fields == ["reward", "quantity"])
             #expect(try await api.send(.get, "/v1/rewards/\(reward)", key: shop.key).json()["stock"] as? Int == 5)
             #expect(try await api.balance("m", key: other.key)["available"] as? Int == 259)
         }

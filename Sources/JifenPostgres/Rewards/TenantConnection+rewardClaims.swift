@@ -25,8 +25,8 @@ extension TenantConnection {
         guard let memberRecord = try await member(externalID) else {
             throw JifenError.notFound("no member '\(externalID)'")
         }
-        guard let rewardID = UUID(uuidString: request.reward), let reward = try await reward(rewardID) else {
-            throw JifenError.notFound("no reward '\(request.reward)'")
+        guard let reward = try await reward(request.reward) else {
+            throw JifenError.notFound("no reward '\(request.reward.uuidString.lowercased())'")
         }
         // Refuse early, without any lock, what is plainly not claimable; the stock UPDATE below
         // checks again under the reward's lock, which is what actually decides.
