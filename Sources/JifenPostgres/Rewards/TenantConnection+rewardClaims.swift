@@ -14,7 +14,9 @@ import PostgresNIO
 // scored, a refund), so one busy member cannot stall everyone's claims, and the reward's lock
 // is held only from that UPDATE to the commit. Nothing else takes a reward row and then a
 // balance row, so no cycle, hence no deadlock. The redemption row is new in this transaction:
-// nobody else can wait on it.
+// nobody else can wait on it. (Inserting the claim row takes a FOR KEY SHARE lock on the reward
+// through its foreign key; that conflicts with neither the claims' nor PATCH's FOR NO KEY UPDATE,
+// since neither changes the reward's keys, so it never waits.)
 extension TenantConnection {
     /// Claims `request.quantity` units of a reward for the member, at `now`. Throws
     /// `not-found` (member or reward), `conflict` (disabled, outside its window, over the
