@@ -12,7 +12,7 @@ extension JifenError.Code {
         case .validationFailed, .idempotencyKeyReused, .insufficientPoints: .unprocessableContent
         case .unauthorized: .unauthorized
         case .notFound: .notFound
-        case .conflict, .idempotencyRequestInProgress: .conflict
+        case .conflict, .idempotencyRequestInProgress, .outOfStock: .conflict
         case .payloadTooLarge: .contentTooLarge
         case .unsupportedMediaType: .unsupportedMediaType
         case .methodNotAllowed: .methodNotAllowed
@@ -31,6 +31,7 @@ extension JifenError.Code {
         case .notFound: "Not found"
         case .conflict: "Conflict"
         case .insufficientPoints: "Insufficient points"
+        case .outOfStock: "Out of stock"
         case .idempotencyKeyReused: "Idempotency key reused"
         case .idempotencyRequestInProgress: "Request in progress"
         case .payloadTooLarge: "Payload too large"

@@ -5,7 +5,7 @@ public enum EventCatalogue {
         "points.pending", "points.earned", "points.released", "points.redeemed", "points.reversed",
         "points.adjusted", "points.expiring", "points.expired", "tier.changed", "referral.rewarded",
         "referral.rejected", "member.lapsed", "campaign.completed", "schedule.installment_granted",
-        "webhook.test",
+        "reward.claimed", "webhook.test",
     ]
 
     public static func isKnown(_ type: String) -> Bool { types.contains(type) }

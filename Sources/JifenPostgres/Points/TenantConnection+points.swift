@@ -5,7 +5,8 @@ import PostgresNIO
 // The primitives every points operation is built from. Rule: lots, entries and the balance
 // of a member change only while the caller holds the member's balance row (`lockMember`), so
 // two operations on one member serialise and can never spend the same points twice. Locks are
-// always taken order row → balance row → redemption row, never the other way.
+// always taken order row → balance row → reward row → redemption row, never the other way (the
+// reward row: see TenantConnection+rewardClaims.swift).
 extension TenantConnection {
     /// Locks the member's balance row (creating it at zero) and returns it, in one round trip:
     /// `ON CONFLICT DO UPDATE` locks the existing row as `FOR UPDATE` would.

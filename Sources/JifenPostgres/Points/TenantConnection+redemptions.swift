@@ -14,24 +14,52 @@ extension TenantConnection {
         let program = try await program()
         let value = try program.redemption.check(points: request.points, orderTotal: request.orderTotal)
         let member = try await lockMember(memberRecord.id)
-        guard member.available >= request.points else {
+        let (id, expiresAt) = try await hold(
+            member,
+            points: request.points,
+            value: value,
+            program: program,
+            orderReference: request.orderReference,
+            now: now
+        )
+        try await enqueue(kind: JobKind.expireHolds.name, payload: "{}", runAt: expiresAt)
+        return try await redemption(id)
+    }
+
+    /// Holds `points` of `member` (whose lock the caller holds) and returns the redemption's id
+    /// and expiry. A reward claim passes `rewardClaim` (and `description`) and captures the
+    /// hold at once, in the same transaction.
+    func hold(
+        _ member: MemberPoints,
+        points: Int64,
+        value: Int64,
+        program: Program,
+        orderReference: String?,
+        rewardClaim: UUID? = nil,
+        description: String? = nil,
+        now: Date
+    ) async throws -> (id: UUID, expiresAt: Date) {
+        guard member.available >= points else {
             throw JifenError(
                 .insufficientPoints,
-                "member '\(externalID)' has \(member.available) available points; \(request.points) requested"
+                "member '\(member.externalID)' has \(member.available) available points; \(points) requested"
             )
         }
-        let touched = try await consumeLots(member: member.id, points: request.points)
-        guard touched.total == request.points else {
-            throw JifenError(.internalError, "lots of member '\(externalID)' hold less than its available balance")
+        let touched = try await consumeLots(member: member.id, points: points)
+        guard touched.total == points else {
+            throw JifenError(
+                .internalError,
+                "lots of member '\(member.externalID)' hold less than its available balance"
+            )
         }
         let id = UUID()
         let expiresAt = program.redemption.holdExpiry(from: now)
         try await query(
             """
             INSERT INTO redemptions (tenant_id, id, member_id, points, value_amount, currency, order_reference, state,
-                                     program_version, expires_at, created_at)
-            VALUES (\(tenant.rawValue), \(id), \(member.id), \(request.points), \(value), \(program.currency?.code),
-                    \(request.orderReference), 'held', \(program.version), \(expiresAt), \(now))
+                                     program_version, expires_at, created_at, reward_claim_id)
+            VALUES (\(tenant.rawValue), \(id), \(member.id), \(points), \(value), \(program.currency?.code),
+                    \(orderReference), 'held', \(program.version), \(expiresAt), \(now), \(rewardClaim))
             """
         )
         try await append(
@@ -39,17 +67,16 @@ extension TenantConnection {
                 member: member.id,
                 kind: .hold,
                 source: .redemption,
-                available: -request.points,
+                available: -points,
                 key: "redemption:\(id.uuidString.lowercased()):hold",
                 sourceRef: id.uuidString.lowercased(),
                 programVersion: program.version,
-                description: request.orderReference.map { "for order \($0)" },
+                description: description ?? orderReference.map { "for order \($0)" },
                 lots: touched
             )
         )
-        try await changeBalance(member.id, available: -request.points, held: request.points)
-        try await enqueue(kind: JobKind.expireHolds.name, payload: "{}", runAt: expiresAt)
-        return try await redemption(id)
+        try await changeBalance(member.id, available: -points, held: points)
+        return (id, expiresAt)
     }
 
     /// Makes a hold final: the points are spent. Capturing again returns it unchanged; a hold
@@ -70,6 +97,20 @@ extension TenantConnection {
                 )
             }
         }
+        return try await captureHeld(redemption, member: member, now: now)
+    }
+
+    /// Captures a hold of `member` (whose lock the caller holds, with the redemption's):
+    /// the points are spent, `points.redeemed` tells the shop. `extra` adds to the event.
+    @discardableResult
+    func captureHeld(
+        _ redemption: Redemption,
+        member: MemberPoints,
+        description: String? = nil,
+        extra: [String: EventValue] = [:],
+        now: Date
+    ) async throws -> Redemption? {
+        let id = redemption.id
         try await query(
             """
             UPDATE redemptions SET state = 'captured', captured_at = \(now)
@@ -84,7 +125,7 @@ extension TenantConnection {
                 key: "redemption:\(id.uuidString.lowercased()):capture",
                 sourceRef: id.uuidString.lowercased(),
                 programVersion: redemption.programVersion,
-                description: redemption.orderReference.map { "for order \($0)" },
+                description: description ?? redemption.orderReference.map { "for order \($0)" },
                 lots: redemption.lots
             )
         )
@@ -92,6 +133,7 @@ extension TenantConnection {
         data["points"] = .int(redemption.points)
         data["redemption"] = .string(id.uuidString.lowercased())
         if let reference = redemption.orderReference { data["order_reference"] = .string(reference) }
+        data.merge(extra) { current, _ in current }
         try await recordEvent(member, type: "points.redeemed", data: data)
         return try await self.redemption(id)
     }
