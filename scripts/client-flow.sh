@@ -16,6 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 [[ -n "${DATABASE_URL:-}" ]] || eval "$(deploy/local/services.sh env)"
+source scripts/lib/live-server.sh  # stop_pid
 
 JIFEN=.build/debug/jifen
 VENV=.local/venv
@@ -39,22 +40,12 @@ PATH="$PWD/$VENV/bin:$PATH" "$VENV/bin/openapi-python-client" generate --path "$
     --force-reinstall "$CLIENT"
 "$VENV/bin/pip" check --disable-pip-version-check
 
-stop() {  # stop PID: SIGTERM, then SIGKILL if it has not exited within 10 s
-    local pid=$1
-    kill -TERM "$pid" 2>/dev/null || return 0
-    for _ in $(seq 100); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
 server=
 worker=
 finish() {
     local status=$?
-    [[ -z "$worker" ]] || stop "$worker"
-    [[ -z "$server" ]] || stop "$server"
+    [[ -z "$worker" ]] || stop_pid "$worker"
+    [[ -z "$server" ]] || stop_pid "$server"
     if command -v redis-cli >/dev/null; then
         redis-cli -u "$REDIS_URL" --scan --pattern "{$QUEUE}:*" 2>/dev/null \
             | xargs -r redis-cli -u "$REDIS_URL" del >/dev/null 2>&1 || true

@@ -9,15 +9,7 @@ import Testing
 @Suite struct LiveContractTests {
     @Test(.timeLimit(.minutes(3)))
     func aShopsFlowThroughTheGeneratedClientMovesTheMetrics() async throws {
-        let stack = try LiveStack()
-        stack.extraEnvironment = ["LOG_FORMAT": "json", "LOG_LEVEL": "info"]
-        do {
-            try await run(stack)
-        } catch {
-            await stack.shutdown()
-            throw error
-        }
-        await stack.shutdown()
+        try await LiveStack.run(environment: ["LOG_FORMAT": "json", "LOG_LEVEL": "info"]) { try await run($0) }
     }
 
     func run(_ stack: LiveStack) async throws {

@@ -97,6 +97,22 @@ final class LiveStack: @unchecked Sendable {
         return (Int(response.status.code), String(buffer: body))
     }
 
+    /// Runs `body` with a fresh stack and shuts it down afterwards, whether `body` failed or not.
+    static func run(
+        environment: [String: String] = [:],
+        _ body: (LiveStack) async throws -> Void
+    ) async throws {
+        let stack = try LiveStack()
+        stack.extraEnvironment = environment
+        do {
+            try await body(stack)
+        } catch {
+            await stack.shutdown()
+            throw error
+        }
+        await stack.shutdown()
+    }
+
     /// Stops every process (SIGTERM, then SIGKILL) and the HTTP client.
     func shutdown() async {
         for process in workers + apis where process.isRunning {

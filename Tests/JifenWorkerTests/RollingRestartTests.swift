@@ -16,14 +16,7 @@ import Testing
 
     @Test(.timeLimit(.minutes(4)))
     func restartingAnAPIAndAWorkerUnderLoadLosesNothing() async throws {
-        let stack = try LiveStack()
-        do {
-            try await run(stack)
-        } catch {
-            await stack.shutdown()
-            throw error
-        }
-        await stack.shutdown()
+        try await LiveStack.run { try await run($0) }
     }
 
     func run(_ stack: LiveStack) async throws {

@@ -129,32 +129,17 @@ extension TenantConnection {
         let campaignRef = id.uuidString.lowercased()
         for memberID in members {
             let member = try await lockMember(memberID)
-            let lot = try await addLot(
-                member: member.id,
-                source: "campaign",
+            var data = try await grantLot(
+                member,
                 points: points,
-                pending: false,
-                earnedAt: now,
-                availableAt: now,
-                program: program
+                source: .campaign,
+                key: "campaign:\(campaignRef):\(memberID.uuidString.lowercased())",
+                sourceRef: campaignRef,
+                reason: reasonCode,
+                description: campaign.name,
+                program: program,
+                now: now
             )
-            try await append(
-                LedgerWrite(
-                    member: member.id,
-                    kind: .adjust,
-                    source: .campaign,
-                    available: points,
-                    key: "campaign:\(campaignRef):\(memberID.uuidString.lowercased())",
-                    lot: lot,
-                    sourceRef: campaignRef,
-                    programVersion: program.version,
-                    reason: reasonCode,
-                    description: campaign.name,
-                    lots: [LotTouch(lotID: lot, points: points)]
-                )
-            )
-            var data = try await changeBalance(member.id, available: points)
-            try await settleDebt(member)
             if sendEvents {
                 data["points"] = .int(points)
                 data["reason_code"] = .string(reasonCode)

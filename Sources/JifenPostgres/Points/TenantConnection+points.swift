@@ -216,6 +216,50 @@ extension TenantConnection {
         )
     }
 
+    /// Grants `points` available at once as a new lot with its `adjust` entry, and repays any
+    /// debt from them: what campaigns and referrals give. Returns the balance after it, as
+    /// event data. The caller holds the member's balance row.
+    @discardableResult
+    func grantLot(
+        _ member: MemberPoints,
+        points: Int64,
+        source: LedgerWrite.Source,
+        key: String,
+        sourceRef: String,
+        reason: String,
+        description: String? = nil,
+        program: Program,
+        now: Date
+    ) async throws -> [String: EventValue] {
+        let lot = try await addLot(
+            member: member.id,
+            source: source.rawValue,
+            points: points,
+            pending: false,
+            earnedAt: now,
+            availableAt: now,
+            program: program
+        )
+        try await append(
+            LedgerWrite(
+                member: member.id,
+                kind: .adjust,
+                source: source,
+                available: points,
+                key: key,
+                lot: lot,
+                sourceRef: sourceRef,
+                programVersion: program.version,
+                reason: reason,
+                description: description,
+                lots: [LotTouch(lotID: lot, points: points)]
+            )
+        )
+        let data = try await changeBalance(member.id, available: points)
+        try await settleDebt(member)
+        return data
+    }
+
     /// Queues a job that must not run before `runAt`.
     func enqueue(kind: String, payload: String, runAt: Date) async throws {
         try await query(

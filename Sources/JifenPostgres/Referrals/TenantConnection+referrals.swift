@@ -183,11 +183,13 @@ extension TenantConnection {
             (referrer, rules.referrerPoints, "referrer"), (referee, rules.refereePoints, "referee"),
         ]
         where points > 0 {
-            try await grantReferralPoints(
+            try await grantLot(
                 member,
                 points: points,
+                source: .referral,
                 key: "referral:\(reference):\(role)",
-                reference: reference,
+                sourceRef: reference,
+                reason: "referral",
                 program: program,
                 now: now
             )
@@ -205,41 +207,6 @@ extension TenantConnection {
         data["points"] = .int(rules.referrerPoints)
         data["referee_points"] = .int(rules.refereePoints)
         try await recordEvent(referrer, type: "referral.rewarded", data: data)
-    }
-
-    private func grantReferralPoints(
-        _ member: MemberPoints,
-        points: Int64,
-        key: String,
-        reference: String,
-        program: Program,
-        now: Date
-    ) async throws {
-        let lot = try await addLot(
-            member: member.id,
-            source: "referral",
-            points: points,
-            pending: false,
-            earnedAt: now,
-            availableAt: now,
-            program: program
-        )
-        try await append(
-            LedgerWrite(
-                member: member.id,
-                kind: .adjust,
-                source: .referral,
-                available: points,
-                key: key,
-                lot: lot,
-                sourceRef: reference,
-                programVersion: program.version,
-                reason: "referral",
-                lots: [LotTouch(lotID: lot, points: points)]
-            )
-        )
-        try await changeBalance(member.id, available: points)
-        try await settleDebt(member)
     }
 
     func referral(referee: UUID) async throws -> Referral? {
