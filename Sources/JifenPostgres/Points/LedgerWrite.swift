@@ -2,12 +2,12 @@ import Foundation
 
 /// One ledger entry to append: what changed, why, and which lots it touched.
 struct LedgerWrite: Sendable {
-    enum Kind: String, Sendable {
+    enum Kind: String, Sendable, CaseIterable {
         case earn, release, hold, redeem, reverse, expire, adjust, settle
         case holdRelease = "hold_release"
     }
 
-    enum Source: String, Sendable {
+    enum Source: String, Sendable, CaseIterable {
         case order, refund, cancel, redemption, adjustment, activity, release, debt, expiry
         case checkIn = "check_in"
         case schedule
