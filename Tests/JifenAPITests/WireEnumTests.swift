@@ -11,7 +11,10 @@ import Testing
             #expect(Components.Schemas.LedgerKind(rawValue: kind.rawValue) != nil, "ledger kind \(kind.rawValue)")
         }
         for source in LedgerWrite.Source.allCases {
-            #expect(Components.Schemas.LedgerSource(rawValue: source.rawValue) != nil, "ledger source \(source.rawValue)")
+            #expect(
+                Components.Schemas.LedgerSource(rawValue: source.rawValue) != nil,
+                "ledger source \(source.rawValue)"
+            )
         }
     }
 }
