@@ -76,7 +76,9 @@ import Testing
             logger: servers.logger
         )
         let drained = try await withServices([runner]) {
-            try await eventually {
+            // A generous deadline: on a loaded machine two jobs that serialise on one order's
+            // lock can take a while; the condition is polled, so a fast run is not slowed.
+            try await eventually(timeout: .seconds(45)) {
                 let stats = try await queue.stats()
                 return stats.ready == 0 && stats.inFlight == 0
             }
