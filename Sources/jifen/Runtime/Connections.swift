@@ -28,6 +28,10 @@ struct Connections: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await postgres.run() }
             defer { group.cancelAll() }
+            // `run()` marks the client running as it starts; leasing before that works but logs
+            // a warning on every operator command. Give the child task its turn first (the
+            // client has no public "running" flag to wait on).
+            for _ in 0..<20 { await Task.yield() }
             return try await body()
         }
     }
