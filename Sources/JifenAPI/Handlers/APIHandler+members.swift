@@ -21,8 +21,8 @@ extension APIHandler {
         let externalID = try Self.lookupID(input.path.member, kind: "member")
         let found = try await withTenant { connection -> (Member, TierRules?, TierStanding?)? in
             guard let member = try await connection.member(externalID) else { return nil }
-            let tiers = try await connection.program().tiers
-            return (member, tiers, tiers == nil ? nil : try await connection.tierStanding(member))
+            let program = try await connection.program()
+            return (member, program.tiers, try await connection.tierStanding(member, program: program))
         }
         guard let (member, tiers, standing) = found else {
             throw JifenError.notFound("no member '\(input.path.member)'")
@@ -34,20 +34,6 @@ extension APIHandler {
         let limit = try PageLimit(input.query.limit)
         let cursor = try input.query.cursor.map { cursor throws(JifenError) in try PageCursor(encoded: cursor) }
         let query = input.query
-        var invalid: [String] = []
-        for (name, value) in [
-            ("min_orders", query.minOrders.map(Int64.init)), ("max_orders", query.maxOrders.map(Int64.init)),
-            ("min_spend", query.minSpend), ("max_spend", query.maxSpend),
-        ] where (value ?? 0) < 0 {
-            invalid.append(name)
-        }
-        if let days = query.inactiveDays, days < 1 { invalid.append("inactive_days") }
-        guard invalid.isEmpty else {
-            throw JifenError(
-                .badRequest,
-                "\(invalid.joined(separator: ", ")): must not be negative (inactive_days: at least 1)"
-            )
-        }
         let filter = MemberFilter(
             tag: query.tag,
             tier: query.tier,
@@ -57,11 +43,14 @@ extension APIHandler {
             maxSpend: query.maxSpend,
             inactiveDays: query.inactiveDays
         )
+        // Query parameters, so a 400 (not a body's 422), naming each one.
+        let invalid = filter.invalidFields
+        guard invalid.isEmpty else {
+            throw JifenError(.badRequest, invalid.map { "\($0.field): \($0.message)" }.joined(separator: "; "))
+        }
         let (page, tiers) = try await withTenant { connection in
-            (
-                try await connection.members(limit: limit, after: cursor, filter: filter),
-                try await connection.program().tiers
-            )
+            let tiers = try await connection.program().tiers
+            return (try await connection.members(limit: limit, after: cursor, filter: filter, tiers: tiers), tiers)
         }
         return .ok(
             .init(

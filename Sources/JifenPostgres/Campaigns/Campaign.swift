@@ -22,14 +22,7 @@ public struct CampaignDraft: Sendable, Hashable {
             if !ActivityRule.isValidType(reasonCode) {
                 v.fail("reason_code", "must be 1–64 characters from a-z 0-9 _ . -, starting with a letter")
             }
-            for (field, value) in [
-                ("filter.min_orders", filter.minOrders.map(Int64.init)),
-                ("filter.max_orders", filter.maxOrders.map(Int64.init)),
-                ("filter.min_spend", filter.minSpend), ("filter.max_spend", filter.maxSpend),
-            ] where (value ?? 0) < 0 {
-                v.fail(field, "must not be negative")
-            }
-            if let days = filter.inactiveDays, days < 1 { v.fail("filter.inactive_days", "must be at least 1") }
+            for (field, message) in filter.invalidFields { v.fail("filter.\(field)", message) }
         case .multiplier(let percent, let category, let startsAt, let endsAt):
             if !(1...10_000).contains(percent) { v.fail("multiplier_percent", "must be between 1 and 10000") }
             v.text(category, "category", max: 128)

@@ -25,6 +25,7 @@ extension TenantConnection {
                 SELECT m.tenant_id, '\(id.uuidString.lowercased())'::uuid, m.id FROM members m
                 """,
                 filter: filter,
+                tiers: try await program().tiers,
                 now: now
             )
             try await query(

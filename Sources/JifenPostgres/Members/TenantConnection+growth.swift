@@ -184,9 +184,8 @@ extension TenantConnection {
         return members.count
     }
 
-    /// Where the member stands in the program's tiers, for `GET /v1/members/{member}`.
-    public func tierStanding(_ member: Member, now: Date = Date()) async throws -> TierStanding? {
-        let program = try await program()
+    /// Where the member stands in `program`'s tiers, for `GET /v1/members/{member}`.
+    public func tierStanding(_ member: Member, program: Program, now: Date = Date()) async throws -> TierStanding? {
         guard let tiers = program.tiers else { return nil }
         let orders = try await qualifyingOrders(member.id, tiers: tiers, program: program, now: now)
         let value = orders.reduce(Int64(0)) { $0 + tiers.contribution(ofSpend: $1.spend) }

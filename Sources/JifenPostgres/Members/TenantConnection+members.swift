@@ -72,11 +72,13 @@ extension TenantConnection {
         limit: PageLimit,
         after cursor: PageCursor?,
         filter: MemberFilter = MemberFilter(),
+        tiers: TierRules? = nil,
         now: Date = Date()
     ) async throws -> Page<Member> {
         let rows = try await filteredMembers(
             Self.memberSelect,
             filter: filter,
+            tiers: tiers,
             now: now,
             cursor: cursor,
             limit: limit.value + 1
@@ -92,6 +94,7 @@ extension TenantConnection {
     func filteredMembers(
         _ head: String,
         filter: MemberFilter,
+        tiers: TierRules?,
         now: Date,
         cursor: PageCursor? = nil,
         limit: Int? = nil
@@ -99,8 +102,7 @@ extension TenantConnection {
         let micros = cursor?.createdAtMicros ?? Int64.max
         let id = cursor?.id ?? UUID()
         // The base tier is stored as NULL until the member's first evaluation.
-        var baseTier = false
-        if let tier = filter.tier, let tiers = try await program().tiers { baseTier = tiers.base.code == tier }
+        let baseTier = filter.tier != nil && tiers?.base.code == filter.tier
         let inactiveSince = filter.inactiveDays.map { now.addingTimeInterval(-TimeInterval($0) * 86_400) }
         return try await query(
             """
@@ -170,6 +172,20 @@ public struct MemberFilter: Sendable, Hashable, Codable {
     public var maxSpend: Int64?
     /// No order for at least this many days (members who never ordered do not match).
     public var inactiveDays: Int?
+
+    /// The conditions no member could meet — a negative count or spend, fewer than one day —
+    /// with what is wrong, by field name; the API refuses them rather than match nobody.
+    public var invalidFields: [(field: String, message: String)] {
+        var invalid: [(String, String)] = []
+        for (field, value) in [
+            ("min_orders", minOrders.map(Int64.init)), ("max_orders", maxOrders.map(Int64.init)),
+            ("min_spend", minSpend), ("max_spend", maxSpend),
+        ] where (value ?? 0) < 0 {
+            invalid.append((field, "must not be negative"))
+        }
+        if let days = inactiveDays, days < 1 { invalid.append(("inactive_days", "must be at least 1")) }
+        return invalid
+    }
 
     enum CodingKeys: String, CodingKey {
         case tag, tier
