@@ -25,10 +25,7 @@ public struct CampaignHandler: JobHandler {
     }
 
     public func handle(_ job: Job) async throws {
-        guard let tenant = job.tenant else { throw PermanentJobFailure("campaigns.run without a tenant") }
-        guard let payload = try? JSONDecoder().decode(Payload.self, from: Data(job.payload.utf8)) else {
-            throw PermanentJobFailure("campaigns.run payload is not {\"campaign_id\": uuid}")
-        }
+        let (tenant, payload) = try job.tenantAndPayload(Payload.self, shape: #"{"campaign_id": uuid}"#)
         var total = 0
         while true {
             let granted = try await database.withTenant(tenant) {

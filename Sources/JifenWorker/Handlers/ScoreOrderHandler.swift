@@ -24,10 +24,7 @@ public struct ScoreOrderHandler: JobHandler {
     }
 
     public func handle(_ job: Job) async throws {
-        guard let tenant = job.tenant else { throw PermanentJobFailure("order.score without a tenant") }
-        guard let payload = try? JSONDecoder().decode(Payload.self, from: Data(job.payload.utf8)) else {
-            throw PermanentJobFailure("order.score payload is not {\"order_id\": uuid}")
-        }
+        let (tenant, payload) = try job.tenantAndPayload(Payload.self, shape: #"{"order_id": uuid}"#)
         let now = clock()
         let settlement = try await database.withTenant(tenant) { try await $0.settleOrder(payload.orderID, now: now) }
         guard let settlement else { return }

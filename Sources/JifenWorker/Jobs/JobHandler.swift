@@ -1,3 +1,4 @@
+import Foundation
 import JifenCore
 
 /// Runs one kind of job. Delivery is at least once, so `handle` must be idempotent: its
@@ -13,4 +14,16 @@ public protocol JobHandler: Sendable {
 public struct PermanentJobFailure: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
+}
+
+extension Job {
+    /// The tenant and the decoded payload of a tenant job, or a permanent failure naming what
+    /// is wrong: a malformed job never gets better by being retried.
+    func tenantAndPayload<Payload: Decodable>(_ type: Payload.Type, shape: String) throws -> (TenantID, Payload) {
+        guard let tenant else { throw PermanentJobFailure("\(kind) without a tenant") }
+        guard let payload = try? JSONDecoder().decode(Payload.self, from: Data(self.payload.utf8)) else {
+            throw PermanentJobFailure("\(kind) payload is not \(shape)")
+        }
+        return (tenant, payload)
+    }
 }

@@ -41,10 +41,7 @@ public struct WebhookDispatcher: JobHandler {
     }
 
     public func handle(_ job: Job) async throws {
-        guard let tenant = job.tenant else { throw PermanentJobFailure("notify.dispatch without a tenant") }
-        guard let payload = try? JSONDecoder().decode(Payload.self, from: Data(job.payload.utf8)) else {
-            throw PermanentJobFailure("notify.dispatch payload is not {\"delivery_id\": uuid}")
-        }
+        let (tenant, payload) = try job.tenantAndPayload(Payload.self, shape: #"{"delivery_id": uuid}"#)
         let now = clock()
         let lease = DeliverySchedule.timeout + 45
         let claim = try await database.withTenant(tenant) { connection in
