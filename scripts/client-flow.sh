@@ -28,7 +28,7 @@ BASE="http://127.0.0.1:$PORT"
 QUEUE="client-flow-$RANDOM$RANDOM"
 SERVE_LOG=.local/client-flow-serve.log
 WORK_LOG=.local/client-flow-work.log
-export HOST=127.0.0.1 PORT OPERATOR_TOKEN="flow-operator-$RANDOM$RANDOM" LOG_LEVEL="${LOG_LEVEL:-info}"
+export HOST=127.0.0.1 PORT OPERATOR_TOKEN="flow-operator-$(random_token)" LOG_LEVEL="${LOG_LEVEL:-info}"
 
 echo "client flow: generating a Python client from $SPEC"
 rm -rf "$CLIENT"

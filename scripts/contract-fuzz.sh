@@ -14,7 +14,7 @@ ST=.local/venv/bin/schemathesis
 EXAMPLES="${FUZZ_EXAMPLES:-25}"
 source scripts/lib/live-server.sh
 PORT="${FUZZ_PORT:-$(free_port)}"
-export OPERATOR_TOKEN="fuzz-operator-$RANDOM$RANDOM" LOG_LEVEL=error
+export OPERATOR_TOKEN="fuzz-operator-$(random_token)" LOG_LEVEL=error
 # The fuzzer sends hundreds of requests a second with one key: the rate limit is its own check
 # (RateLimitTests), not the fuzzer's.
 export RATE_LIMIT_PER_SECOND=100000 RATE_LIMIT_BURST=1000000

@@ -15,7 +15,7 @@ if [[ -z "$browser" ]]; then
     browser=$(command -v chromium-headless-shell)
 fi
 
-export OPERATOR_TOKEN="docs-$RANDOM$RANDOM" LOG_LEVEL=warning
+export OPERATOR_TOKEN="docs-$(random_token)" LOG_LEVEL=warning
 start_serve .local/docs-check-serve.log
 trap 'stop_pid "$SERVER_PID"' EXIT
 

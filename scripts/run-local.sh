@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 JIFEN=.build/debug/jifen
 DEMO_FILE=.local/demo-tenant
-export OPERATOR_TOKEN="${OPERATOR_TOKEN:-dev-operator-token}"
+export OPERATOR_TOKEN="${OPERATOR_TOKEN:-dev-operator-token-for-make-run-only}"
 export PORT="${PORT:-8080}"
 
 # The key is shown once, so the demo tenant's id and key are kept in .local/ (git-ignored).

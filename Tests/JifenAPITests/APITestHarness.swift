@@ -8,22 +8,29 @@ import JifenTestSupport
 
 @testable import JifenAPI
 
-let operatorToken = "test-operator-token"
+let operatorToken = "test-operator-token-of-at-least-32-chars"
 
 /// Tests send requests as fast as they can; the default limit is set out of their way, and
 /// `RateLimitTests` sets a tenant's own small limit to see it work.
+/// Every in-process request comes from the same (absent) peer address, so the limit on failed
+/// authentications is lifted too; `FailedAuthenticationTests` builds a router with a small one.
 let testAPIConfiguration = APIConfiguration(
     operatorToken: operatorToken,
-    defaultRateLimit: RateLimit(perSecond: 100_000, burst: 1_000_000)
+    defaultRateLimit: RateLimit(perSecond: 100_000, burst: 1_000_000),
+    authFailureBurst: 1_000_000,
+    authFailuresPerMinute: 1_000_000
 )
 
 /// Runs `body` against the real router (every middleware, the generated handlers) backed by
 /// the real PostgreSQL and Redis.
-func withAPI<T: Sendable>(_ body: @Sendable (APIClient) async throws -> T) async throws -> T {
+func withAPI<T: Sendable>(
+    configuration: APIConfiguration = testAPIConfiguration,
+    _ body: @Sendable (APIClient) async throws -> T
+) async throws -> T {
     let servers = try await TestServers.shared.ready()
     let specification = try Data(contentsOf: servers.repositoryRoot.appendingPathComponent("openapi/openapi.yaml"))
     let router = try APIApplication.router(
-        configuration: testAPIConfiguration,
+        configuration: configuration,
         database: servers.database,
         redis: servers.redis,
         specification: specification,

@@ -1,5 +1,8 @@
 import HTTPTypes
+import JifenCore
+import JifenPostgres
 import JifenTestSupport
+import PostgresNIO
 import Testing
 
 @Suite struct IdempotencyTests {
@@ -53,5 +56,64 @@ import Testing
             #expect(again.status == .unprocessableContent)
             #expect(try again.problemType() == "/problems/validation-failed")
         }
+    }
+
+    /// While a request with a key is still running (its transaction holds the key's lock), the
+    /// same request is told so and does not run a second time.
+    @Test func aRequestStillRunningIsNeverRunTwice() async throws {
+        let shop = try await makeTenant()
+        let servers = TestServers.shared
+        let held = AsyncStream<Void>.makeStream()
+        let release = AsyncStream<Void>.makeStream()
+        // Stands in for a slow first request: the same lock, held in a transaction.
+        let holder = Task {
+            try await servers.database.withTenant(shop.tenant) { connection in
+                try await connection.connection.query(
+                    "SELECT pg_advisory_xact_lock(hashtext(\(shop.tenant.description)), hashtext('retry-1'))",
+                    logger: servers.logger
+                )
+                held.continuation.yield()
+                for await _ in release.stream { break }
+            }
+        }
+        for await _ in held.stream { break }
+        let headers = key
+        try await withAPI { api async throws in
+            let busy = try await api.send(.post, "/v1/orders", key: shop.key, json: orderJSON("o-1"), headers: headers)
+            #expect(busy.status == .conflict)
+            #expect(try busy.problemType() == "/problems/idempotency-request-in-progress")
+            #expect(busy.headers[.retryAfter] != nil)
+        }
+        #expect(try await servers.count("orders", tenant: shop.tenant) == 0)
+        release.continuation.yield()
+        try await holder.value
+        try await withAPI { api async throws in
+            let first = try await api.send(.post, "/v1/orders", key: shop.key, json: orderJSON("o-1"), headers: headers)
+            #expect(first.status == .created)
+        }
+        #expect(try await servers.count("orders", tenant: shop.tenant) == 1)
+    }
+
+    /// The work and its stored answer are one transaction: after a success both exist, and a
+    /// refusal by the handler keeps none of the work it began.
+    @Test func theAnswerIsStoredWithTheWork() async throws {
+        let shop = try await makeTenant()
+        let servers = TestServers.shared
+        try await withAPI { api async throws in
+            let created = try await api.send(.post, "/v1/orders", key: shop.key, json: orderJSON("o-1"), headers: key)
+            #expect(created.status == .created)
+            // Spending more points than the member has: refused by the handler after it began.
+            let refused = try await api.send(
+                .post,
+                "/v1/members/cust-1/redemptions",
+                key: shop.key,
+                json: #"{"points":1000000}"#,
+                headers: [HTTPField.Name("Idempotency-Key")!: "spend-1"]
+            )
+            #expect((400..<500).contains(refused.status.code), "\(refused.text)")
+        }
+        #expect(try await servers.count("orders", tenant: shop.tenant) == 1)
+        #expect(try await servers.count("redemptions", tenant: shop.tenant) == 0)
+        #expect(try await servers.count("idempotency_keys", tenant: shop.tenant) == 2)
     }
 }

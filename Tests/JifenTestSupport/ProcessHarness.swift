@@ -81,6 +81,12 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     public var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+
+    /// Waits for the exit (polling) and returns the status; nil if still running at `deadline`.
+    public func exitStatus(within deadline: Duration) async throws -> Int32? {
+        guard try await eventually(timeout: deadline, { !self.isRunning }) else { return nil }
+        return status
+    }
 }
 
 /// The `jifen` binary `make test` built next to the tests.
@@ -99,7 +105,7 @@ public final class PrivateRedis: @unchecked Sendable {
     public var configuration: RedisConfiguration { RedisConfiguration(host: "127.0.0.1", port: port) }
 
     public init() throws {
-        port = Int.random(in: 20_000..<30_000)
+        port = try TestPorts.reserve()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "jifen-redis-\(port)-\(UUID().uuidString.prefix(6))"
         )

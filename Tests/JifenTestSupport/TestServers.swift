@@ -37,7 +37,9 @@ public final class TestServers: Sendable {
             configuration.options.maximumConnections = 40
             let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
             Task { await client.run() }
-            database = Database(client: client, logger: logger)
+            // Tests run many suites at once on a bounded pool: waiting for a connection is normal
+            // here, so the outage bound is lifted (PostgresRestartTests checks it on a live stack).
+            database = Database(client: client, logger: logger, acquireTimeout: .seconds(300))
             redisConfiguration = try RedisConfiguration(url: environment["REDIS_URL"] ?? "redis://127.0.0.1:63790/0")
         } catch {
             fatalError("test servers are misconfigured: \(error). Run the tests with `make test`.")

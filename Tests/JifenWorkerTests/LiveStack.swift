@@ -126,23 +126,8 @@ final class LiveStack: @unchecked Sendable {
     }
 }
 
-/// A TCP port nobody listens on now (the kernel's pick).
-func freePort() throws -> Int {
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(descriptor) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-            bind(descriptor, raw, length) == 0 && getsockname(descriptor, raw, &length) == 0
-        }
-    }
-    guard bound else { throw ProcessHarnessError(description: "no free port") }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
+/// A TCP port for a server the test starts (see ``TestPorts``).
+func freePort() throws -> Int { try TestPorts.reserve() }
 
 /// One sample of a Prometheus exposition: `name{labels} value` lines by series.
 struct MetricsSample {

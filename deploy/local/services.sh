@@ -10,6 +10,9 @@
 #                and REDIS_URL:   eval "$(deploy/local/services.sh env)"
 #   redis-stop   shut Redis down and wait until it is gone (outage tests)
 #   redis-start  start Redis again and wait until it answers PING
+#   pg-up        PostgreSQL only: install, init, start, provision (private test instances)
+#   pg-stop      stop PostgreSQL (fast shutdown) and wait until it is gone
+#   pg-start     start PostgreSQL again and wait until it answers
 #   psql [ARGS]  superuser psql on the database (bypasses row-level security: for
 #                benchmarks and inspection, never for the application)
 #
@@ -21,6 +24,7 @@
 # wrappers), listening on 127.0.0.1 only.
 #
 # Environment (defaults in brackets):
+#   JIFEN_LOCAL_DIR [<repo>/.local]  where data, logs and the lock live
 #   JIFEN_PG_PORT [54329]  JIFEN_REDIS_PORT [63790]  JIFEN_DB_NAME [jifen]
 #   JIFEN_DB_OWNER [jifen_owner]  JIFEN_DB_OWNER_PASSWORD [jifen_owner]
 #   JIFEN_DB_APP_USER [jifen_app] JIFEN_DB_APP_PASSWORD [jifen_app]
@@ -36,7 +40,7 @@ set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd -P)"
-LOCAL_DIR="$REPO_ROOT/.local"
+LOCAL_DIR="${JIFEN_LOCAL_DIR:-$REPO_ROOT/.local}"
 readonly SCRIPT_DIR REPO_ROOT LOCAL_DIR
 
 PG_PORT="${JIFEN_PG_PORT:-54329}"
@@ -146,7 +150,7 @@ PGDATA=''
 PG_SOCKET_DIR=''
 PG_LOG=''
 
-short_hash() { printf '%s' "$REPO_ROOT" | sha256sum | cut -c1-10; }
+short_hash() { printf '%s' "${JIFEN_LOCAL_DIR:-$REPO_ROOT}" | sha256sum | cut -c1-10; }
 
 # Run a command as the cluster's OS user (from /, so an unreadable cwd such as
 # /root does not break the PostgreSQL tools). fd 9 (our lock) is closed so a
@@ -484,16 +488,40 @@ take_lock() {
 # ----------------------------------------------------------------------------
 # commands
 
-cmd_up() {
-    take_lock
+# Install, init, start and provision PostgreSQL (the caller holds the lock).
+pg_up() {
     ensure_packages
     pg_layout 1
     pick_pg_bin || die "no PostgreSQL server binaries under /usr/lib/postgresql/*/bin"
     pg_init
     pg_start
     pg_provision
+}
+
+cmd_up() {
+    take_lock
+    pg_up
     redis_start
     log "up: PostgreSQL $HOST:$PG_PORT (data $PGDATA), Redis $HOST:$REDIS_PORT (dir $REDIS_DIR)"
+}
+
+# PostgreSQL alone: for tests that run a private instance (JIFEN_LOCAL_DIR, JIFEN_PG_PORT)
+# and stop and start it under the application.
+cmd_pg_up() {
+    take_lock
+    pg_up
+}
+
+cmd_pg_stop() {
+    pg_layout 0
+    pick_pg_bin || die "PostgreSQL is not installed"
+    pg_stop
+}
+
+cmd_pg_start() {
+    pg_layout 0
+    pick_pg_bin || die "PostgreSQL is not installed"
+    pg_start
 }
 
 cmd_down() {
@@ -573,6 +601,9 @@ main() {
         env) cmd_env ;;
         redis-stop) cmd_redis_stop ;;
         redis-start) cmd_redis_start ;;
+        pg-up) cmd_pg_up ;;
+        pg-stop) cmd_pg_stop ;;
+        pg-start) cmd_pg_start ;;
         psql)
             shift
             cmd_psql "$@"

@@ -269,7 +269,7 @@ readonly LABEL_DATE COMMIT LOAD_BEFORE IDLE_BEFORE
 timeout 120 "$JIFEN" migrate >>"$RUN_DIR/cli.log" 2>&1 || die "jifen migrate failed (see $RUN_DIR/cli.log)"
 
 # Settings every jifen process gets; HOST is loopback whatever the caller's environment says.
-export HOST=127.0.0.1 LOG_LEVEL=warning LOG_FORMAT=text OPERATOR_TOKEN="bench-$RUN_ID"
+export HOST=127.0.0.1 LOG_LEVEL=warning LOG_FORMAT=text OPERATOR_TOKEN="bench-$RUN_ID-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 # The benchmark measures throughput with one key: its rate limit must not be what it measures.
 export RATE_LIMIT_PER_SECOND=100000 RATE_LIMIT_BURST=1000000
 unset WORKER_TENANTS JOB_QUEUE PORT

@@ -5,6 +5,11 @@
 #   start_serve .local/my-check-serve.log     # sets PORT, BASE, SERVER_PID; waits for /health/ready
 #   ...; stop_pid "$SERVER_PID"
 
+# random_token: 32 random hex characters (an operator token `jifen serve` accepts).
+random_token() {
+    head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n'
+}
+
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }

@@ -3,6 +3,7 @@ import Hummingbird
 import JifenPostgres
 import JifenRedis
 import Logging
+import NIOCore
 import OpenAPIHummingbird
 import OpenAPIRuntime
 import ServiceLifecycle
@@ -20,17 +21,25 @@ public enum APIApplication {
         database: Database,
         redis: RedisClient,
         specification: Data,
+        drain: DrainState = DrainState(),
         logger: Logger
     ) throws -> Router<JifenRequestContext> {
         let router = Router(context: JifenRequestContext.self)
+        router.add(middleware: DrainMiddleware(state: drain))
         // Order matters: ids and error mapping wrap everything; the body is bounded before
-        // anyone reads it; idempotency needs to know the caller.
+        // anyone reads it; the caller is identified (not yet authorised: that needs the
+        // matched operation) and its rate limit applied.
         router.add(middleware: RequestLogMiddleware())
         router.add(middleware: BodyLimitMiddleware())
         router.add(
             middleware: AuthMiddleware(
-                tenants: TenantStore(database: database),
-                operatorToken: configuration.operatorToken
+                keys: KeyAuthenticator(tenants: TenantStore(database: database)),
+                failures: FailedAuthLimiter(
+                    burst: configuration.authFailureBurst,
+                    perMinute: configuration.authFailuresPerMinute
+                ),
+                operatorToken: configuration.operatorToken,
+                trustForwardedFor: configuration.trustForwardedFor
             )
         )
         router.add(
@@ -40,7 +49,8 @@ public enum APIApplication {
                 logger: logger
             )
         )
-        router.add(middleware: IdempotencyMiddleware(store: IdempotencyStore(database: database)))
+        let contract = try APIContract(yaml: specification)
+        router.add(middleware: MethodNotAllowedMiddleware(contract: contract))
         let handler = try APIHandler(
             database: database,
             redis: redis,
@@ -48,7 +58,16 @@ public enum APIApplication {
             configuration: configuration,
             logger: logger
         )
-        try handler.registerHandlers(on: router, middlewares: [ProblemMiddleware(logger: logger)])
+        // Inside the router, so they run for the operation it matched: errors to problems,
+        // then who may call and what the spec allows, then idempotent replays.
+        try handler.registerHandlers(
+            on: router,
+            middlewares: [
+                ProblemMiddleware(logger: logger),
+                ContractMiddleware(contract: contract),
+                IdempotencyMiddleware(store: IdempotencyStore(database: database), logger: logger),
+            ]
+        )
         InboundWebhooks(database: database, logger: logger).register(on: router)
         return router
     }
@@ -59,6 +78,8 @@ public enum APIApplication {
         redis: RedisClient,
         specification: Data,
         services: [any Service],
+        drain: DrainState = DrainState(),
+        drainNotice: Duration = .seconds(2),
         logger: Logger
     ) throws -> some ApplicationProtocol {
         let router = try router(
@@ -66,10 +87,15 @@ public enum APIApplication {
             database: database,
             redis: redis,
             specification: specification,
+            drain: drain,
             logger: logger
+        )
+        let notice = TimeAmount.nanoseconds(
+            drainNotice.components.seconds * 1_000_000_000 + drainNotice.components.attoseconds / 1_000_000_000
         )
         return Application(
             router: router,
+            server: .http1(configuration: .init(additionalChannelHandlers: [QuiesceDelayHandler(notice: notice)])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "jifen"),
             services: services,
             logger: logger

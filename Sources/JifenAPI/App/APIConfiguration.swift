@@ -13,6 +13,13 @@ public struct APIConfiguration: Sendable {
     /// Renders this process's metrics for `GET /metrics` (the Prometheus registry
     /// `jifen serve` bootstraps); `nil` answers an empty exposition.
     public var metrics: (@Sendable () -> String)?
+    /// Failed authentications a client address may make at once, and how many a minute after
+    /// that, before it gets 429 (`AUTH_FAILURE_BURST`, `AUTH_FAILURES_PER_MINUTE`).
+    public var authFailureBurst: Int
+    public var authFailuresPerMinute: Int
+    /// Count failed authentications by the last `X-Forwarded-For` address (the one the
+    /// operator's proxy appended) instead of the peer (`TRUST_FORWARDED_FOR`).
+    public var trustForwardedFor: Bool
 
     public init(
         host: String = "127.0.0.1",
@@ -20,7 +27,10 @@ public struct APIConfiguration: Sendable {
         operatorToken: String = "",
         defaultRateLimit: RateLimit = RateLimit(perSecond: 100, burst: 200),
         redisPrefix: String = "jifen",
-        metrics: (@Sendable () -> String)? = nil
+        metrics: (@Sendable () -> String)? = nil,
+        authFailureBurst: Int = 20,
+        authFailuresPerMinute: Int = 60,
+        trustForwardedFor: Bool = false
     ) {
         self.host = host
         self.port = port
@@ -28,5 +38,8 @@ public struct APIConfiguration: Sendable {
         self.defaultRateLimit = defaultRateLimit
         self.redisPrefix = redisPrefix
         self.metrics = metrics
+        self.authFailureBurst = authFailureBurst
+        self.authFailuresPerMinute = authFailuresPerMinute
+        self.trustForwardedFor = trustForwardedFor
     }
 }

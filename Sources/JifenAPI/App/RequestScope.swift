@@ -29,6 +29,14 @@ public struct RequestScope: Sendable {
         }
         return tenant
     }
+
+    /// The second lock on operator handlers: ``ContractMiddleware`` already refused anyone
+    /// else, and a handler that is somehow reached another way refuses again.
+    public static func requireOperator() throws(JifenError) {
+        guard current.principal == .operator else {
+            throw JifenError(.unauthorized, "The operator token is missing or wrong.")
+        }
+    }
 }
 
 /// What the request log line learns from deeper middleware: the tenant, once authenticated.

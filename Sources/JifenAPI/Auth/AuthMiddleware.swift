@@ -4,37 +4,47 @@ import Hummingbird
 import JifenCore
 import JifenPostgres
 
-/// Authenticates by path: `/v1/…` needs a tenant API key, `/admin/…` the operator token,
-/// everything else (probes, the spec) is public. The caller is put in ``RequestScope`` for
-/// the handlers; a handler is never reached without the credential its path needs.
-struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
-    let tenants: TenantStore
+/// Identifies the caller from its bearer token, whatever the path: the operator token makes
+/// the operator, a known API key makes its tenant, no token makes an anonymous caller. What a
+/// caller may do is decided later, by the operation the router matched
+/// (``ContractMiddleware``), never here by looking at the path.
+///
+/// Failed authentication is made cheap for us and expensive for a guesser: a key digest that
+/// was unknown is remembered (``KeyAuthenticator``), and a client address that keeps failing
+/// is refused with 429 before any lookup (``FailedAuthLimiter``).
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = JifenRequestContext
+
+    let keys: KeyAuthenticator
+    let failures: FailedAuthLimiter
     /// Empty disables the operator endpoints rather than opening them.
     let operatorToken: String
+    let trustForwardedFor: Bool
 
     func handle(
         _ request: Request,
         context: Context,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        let path = request.uri.path
-        let principal: RequestScope.Principal
+        var principal = RequestScope.Principal.anonymous
         var authenticated: AuthenticatedKey?
-        if path.hasPrefix("/v1/") || path == "/v1" {
-            guard let token = Self.bearer(request), let key = try await tenants.authenticate(token) else {
-                throw JifenError(.unauthorized, "The API key is missing, unknown or revoked.")
+        if let token = Self.bearer(request) {
+            if !operatorToken.isEmpty, Self.constantTimeEqual(token, operatorToken) {
+                principal = .operator
+            } else {
+                let client = context.clientAddress(request, trustForwardedFor: trustForwardedFor)
+                if let wait = failures.refusal(for: client) {
+                    return Self.tooManyFailures(wait)
+                }
+                if let key = try await keys.authenticate(token) {
+                    principal = .tenant(key.tenant)
+                    authenticated = key
+                } else {
+                    // Counted even where the route turns out public: a wrong credential is a guess.
+                    failures.recordFailure(for: client)
+                    throw JifenError(.unauthorized, "The credential is unknown or revoked.")
+                }
             }
-            principal = .tenant(key.tenant)
-            authenticated = key
-        } else if path.hasPrefix("/admin/") || path == "/admin" {
-            guard let token = Self.bearer(request), !operatorToken.isEmpty,
-                Self.constantTimeEqual(token, operatorToken)
-            else {
-                throw JifenError(.unauthorized, "The operator token is missing or wrong.")
-            }
-            principal = .operator
-        } else {
-            principal = .anonymous
         }
         var context = context
         var logFields: [String: String] = [:]
@@ -49,6 +59,15 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
         return try await RequestScope.$current.withValue(scope) { [context] in
             try await LogScope.with(logFields) { try await next(request, context) }
         }
+    }
+
+    static func tooManyFailures(_ wait: Int) -> Response {
+        var response = JifenError(
+            .rateLimited,
+            "Too many failed authentications from this address; retry in \(wait) s."
+        ).response()
+        response.headers[.retryAfter] = String(wait)
+        return response
     }
 
     static func bearer(_ request: Request) -> String? {

@@ -1,7 +1,9 @@
 import Foundation
 import Hummingbird
 import JifenCore
+import JifenPostgres
 import Logging
+import NIOCore
 import OpenAPIRuntime
 
 /// Turns any error that reaches the edge into a ``JifenError``, so every failure leaves as
@@ -18,6 +20,10 @@ enum ErrorMapping {
             return fromHummingbird(error)
         case let error as DecodingError:
             return fromDecoding(error)
+        case is NIOTooManyBytesError:
+            return JifenError(.payloadTooLarge, "The body is larger than 1 MiB.")
+        case let error where Database.unavailable(error) != nil:
+            return Database.unavailable(error)!
         default:
             logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
             return JifenError(.internalError, "Something went wrong on our side; quote the instance id if it persists.")
@@ -27,7 +33,7 @@ enum ErrorMapping {
     /// Errors of generated handlers arrive wrapped in `ServerError`.
     static func fromOpenAPI(_ error: ServerError, logger: Logger) -> JifenError {
         let underlying = error.underlyingError
-        if underlying is JifenError || underlying is DecodingError {
+        if underlying is JifenError || underlying is DecodingError || Database.unavailable(underlying) != nil {
             return jifenError(for: underlying, logger: logger)
         }
         switch error.httpStatus.code {

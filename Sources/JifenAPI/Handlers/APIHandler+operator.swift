@@ -4,6 +4,7 @@ import JifenPostgres
 
 extension APIHandler {
     public func createTenant(_ input: Operations.CreateTenant.Input) async throws -> Operations.CreateTenant.Output {
+        try RequestScope.requireOperator()
         guard case .json(let body) = input.body else {
             throw JifenError(.unsupportedMediaType, "send application/json")
         }
@@ -17,6 +18,7 @@ extension APIHandler {
     }
 
     public func listTenants(_ input: Operations.ListTenants.Input) async throws -> Operations.ListTenants.Output {
+        try RequestScope.requireOperator()
         let page = try await tenants.list(
             limit: try PageLimit(input.query.limit),
             after: try input.query.cursor.map { cursor throws(JifenError) in try PageCursor(encoded: cursor) }
@@ -34,6 +36,7 @@ extension APIHandler {
     }
 
     public func createApiKey(_ input: Operations.CreateApiKey.Input) async throws -> Operations.CreateApiKey.Output {
+        try RequestScope.requireOperator()
         let tenant = try Self.tenantID(input.path.tenant)
         var name: String?
         if case .json(let body) = input.body { name = body.name }
@@ -43,6 +46,7 @@ extension APIHandler {
     }
 
     public func revokeApiKey(_ input: Operations.RevokeApiKey.Input) async throws -> Operations.RevokeApiKey.Output {
+        try RequestScope.requireOperator()
         let tenant = try Self.tenantID(input.path.tenant)
         let key = try Self.lookupUUID(input.path.key, kind: "API key")
         try await tenants.revokeKey(key, of: tenant)
@@ -51,6 +55,7 @@ extension APIHandler {
     }
 
     public func getTenant(_ input: Operations.GetTenant.Input) async throws -> Operations.GetTenant.Output {
+        try RequestScope.requireOperator()
         let tenant = try await tenants.tenant(try Self.tenantID(input.path.tenant))
         return .ok(.init(body: .json(.init(tenant, default: configuration.defaultRateLimit))))
     }
@@ -58,6 +63,7 @@ extension APIHandler {
     public func setTenantRateLimit(_ input: Operations.SetTenantRateLimit.Input) async throws
         -> Operations.SetTenantRateLimit.Output
     {
+        try RequestScope.requireOperator()
         let id = try Self.tenantID(input.path.tenant)
         guard case .json(let body) = input.body else {
             throw JifenError(.unsupportedMediaType, "send application/json")
@@ -74,6 +80,7 @@ extension APIHandler {
     public func resetTenantRateLimit(_ input: Operations.ResetTenantRateLimit.Input) async throws
         -> Operations.ResetTenantRateLimit.Output
     {
+        try RequestScope.requireOperator()
         let id = try Self.tenantID(input.path.tenant)
         let tenant = try await tenants.setRateLimit(nil, for: id)
         logger.info("tenant rate limit reset to the default", metadata: ["tenant": "\(id)"])

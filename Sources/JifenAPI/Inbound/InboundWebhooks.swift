@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -61,7 +62,9 @@ struct InboundWebhooks: Sendable {
         let decoder = Self.decoder
         let now = Date()
         let result = try await database.withTenant(tenant) { connection -> Result in
-            guard try await connection.markReceived(.shopify, webhookID: webhookID, topic: topic) else {
+            let digest = Data(SHA256.hash(data: body))
+            guard try await connection.markReceived(.shopify, webhookID: webhookID, topic: topic, bodyDigest: digest)
+            else {
                 return Result(status: "duplicate")
             }
             switch topic {

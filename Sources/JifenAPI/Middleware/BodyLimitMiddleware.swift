@@ -1,5 +1,6 @@
 import Hummingbird
 import JifenCore
+import NIOCore
 
 /// Reads request bodies into memory up to 1 MiB and refuses larger ones with 413 before any
 /// handler runs. Jifen's bodies are small JSON documents; collecting them once here also lets
@@ -20,6 +21,9 @@ struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             _ = try await request.collectBody(upTo: Self.maxBodySize)
         } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw tooLarge
+        } catch is NIOTooManyBytesError {
+            // A chunked body (no Content-Length) is only found too large while it is read.
             throw tooLarge
         }
         return try await next(request, context)

@@ -1,107 +1,144 @@
 import Crypto
 import Foundation
 import HTTPTypes
-import Hummingbird
 import JifenCore
 import JifenPostgres
-import NIOConcurrencyHelpers
+import Logging
+import OpenAPIRuntime
 
 /// Makes retried POSTs safe (`Idempotency-Key`): the first request with a key runs and its
 /// response is stored; the same key with the same method, path and body gets that response
-/// again (`Idempotent-Replayed: true`); with anything else, 422.
+/// again (`Idempotent-Replayed: true`); with anything else, 422; while the first still runs,
+/// 409 `idempotency-request-in-progress`.
 ///
-/// Responses under 500 are stored (a validation error is as deterministic as a success);
-/// a 5xx releases the key so the retry runs again.
-struct IdempotencyMiddleware<Context: RequestContext>: RouterMiddleware {
+/// The request's work and its stored answer are one transaction (``IdempotencyStore``).
+/// Responses under 500 are stored (a validation error is as deterministic as a success), but
+/// a 4xx keeps none of the work it may have begun; a 5xx or a crash stores nothing and undoes
+/// everything, so the retry runs again.
+struct IdempotencyMiddleware: ServerMiddleware {
     let store: IdempotencyStore
+    let logger: Logger
 
-    func handle(
-        _ request: Request,
-        context: Context,
-        next: (Request, Context) async throws -> Response
-    ) async throws -> Response {
-        guard request.method == .post, let key = request.headers[.idempotencyKey] else {
-            return try await next(request, context)
+    /// Responses are small JSON documents; a stored one is bounded like a request.
+    static let maximumStoredBody = 4 * 1024 * 1024
+
+    func intercept(
+        _ request: HTTPRequest,
+        body: HTTPBody?,
+        metadata: ServerRequestMetadata,
+        operationID: String,
+        next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
+    ) async throws -> (HTTPResponse, HTTPBody?) {
+        guard request.method == .post, let key = request.headerFields[.idempotencyKey] else {
+            return try await next(request, body, metadata)
         }
-        guard (1...255).contains(key.count), key.allSatisfy({ $0.isASCII && !$0.isNewline }) else {
+        guard (1...255).contains(key.count), key.allSatisfy({ $0.isASCII && !$0.isNewline && $0 != "\0" }) else {
             throw JifenError.invalid("Idempotency-Key", "must be 1–255 printable ASCII characters")
         }
         let scope: TenantID
         switch RequestScope.current.principal {
         case .tenant(let tenant): scope = tenant
         case .operator: scope = IdempotencyStore.operatorScope
-        case .anonymous: return try await next(request, context)
+        case .anonymous: return try await next(request, body, metadata)
         }
 
-        var request = request
-        let body = try await request.collectBody(upTo: BodyLimitMiddleware<Context>.maxBodySize)
+        let bytes = try await ContractMiddleware.collect(body)
         var hasher = SHA256()
-        hasher.update(data: Array("\(request.method.rawValue) \(request.uri.path)?\(request.uri.query ?? "")\n".utf8))
-        hasher.update(data: Array(body.readableBytesView))
+        hasher.update(data: Array("\(request.method.rawValue) \(request.path ?? "")\n".utf8))
+        hasher.update(data: bytes)
         let requestHash = Data(hasher.finalize())
 
-        switch try await store.claim(key, scope: scope, requestHash: requestHash) {
-        case .mismatch:
-            throw JifenError(.idempotencyKeyReused, "This Idempotency-Key was used with a different request.")
-        case .inProgress:
-            throw JifenError(
-                .idempotencyRequestInProgress,
-                "A request with this Idempotency-Key is still being processed."
-            )
-        case .replay(let stored):
-            var headers: HTTPFields = [.idempotentReplayed: "true"]
-            if let contentType = stored.contentType { headers[.contentType] = contentType }
-            return Response(
-                status: .init(code: stored.status),
-                headers: headers,
-                body: .init(byteBuffer: ByteBuffer(data: stored.body))
-            )
-        case .proceed:
-            break
-        }
-
-        let response: Response
         do {
-            response = try await next(request, context)
-        } catch let error as JifenError where error.code.status.code < 500 {
-            response = error.response()
-        } catch {
-            try? await store.abandon(key, scope: scope)
-            throw error
+            return try await answer(key, scope: scope, requestHash: requestHash, request, bytes, metadata, next)
+        } catch let failed as AnsweredWithServerError {
+            return (failed.response, HTTPBody(failed.bytes))
         }
-        guard response.status.code < 500 else {
-            try? await store.abandon(key, scope: scope)
-            return response
-        }
-        // Responses are small JSON documents: buffer the body to store it and send it.
-        let collector = BodyCollector()
-        try await response.body.write(CollectingWriter(collector: collector))
-        let bytes = collector.bytes
-        try await store.complete(
-            key,
-            scope: scope,
-            response: .init(
-                status: Int(response.status.code),
-                contentType: response.headers[.contentType],
-                body: Data(bytes.readableBytesView)
+    }
+
+    func answer(
+        _ key: String,
+        scope: TenantID,
+        requestHash: Data,
+        _ request: HTTPRequest,
+        _ bytes: [UInt8],
+        _ metadata: ServerRequestMetadata,
+        _ next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
+    ) async throws -> (HTTPResponse, HTTPBody?) {
+        try await store.withKey(key, scope: scope, requestHash: requestHash) { begin, connection in
+            switch begin {
+            case .mismatch:
+                throw JifenError(.idempotencyKeyReused, "This Idempotency-Key was used with a different request.")
+            case .inProgress:
+                throw JifenError(
+                    .idempotencyRequestInProgress,
+                    "A request with this Idempotency-Key is still being processed."
+                )
+            case .replay(let stored):
+                var response = HTTPResponse(status: .init(code: stored.status))
+                response.headerFields[.idempotentReplayed] = "true"
+                if let contentType = stored.contentType { response.headerFields[.contentType] = contentType }
+                return ((response, HTTPBody([UInt8](stored.body))), nil)
+            case .proceed:
+                break
+            }
+            let answered = try await run(next, request, bytes, metadata, on: connection)
+            let answerBytes = answered.bytes
+            guard answered.response.status.code < 500 else {
+                // Undo everything and store nothing: the retry must run again.
+                throw AnsweredWithServerError(response: answered.response, bytes: answerBytes)
+            }
+            return (
+                (answered.response, HTTPBody(answerBytes)),
+                IdempotencyStore.StoredResponse(
+                    status: answered.response.status.code,
+                    contentType: answered.response.headerFields[.contentType],
+                    body: Data(answerBytes)
+                )
             )
-        )
-        var replayable = response
-        replayable.body = .init(byteBuffer: bytes)
-        return replayable
+        }
+    }
+
+    /// The handler's answer, its work kept only for a 2xx/3xx.
+    func run(
+        _ next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?),
+        _ request: HTTPRequest,
+        _ bytes: [UInt8],
+        _ metadata: ServerRequestMetadata,
+        on connection: TenantConnection
+    ) async throws -> (response: HTTPResponse, bytes: [UInt8]) {
+        do {
+            return try await connection.savepoint { _ in
+                let (response, body) = try await next(request, bytes.isEmpty ? nil : HTTPBody(bytes), metadata)
+                let answer = try await Self.collect(body)
+                guard response.status.code < 400 else { throw Refused(response: response, bytes: answer) }
+                return (response, answer)
+            }
+        } catch let refused as Refused {
+            return (refused.response, refused.bytes)
+        } catch {
+            let problem = ErrorMapping.jifenError(for: error, logger: logger)
+            guard problem.httpStatus.code < 500 else { throw error }
+            var response = HTTPResponse(status: problem.httpStatus)
+            response.headerFields = problem.httpHeaderFields
+            return (response, try await Self.collect(problem.httpBody))
+        }
+    }
+
+    static func collect(_ body: HTTPBody?) async throws -> [UInt8] {
+        guard let body else { return [] }
+        return try await [UInt8](collecting: body, upTo: maximumStoredBody)
+    }
+
+    /// A 4xx the handler answered: thrown through the savepoint so its work is undone.
+    struct Refused: Error {
+        var response: HTTPResponse
+        var bytes: [UInt8]
     }
 }
 
-/// Accumulates a response body written through ``CollectingWriter``.
-final class BodyCollector: Sendable {
-    private let buffer = NIOLockedValueBox(ByteBuffer())
-    var bytes: ByteBuffer { buffer.withLockedValue { $0 } }
-    func append(_ part: ByteBuffer) { buffer.withLockedValue { $0.writeImmutableBuffer(part) } }
-}
-
-struct CollectingWriter: ResponseBodyWriter {
-    let collector: BodyCollector
-
-    mutating func write(_ buffer: ByteBuffer) async throws { collector.append(buffer) }
-    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {}
+/// A 5xx answer leaves the key's transaction by throwing, so nothing of it commits; the
+/// middleware outside turns it back into that answer.
+struct AnsweredWithServerError: Error {
+    var response: HTTPResponse
+    var bytes: [UInt8]
 }

@@ -33,11 +33,15 @@ public struct PageCursor: Sendable, Hashable {
         else { throw Self.invalid }
         let parts = raw.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == "v1",
-            let micros = Int64(parts[1]),
+            let micros = Int64(parts[1]), Self.validMicros.contains(micros),
             let id = UUID(uuidString: String(parts[2]))
         else { throw Self.invalid }
         self.init(createdAtMicros: micros, id: id)
     }
+
+    /// 1970 to the end of 9999: every row this API wrote is inside, and PostgreSQL's timestamp
+    /// arithmetic on a tampered value outside it would fail (a 500) instead of a 400.
+    static let validMicros: ClosedRange<Int64> = 0...253_402_300_799_999_999
 
     private static let invalid = JifenError(.badRequest, "cursor: not a cursor returned by this API")
 }

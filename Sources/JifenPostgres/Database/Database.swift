@@ -1,6 +1,7 @@
 import JifenCore
 import Logging
 import Metrics
+import NIOConcurrencyHelpers
 import PostgresNIO
 
 /// The PostgreSQL side of Jifen: a pooled client plus the rule that every tenant query runs
@@ -14,23 +15,47 @@ import PostgresNIO
 public struct Database: Sendable {
     public let client: PostgresClient
     public let logger: Logger
+    /// How long a transaction waits for a pooled connection before it gives up with
+    /// `service-unavailable` (503 + `Retry-After` at the API). The pool keeps reconnecting by
+    /// itself while PostgreSQL is away; without a bound, every request would hang until then.
+    public let acquireTimeout: Duration
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: PostgresClient, logger: Logger, acquireTimeout: Duration = .seconds(5)) {
         self.client = client
         self.logger = logger
+        self.acquireTimeout = acquireTimeout
     }
 
     /// Runs `body` in one transaction scoped to `tenant` by row-level security.
+    ///
+    /// Inside ``withSharedTenantTransaction(_:_:)`` for the same tenant, `body` joins that
+    /// transaction under a savepoint instead: its failure undoes only its own statements, as
+    /// a transaction of its own would, and its success commits with the outer work.
     public func withTenant<T: Sendable>(
         _ tenant: TenantID,
         _ body: (TenantConnection) async throws -> T
     ) async throws -> T {
-        try await transaction { connection in
+        if let shared = TenantConnection.shared, shared.tenant == tenant {
+            return try await shared.savepoint(body)
+        }
+        return try await transaction { connection in
             try await connection.query(
                 "SELECT set_config('app.tenant_id', \(tenant.description), true)",
                 logger: logger
             )
             return try await body(TenantConnection(connection: connection, tenant: tenant, logger: logger))
+        }
+    }
+
+    /// Runs `body` in one tenant transaction that every ``withTenant(_:_:)`` for the same
+    /// tenant inside it joins: how an idempotent request stores its answer in the transaction
+    /// that did its work, so a crash keeps both or neither.
+    public func withSharedTenantTransaction<T: Sendable>(
+        _ tenant: TenantID,
+        _ body: (TenantConnection) async throws -> T
+    ) async throws -> T {
+        try await withTenant(tenant) { connection in
+            try await TenantConnection.$shared.withValue(connection) { try await body(connection) }
         }
     }
 
@@ -45,18 +70,61 @@ public struct Database: Sendable {
     }
 
     /// PostgresNIO wraps every error of a transaction; callers want their own error back.
+    /// Waiting for a connection is bounded by ``acquireTimeout``; the transaction itself is not.
     func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        do {
-            return try await client.withTransaction(logger: logger) { connection in
-                // Pool use as seen by Jifen: a lease counts from the moment the pool hands it
-                // over until the transaction ends (`jifen_db_connections_in_use`).
-                Self.inUse.increment()
-                defer { Self.inUse.decrement() }
-                return try await body(connection)
+        let leased = NIOLockedValueBox(false)
+        return try await withoutActuallyEscaping(body) { body in
+            let work = UncheckedSendable(body)
+            return try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask {
+                    do {
+                        return try await client.withTransaction(logger: logger) { connection in
+                            leased.withLockedValue { $0 = true }
+                            // Pool use as seen by Jifen: a lease counts from the moment the pool
+                            // hands it over until the transaction ends (`jifen_db_connections_in_use`).
+                            Self.inUse.increment()
+                            defer { Self.inUse.decrement() }
+                            return try await work.value(connection)
+                        }
+                    } catch let error as PostgresTransactionError {
+                        if let closureError = error.closureError { throw closureError }
+                        throw Self.unavailable(error.beginError ?? error) ?? error
+                    } catch let error as PSQLError {
+                        throw Self.unavailable(error) ?? error
+                    }
+                }
+                group.addTask {
+                    try? await Task.sleep(for: acquireTimeout)
+                    if !Task.isCancelled && !leased.withLockedValue({ $0 }) {
+                        throw JifenError(
+                            .serviceUnavailable,
+                            "The database is not answering; retry in a moment."
+                        )
+                    }
+                    return nil
+                }
+                defer { group.cancelAll() }
+                while let next = try await group.next() {
+                    if let result = next { return result }
+                }
+                throw CancellationError()
             }
-        } catch let error as PostgresTransactionError {
-            if let closureError = error.closureError { throw closureError }
-            throw error
+        }
+    }
+
+    /// Connection-level failures (PostgreSQL restarting, the network gone) are a passing
+    /// outage, not a bug: `service-unavailable`, so the caller retries.
+    public static func unavailable(_ error: any Error) -> JifenError? {
+        guard let error = error as? PSQLError else { return nil }
+        switch error.code {
+        case .connectionError, .serverClosedConnection, .clientClosedConnection:
+            return JifenError(.serviceUnavailable, "The database connection was lost; retry in a moment.")
+        default:
+            if let state = error.serverInfo?[.sqlState], state.hasPrefix("57P") || state.hasPrefix("08") {
+                // admin_shutdown, crash_shutdown, cannot_connect_now; connection exceptions
+                return JifenError(.serviceUnavailable, "The database is restarting; retry in a moment.")
+            }
+            return nil
         }
     }
 
@@ -79,4 +147,28 @@ public struct TenantConnection: Sendable {
     func query(_ query: PostgresQuery) async throws -> PostgresRowSequence {
         try await connection.query(query, logger: logger)
     }
+
+    /// The transaction nested `withTenant` calls join (see ``Database/withSharedTenantTransaction(_:_:)``).
+    @TaskLocal static var shared: TenantConnection?
+
+    /// Runs `body` under a savepoint: an error rolls back to it and is rethrown.
+    public func savepoint<T: Sendable>(_ body: (TenantConnection) async throws -> T) async throws -> T {
+        try await query("SAVEPOINT jifen_nested")
+        do {
+            let result = try await body(self)
+            try await query("RELEASE SAVEPOINT jifen_nested")
+            return result
+        } catch {
+            try await query("ROLLBACK TO SAVEPOINT jifen_nested")
+            try await query("RELEASE SAVEPOINT jifen_nested")
+            throw error
+        }
+    }
+}
+
+/// Lets a non-escaping closure run in a child task of a group that ends before the closure's
+/// scope does (see ``Database/transaction(_:)``).
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

@@ -4,18 +4,22 @@ import PostgresNIO
 
 /// Stored responses for POSTs sent with an `Idempotency-Key`.
 ///
-/// A key is claimed (`pending`) before the request runs and completed with its response after.
-/// Keys live 24 hours; a `pending` claim older than a minute belongs to a request that died,
-/// so a retry may take it over.
+/// A request with a key runs inside one tenant transaction that first takes a transaction
+/// advisory lock on (tenant, key), then does the request's work (the handlers' `withTenant`
+/// joins it, see ``Database/withSharedTenantTransaction(_:_:)``) and writes the response
+/// before committing. So the work and its stored answer commit together or not at all: a
+/// crash after the work can never make a retry run it again, and a retry while the first is
+/// still running finds the lock held and is told so (409) instead of running twice. Keys live
+/// 24 hours.
 public struct IdempotencyStore: Sendable {
-    public enum Claim: Sendable, Equatable {
-        /// The key is new (or expired): run the request, then ``complete``.
+    public enum Begin: Sendable, Equatable {
+        /// The key is new (or expired): run the request in this transaction, then ``store``.
         case proceed
         /// Same key, same request, already answered.
         case replay(StoredResponse)
         /// Same key, different request.
         case mismatch
-        /// Same key, same request, still running elsewhere.
+        /// Same key, still running in another transaction.
         case inProgress
     }
 
@@ -31,65 +35,68 @@ public struct IdempotencyStore: Sendable {
         }
     }
 
-    /// Operator requests have no tenant; their keys live under the nil tenant id.
+    /// Operator requests have no tenant; their keys live under the nil tenant id. Their work
+    /// runs in the system scope, outside the key's transaction, so for them only the lock
+    /// holds (a crash between the work and the answer lets a retry run again).
     public static let operatorScope = TenantID(UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)))
 
     let database: Database
 
     public init(database: Database) { self.database = database }
 
-    public func claim(_ key: String, scope: TenantID, requestHash: Data) async throws -> Claim {
-        try await database.withTenant(scope) { tenant in
-            let claimed = try await tenant.query(
-                """
-                INSERT INTO idempotency_keys AS k (tenant_id, key, request_hash)
-                VALUES (\(scope.rawValue), \(key), \(requestHash))
-                ON CONFLICT (tenant_id, key) DO UPDATE
-                SET request_hash = EXCLUDED.request_hash, state = 'pending', status_code = NULL,
-                    content_type = NULL, response_body = NULL, created_at = clock_timestamp()
-                WHERE k.created_at < now() - interval '24 hours'
-                   OR (k.state = 'pending' AND k.created_at < now() - interval '1 minute')
-                RETURNING 1
-                """
-            )
-            if try await claimed.decode(Int.self).first(where: { _ in true }) != nil { return .proceed }
-            let rows = try await tenant.query(
-                """
-                SELECT request_hash, state, status_code, content_type, response_body
-                FROM idempotency_keys WHERE tenant_id = \(scope.rawValue) AND key = \(key)
-                """
-            )
-            for try await (hash, state, status, contentType, body) in rows.decode(
-                (Data, String, Int?, String?, Data?).self
-            ) {
-                guard hash == requestHash else { return .mismatch }
-                guard state == "done", let status else { return .inProgress }
-                return .replay(StoredResponse(status: status, contentType: contentType, body: body ?? Data()))
+    /// Runs `body` with the key held: `body` gets what the key says and the transaction's
+    /// connection, and returns the response to store (or `nil` to store none); all of it is one
+    /// transaction.
+    public func withKey<T: Sendable>(
+        _ key: String,
+        scope: TenantID,
+        requestHash: Data,
+        _ body: (Begin, TenantConnection) async throws -> (result: T, store: StoredResponse?)
+    ) async throws -> T {
+        try await database.withSharedTenantTransaction(scope) { tenant in
+            let begin = try await Self.begin(key, scope: scope, requestHash: requestHash, on: tenant)
+            let (result, response) = try await body(begin, tenant)
+            if begin == .proceed, let response {
+                try await tenant.query(
+                    """
+                    INSERT INTO idempotency_keys AS k
+                        (tenant_id, key, request_hash, state, status_code, content_type, response_body)
+                    VALUES (\(scope.rawValue), \(key), \(requestHash), 'done', \(response.status),
+                            \(response.contentType), \(response.body))
+                    ON CONFLICT (tenant_id, key) DO UPDATE
+                    SET request_hash = EXCLUDED.request_hash, state = 'done', status_code = EXCLUDED.status_code,
+                        content_type = EXCLUDED.content_type, response_body = EXCLUDED.response_body,
+                        created_at = clock_timestamp()
+                    """
+                )
             }
-            // Deleted between the two statements by an abandoning request: let the client retry.
-            return .inProgress
+            return result
         }
     }
 
-    public func complete(_ key: String, scope: TenantID, response: StoredResponse) async throws {
-        try await database.withTenant(scope) { tenant in
-            try await tenant.query(
-                """
-                UPDATE idempotency_keys
-                SET state = 'done', status_code = \(response.status), content_type = \(response.contentType),
-                    response_body = \(response.body)
-                WHERE tenant_id = \(scope.rawValue) AND key = \(key)
-                """
-            )
+    static func begin(_ key: String, scope: TenantID, requestHash: Data, on tenant: TenantConnection) async throws
+        -> Begin
+    {
+        // hashtext collisions only make an unrelated key wait its turn (409, retry): never a replay.
+        let locked = try await tenant.query(
+            "SELECT pg_try_advisory_xact_lock(hashtext(\(scope.description)), hashtext(\(key)))"
+        ).decode(Bool.self).first(where: { _ in true })
+        guard locked == true else { return .inProgress }
+        let rows = try await tenant.query(
+            """
+            SELECT request_hash, state, status_code, content_type, response_body
+            FROM idempotency_keys
+            WHERE tenant_id = \(scope.rawValue) AND key = \(key) AND created_at >= now() - interval '24 hours'
+            """
+        )
+        for try await (hash, state, status, contentType, body) in rows.decode(
+            (Data, String, Int?, String?, Data?).self
+        ) {
+            guard hash == requestHash else { return .mismatch }
+            // A 'pending' row is a claim left by a version before this one: its request died.
+            guard state == "done", let status else { return .proceed }
+            return .replay(StoredResponse(status: status, contentType: contentType, body: body ?? Data()))
         }
-    }
-
-    /// Releases a claim whose request failed unexpectedly, so a retry runs it again.
-    public func abandon(_ key: String, scope: TenantID) async throws {
-        try await database.withTenant(scope) { tenant in
-            try await tenant.query(
-                "DELETE FROM idempotency_keys WHERE tenant_id = \(scope.rawValue) AND key = \(key) AND state = 'pending'"
-            )
-        }
+        return .proceed
     }
 }

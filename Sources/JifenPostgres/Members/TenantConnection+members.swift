@@ -173,17 +173,31 @@ public struct MemberFilter: Sendable, Hashable, Codable {
     /// No order for at least this many days (members who never ordered do not match).
     public var inactiveDays: Int?
 
+    /// The largest order count, spend and inactivity a filter may name (the spec's bounds):
+    /// counts are PostgreSQL `integer`s and the inactivity becomes a date, so anything larger
+    /// would fail in the database instead of matching nobody.
+    public static let maximumOrders: Int64 = 1_000_000_000
+    public static let maximumSpend: Int64 = 100_000_000_000_000
+    public static let maximumInactiveDays = 36_500
+
     /// The conditions no member could meet — a negative count or spend, fewer than one day —
-    /// with what is wrong, by field name; the API refuses them rather than match nobody.
+    /// or that are out of range, with what is wrong, by field name; the API refuses them
+    /// rather than match nobody.
     public var invalidFields: [(field: String, message: String)] {
         var invalid: [(String, String)] = []
-        for (field, value) in [
-            ("min_orders", minOrders.map(Int64.init)), ("max_orders", maxOrders.map(Int64.init)),
-            ("min_spend", minSpend), ("max_spend", maxSpend),
-        ] where (value ?? 0) < 0 {
-            invalid.append((field, "must not be negative"))
+        for (field, value, maximum) in [
+            ("min_orders", minOrders.map(Int64.init), Self.maximumOrders),
+            ("max_orders", maxOrders.map(Int64.init), Self.maximumOrders),
+            ("min_spend", minSpend, Self.maximumSpend), ("max_spend", maxSpend, Self.maximumSpend),
+        ] {
+            guard let value else { continue }
+            if value < 0 { invalid.append((field, "must not be negative")) }
+            if value > maximum { invalid.append((field, "must be at most \(maximum)")) }
         }
         if let days = inactiveDays, days < 1 { invalid.append(("inactive_days", "must be at least 1")) }
+        if let days = inactiveDays, days > Self.maximumInactiveDays {
+            invalid.append(("inactive_days", "must be at most \(Self.maximumInactiveDays)"))
+        }
         return invalid
     }
 

@@ -22,7 +22,7 @@ public struct AdjustmentRequest: Sendable, Hashable {
         -> AdjustmentRequest
     {
         var validator = Validator()
-        if points == 0 || abs(points) > 1_000_000_000 {
+        if points == 0 || points.magnitude > 1_000_000_000 {
             validator.fail("points", "must be a non-zero number between -1000000000 and 1000000000")
         }
         if !ActivityRule.isValidType(reasonCode) {

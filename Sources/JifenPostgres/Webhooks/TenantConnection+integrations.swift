@@ -46,11 +46,19 @@ extension TenantConnection {
     }
 
     /// Records a received webhook's id; `false` if it was received before (do nothing then).
-    public func markReceived(_ kind: InboundKind, webhookID: String, topic: String?) async throws -> Bool {
+    ///
+    /// With `bodyDigest`, a body received before is a duplicate too, whatever its id: for
+    /// platforms whose signature covers the body only (Shopify).
+    public func markReceived(
+        _ kind: InboundKind,
+        webhookID: String,
+        topic: String?,
+        bodyDigest: Data? = nil
+    ) async throws -> Bool {
         let rows = try await query(
             """
-            INSERT INTO inbound_webhooks (tenant_id, kind, webhook_id, topic)
-            VALUES (\(tenant.rawValue), \(kind.rawValue), \(webhookID), \(topic))
+            INSERT INTO inbound_webhooks (tenant_id, kind, webhook_id, topic, body_digest)
+            VALUES (\(tenant.rawValue), \(kind.rawValue), \(webhookID), \(topic), \(bodyDigest))
             ON CONFLICT DO NOTHING RETURNING 1
             """
         )

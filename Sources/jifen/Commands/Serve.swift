@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import JifenAPI
 import ServiceLifecycle
+import UnixSignals
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,9 +20,13 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw ValidationError("cannot read the OpenAPI spec at '\(settings.specificationPath)': set OPENAPI_SPEC")
         }
+        if let problem = OperatorTokenPolicy.problem(with: settings.operatorToken) {
+            throw ValidationError(problem)
+        }
         if settings.operatorToken.isEmpty {
             logger.warning("OPERATOR_TOKEN is empty: the /admin endpoints are disabled")
         }
+        let drain = DrainState()
         let app = try APIApplication.make(
             configuration: APIConfiguration(
                 host: settings.host,
@@ -29,24 +34,49 @@ struct Serve: AsyncParsableCommand {
                 operatorToken: settings.operatorToken,
                 defaultRateLimit: settings.defaultRateLimit,
                 redisPrefix: settings.jobQueue,
-                metrics: MetricsRegistry.exposition
+                metrics: MetricsRegistry.exposition,
+                authFailureBurst: settings.authFailureBurst,
+                authFailuresPerMinute: settings.authFailuresPerMinute,
+                trustForwardedFor: settings.trustForwardedFor
             ),
             database: connections.database,
             redis: connections.redis,
             specification: specification,
             services: [connections.postgres],
+            drain: drain,
+            drainNotice: Self.drainNotice(drainSeconds: settings.drainSeconds),
             logger: logger
         )
-        // SIGTERM: the server stops accepting at once and in-flight requests get DRAIN_SECONDS
-        // to finish; then they are cancelled and the process exits.
-        var group = ServiceGroupConfiguration(
-            services: [app],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger
-        )
+        // SIGTERM: the server stops accepting at once; open connections get a short notice in
+        // which every response says `Connection: close` (so keep-alive clients leave after a
+        // response, never on a reset), then idle ones are closed; in-flight requests get
+        // DRAIN_SECONDS in all before they are cancelled and the process exits.
+        var group = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [], logger: logger)
         group.maximumGracefulShutdownDuration = .seconds(settings.drainSeconds)
         group.maximumCancellationDuration = .seconds(5)
+        let services = ServiceGroup(configuration: group)
+        let notice = Self.drainNotice(drainSeconds: settings.drainSeconds)
         logger.info("api starting", metadata: ["host": "\(settings.host)", "port": "\(settings.port)"])
-        try await ServiceGroup(configuration: group).run()
+        let signals = Task {
+            for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
+                logger.info("api draining", metadata: ["signal": "\(signal)", "notice_ms": "\(notice.milliseconds)"])
+                drain.begin()
+                await services.triggerGracefulShutdown()
+                return
+            }
+        }
+        // The group ends when drained (or failed); the signal task is no longer needed then.
+        defer { signals.cancel() }
+        try await services.run()
     }
+
+    /// How long keep-alive clients get to see `Connection: close` before idle connections are
+    /// closed: 2 s, or a quarter of a short drain.
+    static func drainNotice(drainSeconds: Int) -> Duration {
+        min(.seconds(2), .milliseconds(drainSeconds * 250))
+    }
+}
+
+extension Duration {
+    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
 }

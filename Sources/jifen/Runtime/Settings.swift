@@ -10,6 +10,8 @@ struct Settings: Sendable {
     var databaseURL: String
     var migrationDatabaseURL: String
     var databasePoolSize: Int
+    /// How long a transaction waits for a pooled connection (PostgreSQL away) before 503.
+    var databaseAcquireTimeoutSeconds: Int
     var redisURL: String
     var host: String
     var port: Int
@@ -37,6 +39,11 @@ struct Settings: Sendable {
     var drainSeconds: Int
     /// The rate limit of API keys whose tenant has none of its own.
     var defaultRateLimit: RateLimit
+    /// Failed authentications per client address before 429: at once, then per minute.
+    var authFailureBurst: Int
+    var authFailuresPerMinute: Int
+    /// Count failed authentications by the last `X-Forwarded-For` entry (behind a trusted proxy).
+    var trustForwardedFor: Bool
 
     enum LogFormat: String, Sendable { case text, json }
 
@@ -94,6 +101,13 @@ struct Settings: Sendable {
                 "DATABASE_POOL_SIZE",
                 default: 20,
                 range: 1...500
+            ),
+            databaseAcquireTimeoutSeconds: try integer(
+                config,
+                "database.acquire.timeout",
+                "DATABASE_ACQUIRE_TIMEOUT",
+                default: 5,
+                range: 1...600
             ),
             redisURL: config.string(forKey: "redis.url", isSecret: true, default: "redis://127.0.0.1:63790/0"),
             host: config.string(forKey: "host", default: "127.0.0.1"),
@@ -168,6 +182,23 @@ struct Settings: Sendable {
                     default: 200,
                     range: RateLimit.burstRange
                 )
+            ),
+            authFailureBurst: try integer(
+                config,
+                "auth.failure.burst",
+                "AUTH_FAILURE_BURST",
+                default: 20,
+                range: 1...1_000_000
+            ),
+            authFailuresPerMinute: try integer(
+                config,
+                "auth.failures.per.minute",
+                "AUTH_FAILURES_PER_MINUTE",
+                default: 60,
+                range: 1...1_000_000
+            ),
+            trustForwardedFor: ["1", "true", "yes"].contains(
+                config.string(forKey: "trust.forwarded.for", default: "0").lowercased()
             )
         )
     }

@@ -1,0 +1,113 @@
+import Foundation
+import JifenCore
+
+/// What `openapi/openapi.yaml` says about each operation, read once at start-up: who may call
+/// it and what input it takes. The generated router finds the operation; this table decides
+/// from the operation id, so access and input rules follow the matched route, never a string
+/// test on the raw path (a path the router normalises, like `//admin/tenants`, reaches the
+/// same operation and so the same check).
+struct APIContract: Sendable {
+    /// Which credential an operation takes, from its `security` (or the document's).
+    enum Access: Sendable, Equatable {
+        case `public`
+        case tenant
+        case `operator`
+    }
+
+    struct Parameter: Sendable {
+        var name: String
+        var location: String
+        var required: Bool
+        var schema: SpecValue
+    }
+
+    struct Operation: Sendable {
+        var id: String
+        var access: Access
+        var parameters: [Parameter]
+        /// The `application/json` schema of the request body, if the operation takes one.
+        var bodySchema: SpecValue?
+        var bodyRequired: Bool
+    }
+
+    let operations: [String: Operation]
+    let validator: SchemaValidator
+    /// Every path template's segments (`{…}` matches any one segment) and its methods, for
+    /// answering a known path's unsupported method with 405 and `Allow`.
+    let paths: [(segments: [String], methods: [String])]
+
+    init(yaml: Data) throws {
+        let document = try SpecValue(yaml: yaml)
+        try self.init(document: document)
+    }
+
+    init(document: SpecValue) throws {
+        let validator = try SchemaValidator(document: document)
+        let defaultAccess = try Self.access(document["security"], operation: "(document)")
+        var operations: [String: Operation] = [:]
+        var paths: [(segments: [String], methods: [String])] = []
+        for (path, item) in document["paths"]?.pairs ?? [] {
+            paths.append(
+                (
+                    path.split(separator: "/").map(String.init),
+                    item.pairs.map(\.key).filter(Self.methods.contains).map { $0.uppercased() }
+                )
+            )
+            let shared = item["parameters"]?.items ?? []
+            for (method, operation) in item.pairs where Self.methods.contains(method) {
+                guard let id = operation["operationId"]?.string else { continue }
+                var parameters: [String: Parameter] = [:]
+                for raw in shared + (operation["parameters"]?.items ?? []) {
+                    let parameter = validator.resolve(raw)
+                    guard let name = parameter["name"]?.string, let location = parameter["in"]?.string else {
+                        continue
+                    }
+                    parameters["\(location):\(name)"] = Parameter(
+                        name: name,
+                        location: location,
+                        required: parameter["required"]?.string == "true",
+                        schema: parameter["schema"] ?? .map([])
+                    )
+                }
+                let body = operation["requestBody"].map(validator.resolve)
+                operations[id] = Operation(
+                    id: id,
+                    access: try operation["security"].map { try Self.access($0, operation: id) } ?? defaultAccess,
+                    parameters: Array(parameters.values),
+                    bodySchema: body?["content"]?["application/json"]?["schema"],
+                    bodyRequired: body?["required"]?.string == "true"
+                )
+            }
+        }
+        self.operations = operations
+        self.validator = validator
+        self.paths = paths
+    }
+
+    static let methods: Set<String> = ["get", "put", "post", "delete", "patch", "head", "options"]
+
+    /// The methods the spec has for a concrete path, or `nil` for a path it does not know.
+    func methods(forPath path: String) -> [String]? {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
+        for (template, methods) in paths where template.count == segments.count {
+            let matches = zip(template, segments).allSatisfy { pattern, segment in
+                (pattern.hasPrefix("{") && pattern.hasSuffix("}") && !segment.isEmpty) || pattern == segment
+            }
+            if matches { return methods }
+        }
+        return nil
+    }
+
+    /// `security: []` is public; otherwise the one scheme the operation names. Jifen's
+    /// operations each take exactly one credential, so anything else is a spec error.
+    static func access(_ security: SpecValue?, operation: String) throws -> Access {
+        guard let requirements = security?.items, !requirements.isEmpty else { return .public }
+        let schemes = Set(requirements.flatMap { $0.pairs.map(\.key) })
+        switch schemes {
+        case ["tenantKey"]: return .tenant
+        case ["operatorToken"]: return .operator
+        default:
+            throw JifenError.invalid("openapi", "operation \(operation) names unknown security \(schemes.sorted())")
+        }
+    }
+}
