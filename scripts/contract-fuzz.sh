@@ -23,7 +23,7 @@ start_serve .local/contract-fuzz-serve.log
 trap 'stop_pid "$SERVER_PID"' EXIT
 read -r _tenant key < <("$JIFEN" tenant create "contract fuzz $(date +%s)" --quiet)
 
-checks=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance
+checks=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,negative_data_rejection,unsupported_method,allow_header_conformance,missing_required_header,ignored_auth
 # A fixed seed per spec: the same spec fuzzes the same way every run (reproducible), and a changed
 # spec gets new Idempotency-Keys, so no response stored under an older schema is replayed to it.
 seed=$(cksum < openapi/openapi.yaml | cut -d' ' -f1)

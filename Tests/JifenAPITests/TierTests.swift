@@ -132,11 +132,19 @@ import Testing
                 #"{"tiers":{"levels":[{"code":"gold","threshold":5},{"code":"Gold!","threshold":1}]}}"#,
                 key: shop.key
             )
+            // What the spec says (a code's pattern) is checked before the program's own rules.
             #expect(bad.status == .unprocessableContent)
             let fields = (try bad.json()["errors"] as? [[String: Any]])?.compactMap { $0["field"] as? String } ?? []
-            #expect(fields.contains("tiers.levels[0].threshold"))
-            #expect(fields.contains("tiers.levels[1].code"))
-            #expect(fields.contains("tiers.levels[1].threshold"))
+            #expect(fields == ["tiers.levels[1].code"])
+            let unordered = try await api.putProgram(
+                #"{"tiers":{"levels":[{"code":"gold","threshold":5},{"code":"silver","threshold":1}]}}"#,
+                key: shop.key
+            )
+            #expect(unordered.status == .unprocessableContent)
+            let rules =
+                (try unordered.json()["errors"] as? [[String: Any]])?.compactMap { $0["field"] as? String } ?? []
+            #expect(rules.contains("tiers.levels[0].threshold"))
+            #expect(rules.contains("tiers.levels[1].threshold"))
         }
     }
 

@@ -310,6 +310,53 @@ final class Receiver: Sendable {
         try await expectAuditClean(shop.tenant)
     }
 
+    /// Shopify's signature covers the body only: a captured body and signature sent again under
+    /// a new webhook id, or with another topic (a paid order replayed as a cancellation), is a
+    /// duplicate and changes nothing.
+    @Test func aReplayedShopifyBodyUnderANewIdOrTopicIsADuplicate() async throws {
+        let shop = try await makeTenant()
+        try await withAPI { api async throws in
+            try await api.send(.put, "/v1/integrations/shopify", key: shop.key, json: #"{"secret":"shpss_hush_1234"}"#)
+            let first = try await post(
+                api,
+                tenant: shop.tenant,
+                topic: "orders/paid",
+                id: "r-1",
+                body: Self.order,
+                secret: "shpss_hush_1234"
+            )
+            #expect(try first.json()["status"] as? String == "recorded", "\(first.text)")
+            for (topic, id) in [("orders/paid", "r-2"), ("orders/cancelled", "r-3")] {
+                let replay = try await post(
+                    api,
+                    tenant: shop.tenant,
+                    topic: topic,
+                    id: id,
+                    body: Self.order,
+                    secret: "shpss_hush_1234"
+                )
+                #expect(replay.status == .ok, "\(replay.text)")
+                #expect(try replay.json()["status"] as? String == "duplicate", "\(topic) \(id): \(replay.text)")
+            }
+            let order = try await api.send(.get, "/v1/orders/450789469", key: shop.key)
+            #expect(try order.json()["status"] as? String == "paid", "\(order.text)")
+            // A new body (Shopify's own cancellation carries cancelled_at) is still taken.
+            let cancelled = Self.order.replacingOccurrences(
+                of: #""financial_status": "paid""#,
+                with: #""financial_status": "paid", "cancelled_at": "2026-11-30T12:00:00-05:00""#
+            )
+            let cancel = try await post(
+                api,
+                tenant: shop.tenant,
+                topic: "orders/cancelled",
+                id: "r-4",
+                body: cancelled,
+                secret: "shpss_hush_1234"
+            )
+            #expect(try cancel.json()["status"] as? String == "recorded", "\(cancel.text)")
+        }
+    }
+
     @Test func guestOrdersAndCancellationsOfRefundedOrdersAreAcknowledgedNotRetried() async throws {
         let shop = try await makeTenant()
         try await withAPI { api async throws in
@@ -348,12 +395,17 @@ final class Receiver: Sendable {
                 body: full,
                 secret: "shpss_hush_1234"
             )
+            // Shopify's cancellation carries `cancelled_at`: a body of its own (the same body
+            // again would be a replay, refused as a duplicate).
             let cancelled = try await post(
                 api,
                 tenant: shop.tenant,
                 topic: "orders/cancelled",
                 id: "w-3",
-                body: Self.order,
+                body: Self.order.replacingOccurrences(
+                    of: #""financial_status": "paid""#,
+                    with: #""financial_status": "refunded", "cancelled_at": "2026-11-30T12:00:00-05:00""#
+                ),
                 secret: "shpss_hush_1234"
             )
             #expect(cancelled.status == .ok, "\(cancelled.text)")

@@ -151,3 +151,38 @@ public final class RawHTTPConnection {
         return (status, headers, String(decoding: bytes[(end + 4)..<(end + 4 + length)], as: UTF8.self))
     }
 }
+
+/// Runs blocking socket work on a thread of its own: on Swift's cooperative pool (one thread per
+/// core, two here) a blocked call would stall every other test of the process.
+public func offThePool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(returning: body()) }
+    }
+}
+
+extension RawHTTPConnection {
+    /// One request on a fresh connection, off the cooperative pool.
+    public static func request(
+        port: Int,
+        method: String,
+        path: String,
+        headers: [String: String] = [:],
+        body: String = ""
+    ) async -> (status: Int, headers: [String: String], body: String) {
+        await offThePool {
+            let connection = RawHTTPConnection(port: port)
+            defer { connection.close() }
+            return connection.sendWithHeaders(method: method, path: path, headers: headers, body: body)
+        }
+    }
+
+    /// Hand-made bytes on a fresh connection, off the cooperative pool.
+    public static func request(port: Int, raw: [UInt8]) async -> (status: Int, headers: [String: String], body: String)
+    {
+        await offThePool {
+            let connection = RawHTTPConnection(port: port)
+            defer { connection.close() }
+            return connection.sendRaw(raw)
+        }
+    }
+}

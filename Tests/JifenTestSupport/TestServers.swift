@@ -100,3 +100,23 @@ public func eventually(
     }
     return try await condition()
 }
+
+/// Runs `body` for each element, at most `width` at a time: for generated tests with many
+/// cases, which would otherwise all run at once and starve the suites beside them.
+public func forEach<Element: Sendable>(
+    _ elements: [Element],
+    width: Int,
+    _ body: @escaping @Sendable (Element) async throws -> Void
+) async throws {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        var iterator = elements.makeIterator()
+        for _ in 0..<width {
+            guard let element = iterator.next() else { break }
+            group.addTask { try await body(element) }
+        }
+        while try await group.next() != nil {
+            guard let element = iterator.next() else { continue }
+            group.addTask { try await body(element) }
+        }
+    }
+}

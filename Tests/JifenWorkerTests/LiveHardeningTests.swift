@@ -21,12 +21,13 @@ import Testing
                 + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
             for _ in 0..<20 { raw += String(chunk.utf8.count, radix: 16) + "\r\n" + chunk + "\r\n" }
             raw += "0\r\n\r\n"
-            let tooLarge = RawHTTPConnection(port: stack.port).sendRaw(Array(raw.utf8))
+            let tooLarge = await RawHTTPConnection.request(port: stack.port, raw: Array(raw.utf8))
             #expect(tooLarge.status == 413, "\(tooLarge)")
             #expect(tooLarge.headers["content-type"] == "application/problem+json")
 
             // A POST without Content-Type: 415.
-            let untyped = RawHTTPConnection(port: stack.port).sendWithHeaders(
+            let untyped = await RawHTTPConnection.request(
+                port: stack.port,
                 method: "POST",
                 path: "/v1/orders",
                 headers: ["Authorization": "Bearer \(key)"],
@@ -37,14 +38,16 @@ import Testing
 
             // The operator routes behind repeated slashes, with no credential: never a 2xx.
             for path in ["//admin/tenants", "///admin/tenants", "//admin/tenants/\(tenant)"] {
-                let response = RawHTTPConnection(port: stack.port).sendWithHeaders(
+                let response = await RawHTTPConnection.request(
+                    port: stack.port,
                     method: "GET",
                     path: path,
                     headers: [:]
                 )
                 #expect([401, 404].contains(response.status), "GET \(path): \(response)")
             }
-            let mint = RawHTTPConnection(port: stack.port).sendWithHeaders(
+            let mint = await RawHTTPConnection.request(
+                port: stack.port,
                 method: "POST",
                 path: "//admin/tenants/\(tenant)/api-keys",
                 headers: ["Content-Type": "application/json"],
@@ -70,7 +73,8 @@ import Testing
             for (method, path, body) in probes {
                 var headers = ["Authorization": "Bearer \(key)"]
                 if body != nil { headers["Content-Type"] = "application/json" }
-                let response = RawHTTPConnection(port: stack.port).sendWithHeaders(
+                let response = await RawHTTPConnection.request(
+                    port: stack.port,
                     method: method,
                     path: path,
                     headers: headers,

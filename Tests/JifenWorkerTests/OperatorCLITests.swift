@@ -22,6 +22,21 @@ import Testing
         return (try await child.terminate(deadline: .seconds(1)), child.log)
     }
 
+    /// The operator token opens every tenant: a short one, or the manifests' placeholder, stops
+    /// `jifen serve` at start-up with a message that says why.
+    @Test func serveRefusesAWeakOperatorToken() async throws {
+        for (token, reason) in [
+            ("short-token", "at least 32 characters"),
+            ("CHANGE-ME-to-a-random-token-of-32-or-more-characters", "placeholder"),
+        ] {
+            let port = try TestPorts.reserve()
+            let result = try await run(["serve"], environment: ["OPERATOR_TOKEN": token, "PORT": "\(port)"])
+            #expect(result.status != 0 && result.status != nil, "\(token): \(result.output)")
+            #expect(result.output.contains(reason), "\(token): \(result.output)")
+            #expect(!result.output.contains(token) || token.hasPrefix("CHANGE-ME"), "the token was logged")
+        }
+    }
+
     @Test func deadJobsAreListedAndRetriedFromTheCommandLine() async throws {
         let queue = makeQueue()
         try await queue.ensureGroup()

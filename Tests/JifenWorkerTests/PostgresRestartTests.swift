@@ -44,14 +44,14 @@ import Testing
 
             var accepted: [String] = []
             for index in 0..<10 {
-                let outcome = Self.post("before-\(index)", key: key, port: stack.port)
+                let outcome = await Self.post("before-\(index)", key: key, port: stack.port)
                 #expect(outcome.status == 201, "\(outcome)")
                 accepted.append("before-\(index)")
             }
 
             try await postgres.stop()
             for index in 0..<5 {
-                let outcome = Self.post("during-\(index)", key: key, port: stack.port)
+                let outcome = await Self.post("during-\(index)", key: key, port: stack.port)
                 #expect(outcome.status == 503, "during the outage: \(outcome)")
                 #expect(outcome.headers["content-type"] == "application/problem+json", "\(outcome)")
                 #expect(outcome.headers["retry-after"].flatMap(Int.init) != nil, "\(outcome)")
@@ -60,12 +60,12 @@ import Testing
 
             // The API reconnects by itself: orders are accepted again within a few seconds.
             let back = try await eventually(timeout: .seconds(60), every: .milliseconds(250)) {
-                Self.post("after-0", key: key, port: stack.port).status == 201
+                await Self.post("after-0", key: key, port: stack.port).status == 201
             }
             try #require(back, "the API did not come back after PostgreSQL did")
             accepted.append("after-0")
             for index in 1..<10 {
-                let outcome = Self.post("after-\(index)", key: key, port: stack.port)
+                let outcome = await Self.post("after-\(index)", key: key, port: stack.port)
                 #expect(outcome.status == 201, "\(outcome)")
                 accepted.append("after-\(index)")
             }
@@ -108,11 +108,10 @@ import Testing
         var description: String { "\(status) \(headers) \(body.prefix(300))" }
     }
 
-    /// One order on a fresh connection (blocking; a few per test).
-    static func post(_ id: String, key: String, port: Int) -> Outcome {
-        let connection = RawHTTPConnection(port: port)
-        defer { connection.close() }
-        let outcome = connection.sendWithHeaders(
+    /// One order on a fresh connection.
+    static func post(_ id: String, key: String, port: Int) async -> Outcome {
+        let outcome = await RawHTTPConnection.request(
+            port: port,
             method: "POST",
             path: "/v1/orders",
             headers: ["Authorization": "Bearer \(key)", "Content-Type": "application/json", "Connection": "close"],

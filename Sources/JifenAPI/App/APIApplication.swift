@@ -49,7 +49,7 @@ public enum APIApplication {
                 logger: logger
             )
         )
-        let contract = try APIContract(yaml: specification)
+        let contract = try SpecificationCache.contract(specification)
         router.add(middleware: MethodNotAllowedMiddleware(contract: contract))
         let handler = try APIHandler(
             database: database,

@@ -75,20 +75,14 @@ struct ContractMiddleware: ServerMiddleware {
         return type == "application/json" || (type.hasPrefix("application/") && type.hasSuffix("+json"))
     }
 
-    /// A path parameter the spec refuses cannot name anything that exists: 404, as an unknown
-    /// id would be.
+    /// A path parameter with NUL or another control character cannot name anything that
+    /// exists: 404, as an unknown id would be. (Ids are otherwise validated by the handlers,
+    /// which name the field: `PUT /v1/members/{member}` with a malformed id is a 422.)
     func checkPath(_ metadata: ServerRequestMetadata, _ operation: APIContract.Operation) throws(JifenError) {
         for parameter in operation.parameters where parameter.location == "path" {
             guard let raw = metadata.pathParameters[parameter.name] else { continue }
             let text = String(raw).removingPercentEncoding ?? String(raw)
-            var errors: [FieldError] = []
-            contract.validator.validate(
-                Self.value(text, schema: contract.validator.resolve(parameter.schema)),
-                against: parameter.schema,
-                at: parameter.name,
-                into: &errors
-            )
-            if !errors.isEmpty {
+            if text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
                 throw JifenError.notFound("no \(parameter.name) '\(Self.printable(text))'")
             }
         }

@@ -31,7 +31,7 @@ public struct APIHandler: APIProtocol {
         self.tenants = TenantStore(database: database)
         self.redis = redis
         self.specification = specification
-        self.referenceHTML = try ReferenceDocument(yaml: specification).html()
+        self.referenceHTML = try SpecificationCache.referenceHTML(specification)
         self.configuration = configuration
         self.logger = logger
     }
