@@ -7,17 +7,20 @@ import PostgresNIO
 /// in a transaction that first sets `app.tenant_id`, so row-level security scopes it.
 ///
 /// ```swift
-/// let database = Database(client: PostgresClient(configuration: config), logger: logger)
+/// let database = Database(client: PostgresClient(configuration: config), logger: logger, secrets: box)
 /// // run `database.client.run()` in the ServiceGroup first, then:
 /// let member = try await database.withTenant(tenant) { try await $0.member(external: id) }
 /// ```
 public struct Database: Sendable {
     public let client: PostgresClient
     public let logger: Logger
+    /// Seals and opens the webhook secrets stored in the tenant's rows.
+    public let secrets: SecretBox
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: PostgresClient, logger: Logger, secrets: SecretBox) {
         self.client = client
         self.logger = logger
+        self.secrets = secrets
     }
 
     /// Runs `body` in one transaction scoped to `tenant` by row-level security.
@@ -30,7 +33,9 @@ public struct Database: Sendable {
                 "SELECT set_config('app.tenant_id', \(tenant.description), true)",
                 logger: logger
             )
-            return try await body(TenantConnection(connection: connection, tenant: tenant, logger: logger))
+            return try await body(
+                TenantConnection(connection: connection, tenant: tenant, logger: logger, secrets: secrets)
+            )
         }
     }
 
@@ -74,6 +79,7 @@ public struct TenantConnection: Sendable {
     public let connection: PostgresConnection
     public let tenant: TenantID
     let logger: Logger
+    let secrets: SecretBox
 
     @discardableResult
     func query(_ query: PostgresQuery) async throws -> PostgresRowSequence {

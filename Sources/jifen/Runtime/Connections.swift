@@ -15,7 +15,7 @@ struct Connections: Sendable {
         var configuration = try DatabaseURL.configuration(databaseURL ?? settings.databaseURL)
         configuration.options.maximumConnections = settings.databasePoolSize
         postgres = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        database = Database(client: postgres, logger: logger)
+        database = Database(client: postgres, logger: logger, secrets: settings.secrets)
         redis = RedisClient(configuration: try settings.redisConfiguration())
         queueKeys = QueueKeys(name: settings.jobQueue)
     }

@@ -1,6 +1,7 @@
 import Configuration
 import Foundation
 import JifenCore
+import JifenPostgres
 import JifenRedis
 import Logging
 
@@ -37,6 +38,10 @@ struct Settings: Sendable {
     var drainSeconds: Int
     /// The rate limit of API keys whose tenant has none of its own.
     var defaultRateLimit: RateLimit
+    /// `JIFEN_ENV=production`: settings that are only safe for a laptop are refused.
+    var production: Bool
+    /// Seals the webhook secrets at rest (`SECRETS_KEY`, `SECRETS_KEY_ID`, `SECRETS_PREVIOUS_KEYS`).
+    var secrets: SecretBox
 
     enum LogFormat: String, Sendable { case text, json }
 
@@ -48,7 +53,8 @@ struct Settings: Sendable {
         let config = ConfigReader(
             provider: EnvironmentVariablesProvider(
                 secretsSpecifier: .specific([
-                    "DATABASE_URL", "MIGRATION_DATABASE_URL", "REDIS_URL", "OPERATOR_TOKEN",
+                    "DATABASE_URL", "MIGRATION_DATABASE_URL", "REDIS_URL", "OPERATOR_TOKEN", "SECRETS_KEY",
+                    "SECRETS_PREVIOUS_KEYS",
                 ])
             )
         )
@@ -76,6 +82,22 @@ struct Settings: Sendable {
                 }
                 return tenant
             }
+        }
+        let environment = config.string(forKey: "jifen.env", default: "development").lowercased()
+        guard environment == "development" || environment == "production" else {
+            throw Invalid(description: "JIFEN_ENV must be development or production, not '\(environment)'")
+        }
+        let production = environment == "production"
+        let secrets: SecretBox
+        do throws(JifenError) {
+            secrets = try SecretBox.configured(
+                key: config.string(forKey: "secrets.key", isSecret: true),
+                keyID: config.string(forKey: "secrets.key.id"),
+                previousKeys: config.string(forKey: "secrets.previous.keys", isSecret: true),
+                production: production
+            )
+        } catch {
+            throw Invalid(description: error.detail)
         }
         let queue = config.string(forKey: "job.queue", default: "jifen")
         guard !queue.isEmpty, queue.allSatisfy({ $0.isLetter || $0.isNumber || "-_.:".contains($0) }) else {
@@ -168,7 +190,9 @@ struct Settings: Sendable {
                     default: 200,
                     range: RateLimit.burstRange
                 )
-            )
+            ),
+            production: production,
+            secrets: secrets
         )
     }
 
