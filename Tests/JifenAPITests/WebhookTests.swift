@@ -316,8 +316,9 @@ final class Receiver: Sendable {
 
     @Test func aNameThatRebindsToAPrivateAddressAfterTheCheckIsNeverCalledThere() async throws {
         let receiver = try await RawReceiver(answer: .bytes(Array("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n".utf8)))
-        let url = "http://rebind.test:\(receiver.port)/hook"
-        // Public for the check, the receiver's loopback address for anyone who asks again.
+        // Public for the check; the system resolver, which anyone who looked the name up again
+        // would ask, says loopback, where the receiver listens.
+        let url = "http://localhost:\(receiver.port)/hook"
         let rebinding = ScriptedResolver([["198.51.100.7"], ["127.0.0.1"]])
         let (tenant, delivery) = try await pendingDelivery(to: url)
         try await dispatch(
@@ -328,10 +329,10 @@ final class Receiver: Sendable {
             resolver: rebinding,
             deadline: .milliseconds(1_500)
         )
-        #expect(rebinding.calls.count == 1)
+        #expect(rebinding.calls == ["localhost"])
         #expect(receiver.snapshot.connections == 0)
         let attempt = try #require(try await deliveries(tenant).first?.attempts.first)
-        // It went (or tried to go) to the address that was checked; TEST-NET-2 answers nothing.
+        // It tried the address that was checked, where (TEST-NET-2) nothing answers.
         #expect(attempt.error?.contains("198.51.100.7") == true, "\(attempt.error ?? "-")")
         #expect(attempt.statusCode == nil)
 
@@ -359,6 +360,19 @@ final class Receiver: Sendable {
         #expect(refusedLog.state == "failed")
         #expect(refusedLog.attempts.first?.error?.contains("internal address (::1)") == true)
         #expect(receiver.snapshot.connections == 0)
+
+        // A public IPv6 literal passes the check as it is: no lookup, the address it names.
+        let literal = ScriptedResolver([])
+        guard
+            case .allowed(let target) = await AddressPolicy(allowPrivate: false, resolver: literal).check(
+                "https://[2606:4700::1111]/hook"
+            )
+        else {
+            Issue.record("a public IPv6 literal was not allowed")
+            return
+        }
+        #expect(target.addressDescription == "[2606:4700::1111]:443")
+        #expect(!target.isName && literal.calls.isEmpty)
 
         let (tenant, delivery) = try await pendingDelivery(to: receiver.url)
         try await dispatch(tenant, delivery: delivery, now: Date(), allowPrivate: true)
@@ -399,6 +413,7 @@ final class ScriptedResolver: HostResolver {
             calls.append(host)
             return calls.count - 1
         }
+        guard !answers.isEmpty else { return [] }
         return try answers[min(call, answers.count - 1)].map { try SocketAddress(ipAddress: $0, port: port) }
     }
 }
