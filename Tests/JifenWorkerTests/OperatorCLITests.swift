@@ -162,6 +162,21 @@ import Testing
         let second = try await run(["secrets", "rotate", "--tenant", tenant.id.description], environment: environment)
         #expect(second.status == 0, "\(second.output)")
         #expect(second.output.contains("re-sealed 0 rows of 1 tenants"), "\(second.output)")
+
+        // Without the new key nothing opens: the tenant is reported, not skipped in silence.
+        let keyless = try await run(
+            ["secrets", "rotate", "--tenant", tenant.id.description],
+            environment: ["LOG_LEVEL": "error"]
+        )
+        #expect(keyless.status == 1, "\(keyless.output)")
+        #expect(keyless.output.contains("FAILED tenant \(tenant.id)"), "\(keyless.output)")
+        #expect(keyless.output.contains("'\(newID)'"), "\(keyless.output)")
+        // Leave no rows under a key only this test knew, so a rotation of the whole test
+        // database still works.
+        try await servers.database.withTenant(tenant.id) { connection in
+            try await connection.connection.query("DELETE FROM inbound_integrations", logger: servers.logger)
+            try await connection.connection.query("DELETE FROM webhook_endpoints", logger: servers.logger)
+        }
     }
 
     @Test func migrateSealsSecretsLeftInPlainText() async throws {

@@ -10,10 +10,19 @@ public struct SecretsSealer: Sendable {
     public init(database: Database) { self.database = database }
 
     public struct Report: Sendable, Equatable {
-        /// Tenants looked at.
+        /// Tenants whose secrets are now all sealed as asked.
         public var tenants: Int
         /// Rows (endpoints, integrations) whose secrets were sealed again.
         public var rewritten: Int
+        /// Tenants left as they were, and why: a value no configured key opens (add its key to
+        /// `SECRETS_PREVIOUS_KEYS`), or a database error. The others are done regardless.
+        public var failures: [Failure]
+    }
+
+    public struct Failure: Sendable, Equatable, CustomStringConvertible {
+        public var tenant: TenantID
+        public var reason: String
+        public var description: String { "tenant \(tenant): \(reason)" }
     }
 
     public func reseal(tenants only: [TenantID]? = nil, plaintextOnly: Bool) async throws -> Report {
@@ -23,12 +32,18 @@ public struct SecretsSealer: Sendable {
         } else {
             tenants = try await TenantStore(database: database).allIDs()
         }
-        var report = Report(tenants: 0, rewritten: 0)
+        var report = Report(tenants: 0, rewritten: 0, failures: [])
         for tenant in tenants {
-            report.rewritten += try await database.withTenant(tenant) {
-                try await $0.resealSecrets(plaintextOnly: plaintextOnly)
+            do {
+                report.rewritten += try await database.withTenant(tenant) {
+                    try await $0.resealSecrets(plaintextOnly: plaintextOnly)
+                }
+                report.tenants += 1
+            } catch let error as JifenError {
+                report.failures.append(Failure(tenant: tenant, reason: error.detail))
+            } catch {
+                report.failures.append(Failure(tenant: tenant, reason: String(reflecting: error)))
             }
-            report.tenants += 1
         }
         return report
     }

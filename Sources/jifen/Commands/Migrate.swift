@@ -27,6 +27,11 @@ struct Migrate: AsyncParsableCommand {
             applied.isEmpty
                 ? "database is up to date" : "applied migrations: \(applied.map(String.init).joined(separator: ", "))"
         )
+        for failure in sealed.failures { print("FAILED sealing \(failure)") }
+        if !sealed.failures.isEmpty {
+            print("some webhook secrets are still in plain text: fix the above and run jifen migrate again")
+            throw ExitCode(1)
+        }
         if sealed.rewritten > 0 {
             print(
                 "sealed the plain-text webhook secrets of \(sealed.rewritten) rows under key '\(settings.secrets.current.id)'"

@@ -34,6 +34,11 @@ struct Secrets: AsyncParsableCommand {
             print(
                 "re-sealed \(report.rewritten) rows of \(report.tenants) tenants under key '\(settings.secrets.current.id)'"
             )
+            for failure in report.failures { print("FAILED \(failure)") }
+            if !report.failures.isEmpty {
+                print("\(report.failures.count) tenants left as they were; run again once their keys are configured")
+                throw ExitCode(1)
+            }
         }
     }
 }
