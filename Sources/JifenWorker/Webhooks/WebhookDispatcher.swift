@@ -185,9 +185,8 @@ public struct WebhookDispatcher: JobHandler {
             let stage = NIOLockedValueBox("connecting or waiting for the answer's head")
             group.addTask {
                 do {
-                    // AsyncHTTPClient's own deadline stops at the head; the race below covers
-                    // the body too.
-                    // A second later than the race below, which is the one that reports.
+                    // AsyncHTTPClient's own deadline stops at the head; the race below covers the
+                    // body too. This one is a second later, so the race is the one that reports.
                     let nanoseconds =
                         limit.components.seconds * 1_000_000_000 + limit.components.attoseconds / 1_000_000_000
                     let response = try await client.execute(
