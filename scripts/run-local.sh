@@ -8,6 +8,10 @@ JIFEN=.build/debug/jifen
 DEMO_FILE=.local/demo-tenant
 export OPERATOR_TOKEN="${OPERATOR_TOKEN:-dev-operator-token-for-make-run-only}"
 export PORT="${PORT:-8080}"
+# Webhook secrets are sealed with SECRETS_KEY; unset, the API, the worker and `make migrate` all
+# use the published development key (logged at start), which JIFEN_ENV=production refuses.
+# Set both in the environment to try a real key: `SECRETS_KEY=$(openssl rand -base64 32)`.
+export JIFEN_ENV="${JIFEN_ENV:-development}"
 
 # The key is shown once, so the demo tenant's id and key are kept in .local/ (git-ignored).
 tenant="" key=""

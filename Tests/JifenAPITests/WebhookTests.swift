@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
@@ -7,6 +6,8 @@ import JifenPostgres
 import JifenTestSupport
 import JifenWebhooks
 import JifenWorker
+import NIOConcurrencyHelpers
+import NIOCore
 import Testing
 
 /// A receiver process (Python, verifying with the `standardwebhooks` package, not our code).
@@ -65,27 +66,39 @@ final class Receiver: Sendable {
 
 @Suite(.serialized) struct OutboundWebhookTests {
     /// A dispatcher for `tenant`'s deliveries, its clock at `now`.
-    func dispatch(_ tenant: TenantID, delivery: UUID, now: Date, allowPrivate: Bool = true) async throws {
+    func dispatch(
+        _ tenant: TenantID,
+        delivery: UUID,
+        now: Date,
+        allowPrivate: Bool = true,
+        resolver: any HostResolver = SystemResolver(),
+        deadline: Duration = .seconds(DeliverySchedule.timeout)
+    ) async throws {
         let servers = try await TestServers.shared.ready()
-        let http = HTTPClient(
-            eventLoopGroup: HTTPClient.defaultEventLoopGroup,
-            configuration: .init(redirectConfiguration: .disallow)
-        )
         let dispatcher = WebhookDispatcher(
             database: servers.database,
-            http: http,
-            addresses: AddressPolicy(allowPrivate: allowPrivate),
+            addresses: AddressPolicy(allowPrivate: allowPrivate, resolver: resolver),
+            deadline: deadline,
             logger: servers.logger,
             clock: { now }
         )
         let payload = #"{"delivery_id":"\#(delivery.uuidString.lowercased())"}"#
-        do {
-            try await dispatcher.handle(Job(id: "test", kind: .dispatchWebhook, tenant: tenant, payload: payload))
-        } catch {
-            try await http.shutdown()
-            throw error
+        try await dispatcher.handle(Job(id: "test", kind: .dispatchWebhook, tenant: tenant, payload: payload))
+    }
+
+    /// A fresh tenant with one endpoint at `url` and a `webhook.test` delivery pending for it.
+    func pendingDelivery(to url: String) async throws -> (tenant: TenantID, delivery: UUID) {
+        let shop = try await makeTenant()
+        let delivery = try await TestServers.shared.database.withTenant(shop.tenant) { connection in
+            let endpoint = try await connection.createEndpoint(
+                url: url,
+                eventTypes: [],
+                description: nil,
+                secret: WebhookSecret.generate().text
+            )
+            return try #require(try await connection.sendTest(endpoint: endpoint.id))
         }
-        try await http.shutdown()
+        return (shop.tenant, delivery.id)
     }
 
     func deliveries(_ tenant: TenantID) async throws -> [WebhookDelivery] {
@@ -231,6 +244,177 @@ final class Receiver: Sendable {
         try await dispatch(shop.tenant, delivery: orphan.id, now: Date())
         #expect(try await deliveries(shop.tenant).first?.state == "failed")
         #expect(try receiver.entries().count == 1)
+    }
+
+    @Test func aTricklingReceiverIsCutAtTheDeadlineAndTheAttemptIsRecordedAsTimedOut() async throws {
+        // The head at once (a 200, even), then a byte of body every 100 ms: never done.
+        let receiver = try await RawReceiver(
+            answer: .trickle(head: "HTTP/1.1 200 OK\r\ncontent-length: 1000000\r\n\r\n", every: .milliseconds(100))
+        )
+        let (tenant, delivery) = try await pendingDelivery(to: receiver.url)
+        let started = ContinuousClock.now
+        try await dispatch(tenant, delivery: delivery, now: Date(), deadline: .milliseconds(1_500))
+        let elapsed = ContinuousClock.now - started
+        #expect(elapsed >= .milliseconds(1_400), "cut before the deadline: \(elapsed)")
+        #expect(elapsed < .seconds(5), "the deadline did not hold: \(elapsed)")
+        #expect(receiver.snapshot.requests.count == 1)
+        let logged = try #require(try await deliveries(tenant).first)
+        #expect(logged.state == "pending")  // retried later, on the schedule
+        #expect(logged.nextAttemptAt != nil)
+        let attempt = try #require(logged.attempts.first)
+        #expect(logged.attempts.count == 1)
+        #expect(attempt.statusCode == nil)
+        #expect(attempt.error?.contains("timed out") == true, "\(attempt.error ?? "-")")
+        #expect(attempt.error?.contains("reading the body (status 200)") == true, "\(attempt.error ?? "-")")
+        // The worker let go of the connection: the receiver sees it closed.
+        #expect(try await eventually(timeout: .seconds(5)) { receiver.snapshot.open == 0 })
+        await receiver.close()
+    }
+
+    @Test func aBodyWithNULAndInvalidUTF8IsRecordedAndTheDeliveryCompletesOnce() async throws {
+        // A NUL, bytes that are not UTF-8, and far more than the log keeps.
+        let body: [UInt8] =
+            Array("ok".utf8) + [0, 0xff, 0xfe, 0xc3] + Array(repeating: UInt8(ascii: "x"), count: 200_000)
+        let receiver = try await RawReceiver(
+            answer: .bytes(Array("HTTP/1.1 200 OK\r\ncontent-length: \(body.count)\r\n\r\n".utf8) + body)
+        )
+        let (tenant, delivery) = try await pendingDelivery(to: receiver.url)
+        try await dispatch(tenant, delivery: delivery, now: Date())
+        var logged = try #require(try await deliveries(tenant).first)
+        #expect(logged.state == "succeeded")
+        #expect(logged.attempts.count == 1)
+        let response = try #require(logged.attempts.first?.response)
+        #expect(response.hasPrefix("ok\u{FFFD}"))
+        #expect(!response.unicodeScalars.contains("\0"))
+        #expect(response.count == ResponseSnippet.maxCharacters)
+        // Delivered means done: the same job again sends nothing.
+        try await dispatch(tenant, delivery: delivery, now: Date().addingTimeInterval(3_600))
+        logged = try #require(try await deliveries(tenant).first)
+        #expect(logged.attempts.count == 1)
+        #expect(receiver.snapshot.requests.count == 1)
+        await receiver.close()
+    }
+
+    @Test func theDispatcherResolvesOnceAndConnectsToTheAddressItChecked() async throws {
+        let receiver = try await RawReceiver(answer: .bytes(Array("HTTP/1.1 204 No Content\r\n\r\n".utf8)))
+        // `.test` never resolves for real: a request that arrives went to the address the
+        // resolver gave the check. A second lookup would answer somewhere else.
+        let url = "http://rebind.test:\(receiver.port)/hook"
+        let pinned = ScriptedResolver([["127.0.0.1"], ["198.51.100.7"]])
+        let (tenant, delivery) = try await pendingDelivery(to: url)
+        try await dispatch(tenant, delivery: delivery, now: Date(), resolver: pinned, deadline: .seconds(5))
+        #expect(pinned.calls == ["rebind.test"])
+        #expect(receiver.snapshot.requests.count == 1)
+        // The name, not the address, goes in Host.
+        #expect(
+            receiver.snapshot.requests.first?.lowercased().contains("host: rebind.test:\(receiver.port)") == true,
+            "\(receiver.snapshot.requests)"
+        )
+        #expect(try await deliveries(tenant).first?.state == "succeeded")
+        await receiver.close()
+    }
+
+    @Test func aNameThatRebindsToAPrivateAddressAfterTheCheckIsNeverCalledThere() async throws {
+        let receiver = try await RawReceiver(answer: .bytes(Array("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n".utf8)))
+        // Public for the check; the system resolver, which anyone who looked the name up again
+        // would ask, says loopback, where the receiver listens.
+        let url = "http://localhost:\(receiver.port)/hook"
+        let rebinding = ScriptedResolver([["198.51.100.7"], ["127.0.0.1"]])
+        let (tenant, delivery) = try await pendingDelivery(to: url)
+        try await dispatch(
+            tenant,
+            delivery: delivery,
+            now: Date(),
+            allowPrivate: false,
+            resolver: rebinding,
+            deadline: .milliseconds(1_500)
+        )
+        #expect(rebinding.calls == ["localhost"])
+        #expect(receiver.snapshot.connections == 0)
+        let attempt = try #require(try await deliveries(tenant).first?.attempts.first)
+        // It tried the address that was checked, where (TEST-NET-2) nothing answers.
+        #expect(attempt.error?.contains("198.51.100.7") == true, "\(attempt.error ?? "-")")
+        #expect(attempt.statusCode == nil)
+
+        // Private from the first answer: refused, nothing sent, one lookup.
+        let privateAnswer = ScriptedResolver([["127.0.0.1"]])
+        let (other, refused) = try await pendingDelivery(to: url)
+        try await dispatch(other, delivery: refused, now: Date(), allowPrivate: false, resolver: privateAnswer)
+        #expect(privateAnswer.calls.count == 1)
+        #expect(receiver.snapshot.connections == 0)
+        let logged = try #require(try await deliveries(other).first)
+        #expect(logged.state == "failed")
+        #expect(logged.attempts.first?.error?.contains("internal address (127.0.0.1)") == true)
+        await receiver.close()
+    }
+
+    @Test func anIPv6LoopbackTargetIsRefusedWithTheCheckAndDeliveredWithout() async throws {
+        let receiver = try await RawReceiver(
+            host: "::1",
+            answer: .bytes(Array("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok".utf8))
+        )
+        #expect(receiver.url.hasPrefix("http://[::1]:"))
+        let (refusedTenant, refused) = try await pendingDelivery(to: receiver.url)
+        try await dispatch(refusedTenant, delivery: refused, now: Date(), allowPrivate: false)
+        let refusedLog = try #require(try await deliveries(refusedTenant).first)
+        #expect(refusedLog.state == "failed")
+        #expect(refusedLog.attempts.first?.error?.contains("internal address (::1)") == true)
+        #expect(receiver.snapshot.connections == 0)
+
+        // A public IPv6 literal passes the check as it is: no lookup, the address it names.
+        let literal = ScriptedResolver([])
+        guard
+            case .allowed(let target) = await AddressPolicy(allowPrivate: false, resolver: literal).check(
+                "https://[2606:4700::1111]/hook"
+            )
+        else {
+            Issue.record("a public IPv6 literal was not allowed")
+            return
+        }
+        #expect(target.addressDescription == "[2606:4700::1111]:443")
+        #expect(!target.isName && literal.calls.isEmpty)
+
+        let (tenant, delivery) = try await pendingDelivery(to: receiver.url)
+        try await dispatch(tenant, delivery: delivery, now: Date(), allowPrivate: true)
+        let logged = try #require(try await deliveries(tenant).first)
+        #expect(logged.state == "succeeded", "\(logged.attempts)")
+        #expect(logged.attempts.first?.response == "ok")
+        #expect(receiver.snapshot.requests.count == 1)
+        await receiver.close()
+    }
+
+    @Test(arguments: [
+        "127.0.0.1", "10.1.2.3", "172.31.255.255", "192.168.0.1", "169.254.169.254", "100.64.0.1", "0.0.0.0",
+        "224.0.0.1", "255.255.255.255", "::1", "::", "::ffff:127.0.0.1", "::ffff:7f00:1", "::127.0.0.1",
+        "fd00::1", "fe80::1", "fec0::1", "ff02::1", "64:ff9b::a00:1", "2002:7f00:1::", "2001:0:4136:e378::1",
+    ])
+    func internalAddressesAreInternalHoweverSpelled(ip: String) throws {
+        #expect(AddressPolicy.isInternal(try SocketAddress(ipAddress: ip, port: 80)))
+    }
+
+    @Test(arguments: ["93.184.216.34", "198.51.100.7", "172.32.0.1", "2606:4700::1111", "2002:5db8:d822::"])
+    func publicAddressesAreNot(ip: String) throws {
+        #expect(!AddressPolicy.isInternal(try SocketAddress(ipAddress: ip, port: 80)))
+    }
+}
+
+/// A resolver whose answers the test writes: the first call gets the first list, and so on
+/// (the last repeats). It records the names it was asked for.
+final class ScriptedResolver: HostResolver {
+    private let answers: [[String]]
+    private let asked = NIOLockedValueBox<[String]>([])
+
+    init(_ answers: [[String]]) { self.answers = answers }
+
+    var calls: [String] { asked.withLockedValue { $0 } }
+
+    func resolve(host: String, port: Int) async throws -> [SocketAddress] {
+        let call = asked.withLockedValue { calls in
+            calls.append(host)
+            return calls.count - 1
+        }
+        guard !answers.isEmpty else { return [] }
+        return try answers[min(call, answers.count - 1)].map { try SocketAddress(ipAddress: $0, port: port) }
     }
 }
 

@@ -69,7 +69,13 @@ extension PrivatePostgres {
                 return nil
             }
             defer { group.cancelAll() }
-            return try await body(Database(client: client, logger: TestServers.shared.logger))
+            return try await body(
+                Database(
+                    client: client,
+                    logger: TestServers.shared.logger,
+                    secrets: TestServers.shared.database.secrets
+                )
+            )
         }
     }
 }

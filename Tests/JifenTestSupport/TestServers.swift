@@ -18,6 +18,8 @@ public final class TestServers: Sendable {
     public let redisConfiguration: RedisConfiguration
     public let logger: Logger
     public let repositoryRoot: URL
+    /// The schema owner's URL (`MIGRATION_DATABASE_URL`): for what the application role may not do.
+    public let migrationURL: String
     let migrated: Task<Void, any Error>
 
     private init() {
@@ -32,6 +34,20 @@ public final class TestServers: Sendable {
         let migrationURL =
             environment["MIGRATION_DATABASE_URL"]
             ?? "postgres://jifen_owner:jifen_owner@127.0.0.1:54329/jifen?sslmode=disable"
+        self.migrationURL = migrationURL
+        let secrets: SecretBox
+        do {
+            // The same variables, read the same way, as the `jifen` processes the tests start,
+            // so both open what the other sealed.
+            secrets = try SecretBox.configured(
+                key: environment["SECRETS_KEY"],
+                keyID: environment["SECRETS_KEY_ID"],
+                previousKeys: environment["SECRETS_PREVIOUS_KEYS"],
+                production: false
+            )
+        } catch {
+            fatalError("SECRETS_KEY is misconfigured: \(error)")
+        }
         do {
             var configuration = try DatabaseURL.configuration(databaseURL)
             configuration.options.maximumConnections = 40
@@ -39,7 +55,7 @@ public final class TestServers: Sendable {
             Task { await client.run() }
             // Tests run many suites at once on a bounded pool: waiting for a connection is normal
             // here, so the outage bound is lifted (PostgresRestartTests checks it on a live stack).
-            database = Database(client: client, logger: logger, acquireTimeout: .seconds(300))
+            database = Database(client: client, logger: logger, secrets: secrets, acquireTimeout: .seconds(300))
             redisConfiguration = try RedisConfiguration(url: environment["REDIS_URL"] ?? "redis://127.0.0.1:63790/0")
         } catch {
             fatalError("test servers are misconfigured: \(error). Run the tests with `make test`.")

@@ -8,21 +8,29 @@ import PostgresNIO
 /// in a transaction that first sets `app.tenant_id`, so row-level security scopes it.
 ///
 /// ```swift
-/// let database = Database(client: PostgresClient(configuration: config), logger: logger)
+/// let database = Database(client: PostgresClient(configuration: config), logger: logger, secrets: box)
 /// // run `database.client.run()` in the ServiceGroup first, then:
 /// let member = try await database.withTenant(tenant) { try await $0.member(external: id) }
 /// ```
 public struct Database: Sendable {
     public let client: PostgresClient
     public let logger: Logger
+    /// Seals and opens the webhook secrets stored in the tenant's rows.
+    public let secrets: SecretBox
     /// How long a transaction waits for a pooled connection before it gives up with
     /// `service-unavailable` (503 + `Retry-After` at the API). The pool keeps reconnecting by
     /// itself while PostgreSQL is away; without a bound, every request would hang until then.
     public let acquireTimeout: Duration
 
-    public init(client: PostgresClient, logger: Logger, acquireTimeout: Duration = .seconds(5)) {
+    public init(
+        client: PostgresClient,
+        logger: Logger,
+        secrets: SecretBox,
+        acquireTimeout: Duration = .seconds(5)
+    ) {
         self.client = client
         self.logger = logger
+        self.secrets = secrets
         self.acquireTimeout = acquireTimeout
     }
 
@@ -43,7 +51,9 @@ public struct Database: Sendable {
                 "SELECT set_config('app.tenant_id', \(tenant.description), true)",
                 logger: logger
             )
-            return try await body(TenantConnection(connection: connection, tenant: tenant, logger: logger))
+            return try await body(
+                TenantConnection(connection: connection, tenant: tenant, logger: logger, secrets: secrets)
+            )
         }
     }
 
@@ -142,6 +152,7 @@ public struct TenantConnection: Sendable {
     public let connection: PostgresConnection
     public let tenant: TenantID
     let logger: Logger
+    let secrets: SecretBox
 
     @discardableResult
     func query(_ query: PostgresQuery) async throws -> PostgresRowSequence {

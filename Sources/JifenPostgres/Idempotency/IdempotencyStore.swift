@@ -57,12 +57,18 @@ public struct IdempotencyStore: Sendable {
             let begin = try await Self.begin(key, scope: scope, requestHash: requestHash, on: tenant)
             let (result, response) = try await body(begin, tenant)
             if begin == .proceed, let response {
+                // Sealed like the webhook secrets: some answers carry a secret shown only once
+                // (a new API key, an endpoint's signing secret), and a dump must not show them.
+                let body = try tenant.secrets.seal(
+                    String(decoding: response.body, as: UTF8.self),
+                    context: Self.context(scope, key)
+                )
                 try await tenant.query(
                     """
                     INSERT INTO idempotency_keys AS k
                         (tenant_id, key, request_hash, state, status_code, content_type, response_body)
                     VALUES (\(scope.rawValue), \(key), \(requestHash), 'done', \(response.status),
-                            \(response.contentType), \(response.body))
+                            \(response.contentType), \(body))
                     ON CONFLICT (tenant_id, key) DO UPDATE
                     SET request_hash = EXCLUDED.request_hash, state = 'done', status_code = EXCLUDED.status_code,
                         content_type = EXCLUDED.content_type, response_body = EXCLUDED.response_body,
@@ -73,6 +79,9 @@ public struct IdempotencyStore: Sendable {
             return result
         }
     }
+
+    /// What a sealed answer is bound to: its tenant and key, so it opens in no other row.
+    static func context(_ scope: TenantID, _ key: String) -> String { "idempotency_keys:\(scope):\(key)" }
 
     static func begin(_ key: String, scope: TenantID, requestHash: Data, on tenant: TenantConnection) async throws
         -> Begin
@@ -95,7 +104,12 @@ public struct IdempotencyStore: Sendable {
             guard hash == requestHash else { return .mismatch }
             // A 'pending' row is a claim left by a version before this one: its request died.
             guard state == "done", let status else { return .proceed }
-            return .replay(StoredResponse(status: status, contentType: contentType, body: body ?? Data()))
+            var stored = body ?? Data()
+            // Answers stored before they were sealed are plain JSON (never starting with 0x01).
+            if SecretBox.keyID(of: stored) != nil {
+                stored = Data(try tenant.secrets.open(stored, context: context(scope, key)).utf8)
+            }
+            return .replay(StoredResponse(status: status, contentType: contentType, body: stored))
         }
         return .proceed
     }

@@ -13,21 +13,51 @@ public enum InboundKind: String, Sendable {
 }
 
 extension TenantConnection {
-    /// Stores the shop's secret for `kind`; the one it replaces keeps verifying for a while,
-    /// so a shop can rotate without losing webhooks in flight.
+    /// Stores the shop's secret for `kind`, sealed; the one it replaces keeps verifying for a
+    /// while, so a shop can rotate without losing webhooks in flight. The same secret again
+    /// changes nothing.
     public func setInboundSecret(_ kind: InboundKind, secret: String, now: Date = Date()) async throws {
-        try await query(
+        let context = inboundSecretContext(kind)
+        // Sealed values differ every time (a fresh nonce), so "is it the same secret" is asked
+        // of the opened value, here, not of the column in SQL.
+        let rows = try await query(
             """
-            INSERT INTO inbound_integrations (tenant_id, kind, secret) VALUES (\(tenant.rawValue), \(kind.rawValue), \(secret))
-            ON CONFLICT (tenant_id, kind) DO UPDATE SET
-                previous_secret = CASE WHEN inbound_integrations.secret = EXCLUDED.secret
-                                       THEN inbound_integrations.previous_secret ELSE inbound_integrations.secret END,
-                previous_secret_until = CASE WHEN inbound_integrations.secret = EXCLUDED.secret
-                                             THEN inbound_integrations.previous_secret_until
-                                             ELSE \(now.addingTimeInterval(kind.overlap)) END,
-                secret = EXCLUDED.secret, updated_at = clock_timestamp()
+            SELECT secret, secret_sealed, previous_secret, previous_secret_sealed, previous_secret_until
+            FROM inbound_integrations WHERE tenant_id = \(tenant.rawValue) AND kind = \(kind.rawValue) FOR UPDATE
             """
         )
+        var stored: (current: String?, previous: String?, until: Date?)?
+        for try await (plain, sealed, previousPlain, previousSealed, until) in rows.decode(
+            (String?, Data?, String?, Data?, Date?).self
+        ) {
+            stored = (
+                try open(plain: plain, sealed: sealed, context: context),
+                try open(plain: previousPlain, sealed: previousSealed, context: context), until
+            )
+        }
+        var previous: (secret: String?, until: Date?) = (nil, nil)
+        if let stored {
+            previous =
+                stored.current == secret
+                ? (stored.previous, stored.until) : (stored.current, now.addingTimeInterval(kind.overlap))
+        }
+        let sealed = try seal(secret, context: context)
+        var previousSealed: Data?
+        if let text = previous.secret { previousSealed = try seal(text, context: context) }
+        try await query(
+            """
+            INSERT INTO inbound_integrations (tenant_id, kind, secret_sealed, previous_secret_sealed, previous_secret_until)
+            VALUES (\(tenant.rawValue), \(kind.rawValue), \(sealed), \(previousSealed), \(previous.until))
+            ON CONFLICT (tenant_id, kind) DO UPDATE SET
+                secret = NULL, previous_secret = NULL, secret_sealed = EXCLUDED.secret_sealed,
+                previous_secret_sealed = EXCLUDED.previous_secret_sealed,
+                previous_secret_until = EXCLUDED.previous_secret_until, updated_at = clock_timestamp()
+            """
+        )
+    }
+
+    func inboundSecretContext(_ kind: InboundKind) -> String {
+        Self.secretContext("inbound_integrations", tenant: tenant, row: kind.rawValue)
     }
 
     /// The secrets that verify `kind` at `now`: the current one, and the previous one during
@@ -35,12 +65,16 @@ extension TenantConnection {
     public func inboundSecrets(_ kind: InboundKind, now: Date = Date()) async throws -> [String] {
         let rows = try await query(
             """
-            SELECT secret, CASE WHEN previous_secret_until > \(now) THEN previous_secret END
+            SELECT secret, secret_sealed, CASE WHEN previous_secret_until > \(now) THEN previous_secret END,
+                   CASE WHEN previous_secret_until > \(now) THEN previous_secret_sealed END
             FROM inbound_integrations WHERE tenant_id = \(tenant.rawValue) AND kind = \(kind.rawValue)
             """
         )
-        for try await (secret, previous) in rows.decode((String, String?).self) {
-            return [secret] + (previous.map { [$0] } ?? [])
+        let context = inboundSecretContext(kind)
+        for try await (secret, sealed, previous, previousSealed) in rows.decode((String?, Data?, String?, Data?).self) {
+            let current = try open(plain: secret, sealed: sealed, context: context)
+            let old = try open(plain: previous, sealed: previousSealed, context: context)
+            return [current, old].compactMap { $0 }
         }
         return []
     }

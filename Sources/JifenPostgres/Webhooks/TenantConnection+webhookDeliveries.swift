@@ -150,7 +150,7 @@ extension TenantConnection {
             INSERT INTO webhook_attempts (tenant_id, delivery_id, number, attempted_at, status_code, latency_ms, error,
                                           response)
             VALUES (\(tenant.rawValue), \(claimed.id), \(number), \(date), \(statusCode), \(latencyMilliseconds),
-                    \(error.map { String($0.prefix(500)) }), \(response.map { String($0.prefix(1024)) }))
+                    \(error.map { Self.storable($0, max: 500) }), \(response.map { Self.storable($0, max: 1024) }))
             """
         )
         switch outcome {
@@ -197,6 +197,12 @@ extension TenantConnection {
                 )
             }
         }
+    }
+
+    /// PostgreSQL `text` cannot hold NUL: one in a receiver's answer or an error message would
+    /// make the attempt unrecordable, and the delivery would be sent again and again.
+    static func storable(_ text: String, max: Int) -> String {
+        String(String.UnicodeScalarView(text.prefix(max).unicodeScalars.lazy.map { $0 == "\0" ? "\u{FFFD}" : $0 }))
     }
 
     private func markFailing(_ endpoint: UUID, since date: Date) async throws {

@@ -8,19 +8,27 @@ extension TenantConnection {
         (extract(epoch FROM created_at) * 1000000)::bigint
         """
 
-    /// Adds an endpoint with its signing secret (made by the caller, shown to the shop once).
+    /// Adds an endpoint with its signing secret (made by the caller, shown to the shop once),
+    /// sealed: the row never holds it in clear.
     public func createEndpoint(url: String, eventTypes: [String], description: String?, secret: String) async throws
         -> WebhookEndpoint
     {
+        // The id is made here, not by the database: the sealed secret is bound to it.
+        let id = UUID()
+        let sealed = try seal(secret, context: endpointSecretContext(id))
         let rows = try await query(
             """
-            INSERT INTO webhook_endpoints (tenant_id, url, event_types, description, secret)
-            VALUES (\(tenant.rawValue), \(url), \(eventTypes), \(description), \(secret))
+            INSERT INTO webhook_endpoints (tenant_id, id, url, event_types, description, secret_sealed)
+            VALUES (\(tenant.rawValue), \(id), \(url), \(eventTypes), \(description), \(sealed))
             RETURNING \(unescaped: Self.endpointColumns)
             """
         )
         for try await row in rows { return try Self.endpoint(from: row) }
         throw JifenError(.internalError, "endpoint vanished in its own transaction")
+    }
+
+    func endpointSecretContext(_ id: UUID) -> String {
+        Self.secretContext("webhook_endpoints", tenant: tenant, row: id.uuidString.lowercased())
     }
 
     public func endpoint(_ id: UUID) async throws -> WebhookEndpoint? {
@@ -77,12 +85,34 @@ extension TenantConnection {
         return nil
     }
 
-    /// A new secret; the old one keeps signing alongside it until `overlapUntil`.
+    /// A new secret; the old one keeps signing alongside it until `overlapUntil`. Both sealed.
     public func rotateSecret(_ id: UUID, secret: String, overlapUntil: Date) async throws -> WebhookEndpoint? {
+        let context = endpointSecretContext(id)
+        // The current secret becomes the previous one: a sealed one moves as it is (it is bound
+        // to the row, not the column); one in plain text (written by older code) is sealed now.
+        let current = try await query(
+            """
+            SELECT secret, secret_sealed FROM webhook_endpoints
+            WHERE tenant_id = \(tenant.rawValue) AND id = \(id) AND deleted_at IS NULL FOR UPDATE
+            """
+        )
+        var found = false
+        var previous: Data?
+        for try await (plain, sealed) in current.decode((String?, Data?).self) {
+            found = true
+            if let sealed {
+                previous = sealed
+            } else if let plain {
+                previous = try seal(plain, context: context)
+            }
+        }
+        guard found else { return nil }
+        let sealed = try seal(secret, context: context)
         let rows = try await query(
             """
-            UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_until = \(overlapUntil),
-                                         secret = \(secret), updated_at = clock_timestamp()
+            UPDATE webhook_endpoints SET previous_secret_sealed = \(previous), previous_secret_until = \(overlapUntil),
+                                         secret_sealed = \(sealed), secret = NULL,
+                                         previous_secret = NULL, updated_at = clock_timestamp()
             WHERE tenant_id = \(tenant.rawValue) AND id = \(id) AND deleted_at IS NULL
             RETURNING \(unescaped: Self.endpointColumns)
             """
@@ -108,17 +138,24 @@ extension TenantConnection {
     public func signing(endpoint id: UUID, now: Date) async throws -> EndpointSigning? {
         let rows = try await query(
             """
-            SELECT url, secret, CASE WHEN previous_secret_until > \(now) THEN previous_secret END,
+            SELECT url, secret, secret_sealed,
+                   CASE WHEN previous_secret_until > \(now) THEN previous_secret END,
+                   CASE WHEN previous_secret_until > \(now) THEN previous_secret_sealed END,
                    state = 'enabled' AND deleted_at IS NULL, failing_since
             FROM webhook_endpoints WHERE tenant_id = \(tenant.rawValue) AND id = \(id)
             """
         )
-        for try await (url, secret, previous, enabled, failingSince) in rows.decode(
-            (String, String, String?, Bool, Date?).self
+        let context = endpointSecretContext(id)
+        for try await (url, secret, sealed, previous, previousSealed, enabled, failingSince) in rows.decode(
+            (String, String?, Data?, String?, Data?, Bool, Date?).self
         ) {
+            guard let current = try open(plain: secret, sealed: sealed, context: context) else {
+                throw JifenError(.internalError, "webhook endpoint \(id) has no secret")
+            }
+            let old = try open(plain: previous, sealed: previousSealed, context: context)
             return EndpointSigning(
                 url: url,
-                secrets: [secret] + (previous.map { [$0] } ?? []),
+                secrets: [current] + (old.map { [$0] } ?? []),
                 enabled: enabled,
                 failingSince: failingSince
             )

@@ -4,6 +4,7 @@ import JifenCore
 import JifenPostgres
 import JifenWebhooks
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 
@@ -13,24 +14,32 @@ import NIOHTTP1
 /// days have passed, and an endpoint failing for five days is disabled. The HTTP call happens
 /// outside any transaction; the delivery is claimed first, so a redelivered job cannot send it
 /// twice at once.
+///
+/// An attempt holds a worker slot for at most `deadline` however the receiver behaves: one
+/// deadline covers connecting, the answer's head and its body, of which only the first
+/// ``ResponseSnippet/maxBytes`` are read. The connection goes to the address the
+/// ``AddressPolicy`` checked, never to a second lookup of the name.
 public struct WebhookDispatcher: JobHandler {
     public let kind = JobKind.dispatchWebhook
     let database: Database
-    let http: HTTPClient
+    let eventLoopGroup: any EventLoopGroup
     let addresses: AddressPolicy
+    let deadline: Duration
     let logger: Logger
     let clock: @Sendable () -> Date
 
     public init(
         database: Database,
-        http: HTTPClient,
+        eventLoopGroup: any EventLoopGroup = HTTPClient.defaultEventLoopGroup,
         addresses: AddressPolicy,
+        deadline: Duration = .seconds(DeliverySchedule.timeout),
         logger: Logger,
         clock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.database = database
-        self.http = http
+        self.eventLoopGroup = eventLoopGroup
         self.addresses = addresses
+        self.deadline = deadline
         self.logger = logger
         self.clock = clock
     }
@@ -43,7 +52,8 @@ public struct WebhookDispatcher: JobHandler {
     public func handle(_ job: Job) async throws {
         let (tenant, payload) = try job.tenantAndPayload(Payload.self, shape: #"{"delivery_id": uuid}"#)
         let now = clock()
-        let lease = DeliverySchedule.timeout + 45
+        // Outlasts the attempt (resolution included), so no other worker takes it meanwhile.
+        let lease = Double(deadline.components.seconds) + 45
         let claim = try await database.withTenant(tenant) { connection in
             try await connection.claimDelivery(payload.deliveryID, now: now, lease: lease)
         }
@@ -57,31 +67,36 @@ public struct WebhookDispatcher: JobHandler {
 
         // Attempts that end before any request is made: the endpoint is off, or its address is
         // not one to call (for good, or — DNS — for now).
-        var unsent: (error: String, outcome: AttemptOutcome, refused: Bool)?
+        let unsent: (error: String, outcome: AttemptOutcome, refused: Bool)
         if !claimed.signing.enabled {
             unsent = ("endpoint is disabled", .failed(disableEndpoint: nil), false)
         } else {
             switch await addresses.check(claimed.signing.url) {
-            case .allowed: break
+            case .allowed(let target):
+                try await send(claimed, of: tenant, to: target, now: now)
+                return
             case .refused(let reason): unsent = (reason, .failed(disableEndpoint: nil), true)
             case .unresolved(let reason):
                 unsent = (reason, decide(claimed, status: nil, retryAfter: nil, now: now), false)
             }
         }
-        if let unsent {
-            WorkerMetrics.webhook(unsent.outcome, refused: unsent.refused)
-            try await record(
-                tenant,
-                claimed,
-                at: now,
-                status: nil,
-                latency: 0,
-                error: unsent.error,
-                response: nil,
-                outcome: unsent.outcome
-            )
-            return
-        }
+        WorkerMetrics.webhook(unsent.outcome, refused: unsent.refused)
+        try await record(
+            tenant,
+            claimed,
+            at: now,
+            status: nil,
+            latency: 0,
+            error: unsent.error,
+            response: nil,
+            outcome: unsent.outcome
+        )
+    }
+
+    /// One attempt that makes a request, and its record.
+    private func send(_ claimed: ClaimedDelivery, of tenant: TenantID, to target: AddressPolicy.Target, now: Date)
+        async throws
+    {
         let body = Data(claimed.payload.utf8)
         // Signed with the wall clock, whatever `clock` says: receivers check it against theirs.
         let timestamp = Int64(Date().timeIntervalSince1970)
@@ -104,21 +119,23 @@ public struct WebhookDispatcher: JobHandler {
         request.body = .bytes(ByteBuffer(data: body))
 
         let started = ContinuousClock.now
-        var status: Int?
-        var responseText: String?
-        var failure: String?
-        var retryAfter: TimeInterval?
-        do {
-            let response = try await http.execute(request, timeout: .seconds(Int64(DeliverySchedule.timeout)))
-            status = Int(response.status.code)
-            retryAfter = DeliverySchedule.retryAfter(response.headers.first(name: "retry-after"), now: now)
-            let collected = try? await response.body.collect(upTo: 64 * 1024)
-            responseText = collected.map { String(buffer: $0) }.map { String($0.prefix(1024)) }
-        } catch {
-            failure = "\(error)"
-        }
+        let answer = await exchange(request, to: target)
         let elapsed = ContinuousClock.now - started
         let latency = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+        var status: Int?
+        var retryAfter: TimeInterval?
+        var responseText: String?
+        var failure: String?
+        switch answer {
+        case .answered(let code, let retryAfterHeader, let snippet):
+            status = code
+            retryAfter = DeliverySchedule.retryAfter(retryAfterHeader, now: now)
+            responseText = snippet
+        case .failed(let reason):
+            failure = "\(reason) (\(target.addressDescription))"
+        case .timedOut(let stage):
+            failure = "timed out after \(deadline) \(stage) (\(target.addressDescription))"
+        }
         let outcome = decide(claimed, status: status, retryAfter: retryAfter, now: now)
         try await record(
             tenant,
@@ -136,8 +153,77 @@ public struct WebhookDispatcher: JobHandler {
             metadata: [
                 "tenant_id": "\(tenant)", "webhook_id": "\(messageID)", "status": "\(status.map(String.init) ?? "-")",
                 "attempt": "\(claimed.attempts + 1)", "outcome": "\(outcome)",
+                "address": "\(target.addressDescription)",
             ]
         )
+    }
+
+    /// How one exchange ended.
+    enum Answer: Sendable {
+        /// A status, `Retry-After`, and the start of the body as storable text.
+        case answered(status: Int, retryAfter: String?, snippet: String)
+        case failed(String)
+        /// The deadline passed; `stage` says where it was.
+        case timedOut(stage: String)
+    }
+
+    /// Sends `request` to `target.address` and reads the answer, all within `deadline`.
+    ///
+    /// A client per attempt: AsyncHTTPClient pins a name to an address only client-wide
+    /// (`dnsOverride`, which also keeps the name in `Host` and TLS SNI and verifies the
+    /// certificate for it), and a fresh pool means no connection is ever shared between
+    /// receivers, or outlives the attempt that a deadline cut.
+    func exchange(_ request: HTTPClientRequest, to target: AddressPolicy.Target) async -> Answer {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+        if target.isName, let ip = target.address.ipAddress {
+            configuration.dnsOverride = [target.host: ip]
+        }
+        let client = HTTPClient(eventLoopGroup: eventLoopGroup, configuration: configuration)
+        let limit = deadline
+        let answer = await withTaskGroup(of: Answer?.self) { group in
+            // The stage reached so far, for the message of a timeout.
+            let stage = NIOLockedValueBox("connecting or waiting for the answer's head")
+            group.addTask {
+                do {
+                    // AsyncHTTPClient's own deadline stops at the head; the race below covers the
+                    // body too. This one is a second later, so the race is the one that reports.
+                    let nanoseconds =
+                        limit.components.seconds * 1_000_000_000 + limit.components.attoseconds / 1_000_000_000
+                    let response = try await client.execute(
+                        request,
+                        deadline: .now() + .nanoseconds(nanoseconds) + .seconds(1),
+                        logger: nil
+                    )
+                    stage.withLockedValue { $0 = "reading the body (status \(response.status.code))" }
+                    var bytes: [UInt8] = []
+                    for try await chunk in response.body {
+                        bytes += chunk.readableBytesView.prefix(ResponseSnippet.maxBytes - bytes.count)
+                        // Enough for the log: stop reading (the connection is closed with the client).
+                        if bytes.count >= ResponseSnippet.maxBytes { break }
+                    }
+                    return .answered(
+                        status: Int(response.status.code),
+                        retryAfter: response.headers.first(name: "retry-after"),
+                        snippet: ResponseSnippet.text(bytes)
+                    )
+                } catch is CancellationError {
+                    return nil
+                } catch {
+                    return .failed("\(error)")
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                return .timedOut(stage: stage.withLockedValue { $0 })
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            // Cancelled by the deadline, the exchange may still report an error: the deadline's
+            // answer is the one that counts.
+            return first ?? .timedOut(stage: stage.withLockedValue { $0 })
+        }
+        try? await client.shutdown()
+        return answer
     }
 
     /// What an attempt's answer leads to. Pure: the endpoint's failing-since came with the claim.

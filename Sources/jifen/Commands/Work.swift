@@ -1,5 +1,4 @@
 import ArgumentParser
-import AsyncHTTPClient
 import Foundation
 import JifenPostgres
 import JifenRedis
@@ -28,14 +27,10 @@ struct Work: AsyncParsableCommand {
                 maxIdle: 1
             )
         )
-        // Webhook deliveries: no redirects (a 3xx is a failure to retry, not a hop somewhere else).
-        let http = HTTPClient(
-            eventLoopGroup: HTTPClient.defaultEventLoopGroup,
-            configuration: HTTPClient.Configuration(redirectConfiguration: .disallow)
-        )
+        // Webhook deliveries: each attempt makes its own HTTP client, pinned to the address
+        // it checked (AddressPolicy), without redirects.
         let dispatcher = WebhookDispatcher(
             database: connections.database,
-            http: http,
             addresses: AddressPolicy(allowPrivate: settings.allowPrivateWebhooks),
             logger: logger
         )
@@ -100,12 +95,18 @@ struct Work: AsyncParsableCommand {
             )
         }
         services.append(.init(service: runner, successTerminationBehavior: .gracefullyShutdownGroup))
+        if settings.secrets.current.isDevelopment {
+            logger.warning(
+                "SECRETS_KEY is unset: webhook secrets are sealed with the published development key (JIFEN_ENV=production refuses to start this way)"
+            )
+        }
         logger.info(
             "worker starting",
             metadata: [
                 "concurrency": "\(settings.workerConcurrency)", "queue": "\(settings.jobQueue)",
                 "tenants": "\(settings.workerTenants.map { $0.map(\.description).joined(separator: ",") } ?? "all")",
                 "scheduler_interval": "\(settings.schedulerInterval)", "metrics_port": "\(settings.metricsPort)",
+                "secrets_key": "\(settings.secrets.current.id)",
             ]
         )
         // SIGTERM: stop claiming, let the jobs in hand finish for up to DRAIN_SECONDS; a job cut
@@ -121,11 +122,9 @@ struct Work: AsyncParsableCommand {
         do {
             try await group.run()
         } catch {
-            try? await http.shutdown()
             try? await readerThreads.shutdownGracefully()
             throw error
         }
-        try await http.shutdown()
         try await readerThreads.shutdownGracefully()
     }
 }

@@ -18,6 +18,7 @@ struct Connections: Sendable {
         database = Database(
             client: postgres,
             logger: logger,
+            secrets: settings.secrets,
             acquireTimeout: .seconds(settings.databaseAcquireTimeoutSeconds)
         )
         redis = RedisClient(configuration: try settings.redisConfiguration())

@@ -1,6 +1,7 @@
 import Configuration
 import Foundation
 import JifenCore
+import JifenPostgres
 import JifenRedis
 import Logging
 
@@ -44,6 +45,10 @@ struct Settings: Sendable {
     var authFailuresPerMinute: Int
     /// Count failed authentications by the last `X-Forwarded-For` entry (behind a trusted proxy).
     var trustForwardedFor: Bool
+    /// `JIFEN_ENV=production`: settings that are only safe for a laptop are refused.
+    var production: Bool
+    /// Seals the webhook secrets at rest (`SECRETS_KEY`, `SECRETS_KEY_ID`, `SECRETS_PREVIOUS_KEYS`).
+    var secrets: SecretBox
 
     enum LogFormat: String, Sendable { case text, json }
 
@@ -55,7 +60,8 @@ struct Settings: Sendable {
         let config = ConfigReader(
             provider: EnvironmentVariablesProvider(
                 secretsSpecifier: .specific([
-                    "DATABASE_URL", "MIGRATION_DATABASE_URL", "REDIS_URL", "OPERATOR_TOKEN",
+                    "DATABASE_URL", "MIGRATION_DATABASE_URL", "REDIS_URL", "OPERATOR_TOKEN", "SECRETS_KEY",
+                    "SECRETS_PREVIOUS_KEYS",
                 ])
             )
         )
@@ -83,6 +89,22 @@ struct Settings: Sendable {
                 }
                 return tenant
             }
+        }
+        let environment = config.string(forKey: "jifen.env", default: "development").lowercased()
+        guard environment == "development" || environment == "production" else {
+            throw Invalid(description: "JIFEN_ENV must be development or production, not '\(environment)'")
+        }
+        let production = environment == "production"
+        let secrets: SecretBox
+        do throws(JifenError) {
+            secrets = try SecretBox.configured(
+                key: config.string(forKey: "secrets.key", isSecret: true),
+                keyID: config.string(forKey: "secrets.key.id"),
+                previousKeys: config.string(forKey: "secrets.previous.keys", isSecret: true),
+                production: production
+            )
+        } catch {
+            throw Invalid(description: error.detail)
         }
         let queue = config.string(forKey: "job.queue", default: "jifen")
         guard !queue.isEmpty, queue.allSatisfy({ $0.isLetter || $0.isNumber || "-_.:".contains($0) }) else {
@@ -199,7 +221,9 @@ struct Settings: Sendable {
             ),
             trustForwardedFor: ["1", "true", "yes"].contains(
                 config.string(forKey: "trust.forwarded.for", default: "0").lowercased()
-            )
+            ),
+            production: production,
+            secrets: secrets
         )
     }
 
