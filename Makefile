@@ -17,6 +17,8 @@ run: services build migrate
 ## the generated-client flow, spec and format lint, and the deploy/ files' validation
 test: services tools build migrate
 	$(WITH_ENV) swift test
+	@# No test may leave a ledger inconsistent (those that corrupt one on purpose repair it).
+	$(WITH_ENV) $(JIFEN) audit
 	$(MAKE) --no-print-directory contract-fuzz client-flow docs-check spec-lint format-lint deploy-check
 
 services:

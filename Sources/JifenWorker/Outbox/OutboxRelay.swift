@@ -41,6 +41,10 @@ public struct OutboxRelay: Service {
         self.logger = logger
     }
 
+    /// A relay round that has not finished by then is abandoned and a new one started (see
+    /// ``abandoning(after:_:)``); a round normally takes milliseconds.
+    static let stallTimeout: Duration = .seconds(30)
+
     public func run() async throws {
         // Relaying is safe to interrupt anywhere: an unfinished batch rolls back.
         await cancelWhenGracefulShutdown {
@@ -48,8 +52,11 @@ public struct OutboxRelay: Service {
             var lastPrune = ContinuousClock.now
             while !Task.isCancelled {
                 do {
-                    let sent = try await store.relay(batch: configuration.batchSize, tenants: configuration.tenants) {
-                        try await queue.enqueue($0)
+                    let (store, queue, configuration) = (store, queue, configuration)
+                    let sent = try await abandoning(after: Self.stallTimeout) {
+                        try await store.relay(batch: configuration.batchSize, tenants: configuration.tenants) {
+                            try await queue.enqueue($0)
+                        }
                     }
                     if failures > 0 { logger.info("outbox relay recovered") }
                     failures = 0

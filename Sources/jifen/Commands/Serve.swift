@@ -70,10 +70,12 @@ struct Serve: AsyncParsableCommand {
         try await services.run()
     }
 
-    /// How long keep-alive clients get to see `Connection: close` before idle connections are
-    /// closed: 2 s, or a quarter of a short drain.
+    /// How long open connections get to see `Connection: close` before idle ones are closed:
+    /// half of DRAIN_SECONDS. Closing an idle keep-alive connection always races a client that
+    /// is just then sending on it; the longer the notice, the more surely every active client
+    /// has had an answer telling it to leave. Connections that do leave end the wait early.
     static func drainNotice(drainSeconds: Int) -> Duration {
-        min(.seconds(2), .milliseconds(drainSeconds * 250))
+        .milliseconds(drainSeconds * 500)
     }
 }
 
