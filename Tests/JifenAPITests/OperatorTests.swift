@@ -80,4 +80,15 @@ import Testing
             #expect(try response.problemType() == "/problems/validation-failed")
         }
     }
+
+    /// The body of `POST …/api-keys` is optional: none at all (as schemathesis sends it) is a key
+    /// with no name, not a 500.
+    @Test func aKeyCanBeIssuedWithoutABody() async throws {
+        let shop = try await makeTenant()
+        try await withAPI { api async throws in
+            let issued = try await api.send(.post, "/admin/tenants/\(shop.tenant)/api-keys", key: operatorToken)
+            #expect(issued.status == .created, "\(issued.text)")
+            #expect(try issued.json()["secret"] as? String != nil)
+        }
+    }
 }

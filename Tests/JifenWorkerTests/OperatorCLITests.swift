@@ -20,7 +20,9 @@ import Testing
             environment: environment,
             name: arguments[0]
         )
-        _ = try await eventually(timeout: .seconds(30)) { !child.isRunning }
+        // Generous: `migrate` seals secrets tenant by tenant, over every tenant the suite made,
+        // while the other suites load the machine.
+        _ = try await eventually(timeout: .seconds(180), every: .milliseconds(100)) { !child.isRunning }
         return (try await child.terminate(deadline: .seconds(1)), child.log)
     }
 

@@ -35,7 +35,8 @@ struct ContractMiddleware: ServerMiddleware {
                 }
                 throw JifenError(.invalidJSON, "The body is empty; this operation needs a JSON document.")
             }
-            return try await next(request, body, metadata)
+            // The original body was read to find it empty: it cannot be read again.
+            return try await next(request, nil, metadata)
         }
         guard let contentType = request.headerFields[.contentType], Self.isJSON(contentType) else {
             throw JifenError(

@@ -19,7 +19,7 @@ public struct SecretsSealer: Sendable {
         public var failures: [Failure]
     }
 
-    public struct Failure: Sendable, Equatable, CustomStringConvertible {
+    public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
         public var tenant: TenantID
         public var reason: String
         public var description: String { "tenant \(tenant): \(reason)" }
@@ -32,19 +32,43 @@ public struct SecretsSealer: Sendable {
         } else {
             tenants = try await TenantStore(database: database).allIDs()
         }
-        var report = Report(tenants: 0, rewritten: 0, failures: [])
-        for tenant in tenants {
-            do {
-                report.rewritten += try await database.withTenant(tenant) {
-                    try await $0.resealSecrets(plaintextOnly: plaintextOnly)
+        // A few tenants at a time: most have nothing to seal, and each is a round trip.
+        let database = database
+        return try await withThrowingTaskGroup(of: (TenantID, Result<Int, Failure>).self) { group in
+            var report = Report(tenants: 0, rewritten: 0, failures: [])
+            var pending = tenants.makeIterator()
+            func add(_ tenant: TenantID) {
+                group.addTask {
+                    do {
+                        let rewritten = try await database.withTenant(tenant) {
+                            try await $0.resealSecrets(plaintextOnly: plaintextOnly)
+                        }
+                        return (tenant, .success(rewritten))
+                    } catch let error as JifenError {
+                        return (tenant, .failure(Failure(tenant: tenant, reason: error.detail)))
+                    } catch {
+                        return (tenant, .failure(Failure(tenant: tenant, reason: String(reflecting: error))))
+                    }
                 }
-                report.tenants += 1
-            } catch let error as JifenError {
-                report.failures.append(Failure(tenant: tenant, reason: error.detail))
-            } catch {
-                report.failures.append(Failure(tenant: tenant, reason: String(reflecting: error)))
             }
+            for _ in 0..<Self.concurrency {
+                guard let tenant = pending.next() else { break }
+                add(tenant)
+            }
+            while let (_, result) = try await group.next() {
+                switch result {
+                case .success(let rewritten):
+                    report.rewritten += rewritten
+                    report.tenants += 1
+                case .failure(let failure):
+                    report.failures.append(failure)
+                }
+                if let tenant = pending.next() { add(tenant) }
+            }
+            report.failures.sort { $0.tenant.description < $1.tenant.description }
+            return report
         }
-        return report
     }
+
+    static let concurrency = 8
 }
