@@ -3,9 +3,12 @@
 # openapi/openapi.yaml and sends them to a live `jifen serve`, checking that nothing answers
 # 5xx, every status is documented, and every response matches its schema.
 #
-# Not checked on purpose: that schema-valid requests are accepted (opaque cursors and
-# Idempotency-Key reuse are rightly refused though the schema cannot say so) and that
-# schema-invalid ones are refused (the server ignores unknown fields and reads `null` as absent).
+# With negative data too: schema-invalid requests must be refused with a 4xx
+# (negative_data_rejection), a method a path lacks must be a 405 with `Allow`
+# (unsupported_method, allow_header_conformance), and a request without its credential must
+# not be served (ignored_auth). Not checked on purpose: that every schema-valid request is
+# accepted (positive_data_acceptance): opaque cursors, Idempotency-Key reuse, ids that name
+# nothing and the program's cross-field rules are rightly refused though the schema cannot say so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
