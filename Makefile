@@ -16,7 +16,10 @@ run: services build migrate
 ## test: services up, build, the whole suite against real PostgreSQL and Redis, contract fuzzing,
 ## the generated-client flow, spec and format lint, and the deploy/ files' validation
 test: services tools build migrate
-	$(WITH_ENV) swift test
+	$(WITH_ENV) swift test --skip PostgresRestartTests
+	@# The PostgreSQL restart runs alone: beside the other 250 tests on 2 cores, the worker has
+	@# been seen not to pick up again within the test's 2 minutes (see docs/security.md).
+	$(WITH_ENV) swift test --skip-build --filter PostgresRestartTests
 	@# No test may leave a ledger inconsistent (those that corrupt one on purpose repair it).
 	$(WITH_ENV) $(JIFEN) audit
 	$(MAKE) --no-print-directory contract-fuzz client-flow docs-check spec-lint format-lint deploy-check
