@@ -46,38 +46,36 @@ import Testing
             where variant.name == "plain" || credential == .none
                 || (credential != .unknownKey && !Self.admits(operation, credential))
             {
-                do {
-                    let path = variant.apply(operation.concretePath(tenant: shop.tenant))
-                    var headers: HTTPFields = [:]
-                    switch credential {
-                    case .none: break
-                    case .tenantKey: headers[.authorization] = "Bearer \(shop.key)"
-                    case .operatorToken: headers[.authorization] = "Bearer \(operatorToken)"
-                    case .unknownKey:
-                        headers[.authorization] =
-                            "Bearer jf_\(shop.tenant.rawValue.uuidString.lowercased().replacingOccurrences(of: "-", with: ""))_\(String(repeating: "x", count: 32))"
-                    }
-                    var body: ByteBuffer?
-                    if let example = operation.example {
-                        headers[.contentType] = "application/json"
-                        body = ByteBuffer(string: example.text)
-                    }
-                    let response = try await api.client.execute(
-                        uri: path,
-                        method: operation.method,
-                        headers: headers,
-                        body: body
-                    )
-                    let status = Int(response.status.code)
-                    let context =
-                        "\(operation) as \(credential) at \(variant.name) \(path): \(status) \(String(buffer: response.body).prefix(300))"
-                    #expect(status < 500, "\(context)")
-                    if (200..<300).contains(status) {
-                        #expect(Self.admits(operation, credential), "\(context)")
-                    }
-                    if variant.name == "plain", Self.admits(operation, credential), !operation.isInbound {
-                        #expect(status != 401, "\(context)")
-                    }
+                let path = variant.apply(operation.concretePath(tenant: shop.tenant))
+                var headers: HTTPFields = [:]
+                switch credential {
+                case .none: break
+                case .tenantKey: headers[.authorization] = "Bearer \(shop.key)"
+                case .operatorToken: headers[.authorization] = "Bearer \(operatorToken)"
+                case .unknownKey:
+                    headers[.authorization] =
+                        "Bearer jf_\(shop.tenant.rawValue.uuidString.lowercased().replacingOccurrences(of: "-", with: ""))_\(String(repeating: "x", count: 32))"
+                }
+                var body: ByteBuffer?
+                if let example = operation.example {
+                    headers[.contentType] = "application/json"
+                    body = ByteBuffer(string: example.text)
+                }
+                let response = try await api.client.execute(
+                    uri: path,
+                    method: operation.method,
+                    headers: headers,
+                    body: body
+                )
+                let status = Int(response.status.code)
+                let context =
+                    "\(operation) as \(credential) at \(variant.name) \(path): \(status) \(String(buffer: response.body).prefix(300))"
+                #expect(status < 500, "\(context)")
+                if (200..<300).contains(status) {
+                    #expect(Self.admits(operation, credential), "\(context)")
+                }
+                if variant.name == "plain", Self.admits(operation, credential), !operation.isInbound {
+                    #expect(status != 401, "\(context)")
                 }
             }
         }

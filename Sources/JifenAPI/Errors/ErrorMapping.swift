@@ -22,9 +22,8 @@ enum ErrorMapping {
             return fromDecoding(error)
         case is NIOTooManyBytesError:
             return JifenError(.payloadTooLarge, "The body is larger than 1 MiB.")
-        case let error where Database.unavailable(error) != nil:
-            return Database.unavailable(error)!
         default:
+            if let unavailable = Database.unavailable(error) { return unavailable }
             logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
             return JifenError(.internalError, "Something went wrong on our side; quote the instance id if it persists.")
         }
