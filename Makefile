@@ -70,7 +70,7 @@ spec-lint: tools
 deploy-check: tools
 	scripts/deploy-check.sh
 
-## image: the container image jifen:dev (needs a Docker engine; see the README, Deploy)
+## image: the container image jifen:dev (needs a Docker engine; see docs/operations.md, Deploy)
 image:
 	docker build -f deploy/docker/Dockerfile -t jifen:dev .
 

@@ -13,7 +13,7 @@
 #   all of it         scripts/deploy_check.py: cross-checks between the files and the code
 #                     (settings names, grace periods vs drain times, probes, ports, selectors,
 #                     metric names and labels vs deploy/metrics.txt, dashboard queries parsed by
-#                     promtool, a README line per panel, one build script for image and tests)
+#                     promtool, a line per panel in docs/operations.md, one build script for image and tests)
 #
 # The Python tools come from scripts/requirements.txt (`make tools`, run here if needed).
 # Exits non-zero on the first failing tool, or after deploy_check.py lists every problem.

@@ -7,7 +7,7 @@ code: every environment variable a container gets is a setting Jifen reads
 (Sources/jifen/Runtime/Settings.swift), grace periods outlast the drain and job times, probes and
 scrape annotations point at ports the containers open, selectors select, every metric the
 dashboard and alerts use is in deploy/metrics.txt (with labels it has), every alert has a unit
-test that makes it fire, every dashboard panel has its line in the README, and the image and the
+test that makes it fire, every dashboard panel has its line in docs/operations.md (Deploy), and the image and the
 tests build with the same script.
 
 Usage: deploy_check.py --compose-json FILE --promtool PATH   (from the repository root; FILE is
@@ -254,9 +254,9 @@ def check_dashboard(metrics: dict[str, Metric], promtool: str, readme_deploy: st
     ok(f"{where}: {len(titles)} panels, ids unique, no overlaps, every query on ${{datasource}}")
     missing = [t for t in titles if t not in readme_deploy]
     if missing:
-        problem("README.md (Deploy section)", "no line for the dashboard panels: " + ", ".join(missing))
+        problem("docs/operations.md (Deploy section)", "no line for the dashboard panels: " + ", ".join(missing))
     else:
-        ok("README.md describes every dashboard panel")
+        ok("docs/operations.md describes every dashboard panel")
     return used
 
 
@@ -438,7 +438,7 @@ def check_k8s(settings: set[str]) -> None:
         namespace = resource.get("metadata", {}).get("namespace")
         if resource.get("kind") != "Namespace" and namespace != kustomization.get("namespace", "jifen"):
             problem(where, f"{resource.get('kind')}/{resource['metadata'].get('name')} is not in namespace jifen")
-    # The README's first deploy step applies `-l deploy-phase=migrate`: what the migrate Job needs.
+    # The manual's first deploy step applies `-l deploy-phase=migrate`: what the migrate Job needs.
     phase = sorted(k for (k, _), r in index.items() if r["metadata"].get("labels", {}).get("deploy-phase") == "migrate")
     if phase != ["ConfigMap", "Job", "Namespace", "Secret"]:
         problem(where, f"deploy-phase=migrate labels {phase}; expected the Namespace, ConfigMap, Secret and Job")
@@ -600,10 +600,12 @@ def main() -> int:
     parser.add_argument("--compose-json", required=True)
     parser.add_argument("--promtool", required=True)
     args = parser.parse_args()
-    readme = (ROOT / "README.md").read_text()
-    match = re.search(r"^## Deploy\n(.*?)(?=^## |\Z)", readme, re.M | re.S)
+    # The operator's manual (docs/operations.md) carries the Deploy section since the README
+    # became a first screen and a map.
+    manual = (ROOT / "docs" / "operations.md").read_text()
+    match = re.search(r"^## Deploy\n(.*?)(?=^## |\Z)", manual, re.M | re.S)
     if not match:
-        problem("README.md", "no '## Deploy' section")
+        problem("docs/operations.md", "no '## Deploy' section")
     settings = settings_names()
     metrics = load_metrics()
     used = check_dashboard(metrics, args.promtool, match.group(1) if match else "")
