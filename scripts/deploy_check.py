@@ -368,6 +368,10 @@ def check_compose(model: dict, settings: set[str]) -> None:
         unknown = sorted(set(service.get("environment") or {}) - settings - RUNTIME_ENV)
         if unknown:
             problem(f"{where} {name}", f"environment variables Jifen does not read: {unknown}")
+    # The initdb script runs the shared provisioning script (deploy/postgres/provision.psql).
+    mounts = {str(v.get("target")): str(v.get("source", "")) for v in services["postgres"].get("volumes") or []}
+    if not mounts.get("/jifen/provision.psql", "").endswith("deploy/postgres/provision.psql"):
+        problem(f"{where} postgres", "must mount deploy/postgres/provision.psql at /jifen/provision.psql")
     env = lambda n: services[n].get("environment") or {}  # noqa: E731
     if "MIGRATION_DATABASE_URL" not in env("migrate"):
         problem(f"{where} migrate", "needs MIGRATION_DATABASE_URL (the owner role)")
@@ -382,6 +386,8 @@ def check_compose(model: dict, settings: set[str]) -> None:
             problem(f"{where} {name}", "DATABASE_URL must use the application role jifen_app")
         if "MIGRATION_DATABASE_URL" in env(name):
             problem(f"{where} {name}", "gets the owner's MIGRATION_DATABASE_URL; only migrate needs it")
+        if "jifen_system" not in env(name).get("SYSTEM_DATABASE_URL", ""):
+            problem(f"{where} {name}", "SYSTEM_DATABASE_URL must use the system-scope role jifen_system")
     if (services["migrate"].get("depends_on") or {}).get("postgres", {}).get("condition") != "service_healthy":
         problem(f"{where} migrate", "depends_on postgres must be service_healthy")
     drain = int(env("api").get("DRAIN_SECONDS") or settings_default("DRAIN_SECONDS") or 20)
@@ -552,6 +558,9 @@ def check_k8s(settings: set[str]) -> None:
         names = {e["name"] for e in container.get("env", [])}
         if ("MIGRATION_DATABASE_URL" in names) != (role == "migrate"):
             problem(f"{resource['kind']}/{resource['metadata']['name']}", "MIGRATION_DATABASE_URL is for the migrate Job only")
+        # The API and workers need the system scope's own login (tenants, keys, the outbox).
+        if role != "migrate" and "SYSTEM_DATABASE_URL" not in names:
+            problem(f"{resource['kind']}/{resource['metadata']['name']}", "needs SYSTEM_DATABASE_URL (the jifen_system role)")
     # Selectors of the Service, PDBs and HPAs find their Deployment.
     deployments = {r["metadata"]["name"]: r for r in resources if r.get("kind") == "Deployment"}
 

@@ -9,8 +9,8 @@ import Testing
 /// Webhook secrets are sealed at rest: a dump of the database holds none of them, in either
 /// direction, while signing and verifying with them still work.
 @Suite struct SecretsAtRestTests {
-    /// `pg_dump` of what `tenant` can see, as the schema owner: row-level security on, scoped to
-    /// the tenant (the owner is subject to it too), so the dump holds exactly this test's rows.
+    /// `pg_dump` of what `tenant` can see, as the application role: row-level security on, scoped
+    /// to the tenant, so the dump holds exactly this test's rows.
     func dump(_ tenant: TenantID) async throws -> String {
         let servers = try await TestServers.shared.ready()
         let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
@@ -24,7 +24,7 @@ import Testing
             // deadlock with the DROP.
             arguments: [
                 "--data-only", "--enable-row-security", "--no-owner", "--exclude-schema=migrate_test_*",
-                servers.migrationURL,
+                servers.databaseURL,
             ],
             environment: ["PGOPTIONS": "-c app.tenant_id=\(tenant)"],
             name: "pg_dump"

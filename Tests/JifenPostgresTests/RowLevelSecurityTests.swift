@@ -81,4 +81,59 @@ import Testing
         }
         #expect(try await servers.count("members", tenant: b.id) == 0)
     }
+
+    /// The system scope belongs to a role, not to a setting: the application role claiming it
+    /// the old way (`app.scope = 'system'`), or by switching role, sees nothing of another
+    /// tenant, while the system role sees the tenants and keys (and still no member).
+    @Test func theApplicationRoleCannotTakeTheSystemScope() async throws {
+        let servers = try await TestServers.shared.ready()
+        let (a, _) = try await servers.makeTenant("a")
+        let (b, _) = try await servers.makeTenant("b")
+        _ = try await servers.database.withTenant(b.id) { connection in
+            try await connection.recordOrder(Fixtures.order("o-1", member: "m-1"))
+        }
+        let foreign: PostgresQuery = """
+            SELECT (SELECT count(*) FROM tenants WHERE id = \(b.id.rawValue))
+                 + (SELECT count(*) FROM api_keys WHERE tenant_id = \(b.id.rawValue))
+                 + (SELECT count(*) FROM outbox WHERE tenant_id = \(b.id.rawValue))
+                 + (SELECT count(*) FROM members WHERE tenant_id = \(b.id.rawValue))
+            """
+        let claimed = try await servers.database.withTenant(a.id) { connection in
+            try await connection.connection.query("SET LOCAL app.scope = 'system'", logger: servers.logger)
+            try await connection.connection.query("SET LOCAL app.tenant_id = ''", logger: servers.logger)
+            return try await connection.connection.query(foreign, logger: servers.logger)
+                .decode(Int64.self).first(where: { _ in true })
+        }
+        #expect(claimed == 0, "app.scope widened the application role's view")
+        await #expect(throws: (any Error).self, "the application role became jifen_system") {
+            try await servers.database.client.withTransaction(logger: servers.logger) { connection in
+                try await connection.query("SET LOCAL ROLE jifen_system", logger: servers.logger)
+            }
+        }
+
+        // The system role itself: b's tenant row, key and outbox rows, but no member.
+        let seen: [Int64] = try await servers.database.withSystem { connection in
+            let rows = try await connection.query(
+                """
+                SELECT count(*) FROM tenants WHERE id = \(b.id.rawValue)
+                UNION ALL SELECT count(*) FROM api_keys WHERE tenant_id = \(b.id.rawValue)
+                UNION ALL SELECT count(*) FROM outbox WHERE tenant_id = \(b.id.rawValue)
+                UNION ALL SELECT count(*) FROM members WHERE tenant_id = \(b.id.rawValue)
+                """,
+                logger: servers.logger
+            )
+            var counts: [Int64] = []
+            for try await count in rows.decode(Int64.self) { counts.append(count) }
+            return counts
+        }
+        #expect(seen.count == 4)
+        #expect(seen.first == 1 && seen.dropFirst().first == 1, "tenants and keys: \(seen)")
+        #expect((seen.dropFirst(2).first ?? 0) >= 1, "outbox: \(seen)")
+        #expect(seen.last == 0, "the system scope reached member data")
+        let role = try await servers.database.withSystem { connection in
+            try await connection.query("SELECT current_user::text", logger: servers.logger)
+                .decode(String.self).first(where: { _ in true })
+        }
+        #expect(role == "jifen_system")
+    }
 }

@@ -18,6 +18,9 @@ public final class PrivatePostgres: @unchecked Sendable {
     }
 
     public var databaseURL: String { "postgres://jifen_app:jifen_app@127.0.0.1:\(port)/jifen?sslmode=disable" }
+    public var systemURL: String {
+        "postgres://jifen_system:jifen_system@127.0.0.1:\(port)/jifen?sslmode=disable"
+    }
     public var migrationURL: String { "postgres://jifen_owner:jifen_owner@127.0.0.1:\(port)/jifen?sslmode=disable" }
 
     /// Creates, starts and provisions the cluster.
@@ -57,21 +60,29 @@ public final class PrivatePostgres: @unchecked Sendable {
 }
 
 extension PrivatePostgres {
-    /// Runs `body` with a client of this server as the application role (row-level security
-    /// applies, as for the API).
+    /// Runs `body` with clients of this server as the application and system roles (row-level
+    /// security applies, as for the API).
     public func withDatabase<T: Sendable>(_ body: @Sendable (Database) async throws -> T) async throws -> T {
         var configuration = try DatabaseURL.configuration(databaseURL)
         configuration.options.maximumConnections = 4
         let client = PostgresClient(configuration: configuration, backgroundLogger: TestServers.shared.logger)
+        var system = try DatabaseURL.configuration(systemURL)
+        system.options.maximumConnections = 2
+        let systemClient = PostgresClient(configuration: system, backgroundLogger: TestServers.shared.logger)
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
                 await client.run()
+                return nil
+            }
+            group.addTask {
+                await systemClient.run()
                 return nil
             }
             defer { group.cancelAll() }
             return try await body(
                 Database(
                     client: client,
+                    systemClient: systemClient,
                     logger: TestServers.shared.logger,
                     secrets: TestServers.shared.database.secrets
                 )

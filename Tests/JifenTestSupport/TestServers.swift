@@ -20,6 +20,8 @@ public final class TestServers: Sendable {
     public let repositoryRoot: URL
     /// The schema owner's URL (`MIGRATION_DATABASE_URL`): for what the application role may not do.
     public let migrationURL: String
+    /// The application role's URL (`DATABASE_URL`).
+    public let databaseURL: String
     let migrated: Task<Void, any Error>
 
     private init() {
@@ -34,7 +36,11 @@ public final class TestServers: Sendable {
         let migrationURL =
             environment["MIGRATION_DATABASE_URL"]
             ?? "postgres://jifen_owner:jifen_owner@127.0.0.1:54329/jifen?sslmode=disable"
+        let systemURL =
+            environment["SYSTEM_DATABASE_URL"]
+            ?? "postgres://jifen_system:jifen_system@127.0.0.1:54329/jifen?sslmode=disable"
         self.migrationURL = migrationURL
+        self.databaseURL = databaseURL
         let secrets: SecretBox
         do {
             // The same variables, read the same way, as the `jifen` processes the tests start,
@@ -53,9 +59,19 @@ public final class TestServers: Sendable {
             configuration.options.maximumConnections = 40
             let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
             Task { await client.run() }
+            var system = try DatabaseURL.configuration(systemURL)
+            system.options.maximumConnections = 8
+            let systemClient = PostgresClient(configuration: system, backgroundLogger: logger)
+            Task { await systemClient.run() }
             // Tests run many suites at once on a bounded pool: waiting for a connection is normal
             // here, so the outage bound is lifted (PostgresRestartTests checks it on a live stack).
-            database = Database(client: client, logger: logger, secrets: secrets, acquireTimeout: .seconds(300))
+            database = Database(
+                client: client,
+                systemClient: systemClient,
+                logger: logger,
+                secrets: secrets,
+                acquireTimeout: .seconds(300)
+            )
             redisConfiguration = try RedisConfiguration(url: environment["REDIS_URL"] ?? "redis://127.0.0.1:63790/0")
         } catch {
             fatalError("test servers are misconfigured: \(error). Run the tests with `make test`.")

@@ -168,6 +168,7 @@ import Testing
         // The new key opens them to what they were; the old one no longer does.
         let rotated = Database(
             client: servers.database.client,
+            systemClient: servers.database.systemClient,
             logger: servers.logger,
             secrets: try SecretBox(current: .init(id: newID, base64: newKey))
         )

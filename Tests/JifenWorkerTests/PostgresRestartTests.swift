@@ -24,7 +24,8 @@ import Testing
 
     func run(_ postgres: PrivatePostgres) async throws {
         let environment = [
-            "DATABASE_URL": postgres.databaseURL, "MIGRATION_DATABASE_URL": postgres.migrationURL,
+            "DATABASE_URL": postgres.databaseURL, "SYSTEM_DATABASE_URL": postgres.systemURL,
+            "MIGRATION_DATABASE_URL": postgres.migrationURL,
             "DATABASE_ACQUIRE_TIMEOUT": "2", "JOB_RETRY_BASE_MS": "200", "JOB_MAX_ATTEMPTS": "30",
         ]
         try await LiveStack.run(environment: environment) { stack in

@@ -28,6 +28,7 @@
 #   JIFEN_PG_PORT [54329]  JIFEN_REDIS_PORT [63790]  JIFEN_DB_NAME [jifen]
 #   JIFEN_DB_OWNER [jifen_owner]  JIFEN_DB_OWNER_PASSWORD [jifen_owner]
 #   JIFEN_DB_APP_USER [jifen_app] JIFEN_DB_APP_PASSWORD [jifen_app]
+#   JIFEN_DB_SYSTEM_PASSWORD [jifen_system]  (the system-scope role is always jifen_system)
 #
 # As root, PostgreSQL runs as the `postgres` OS user. If that user cannot reach
 # <repo>/.local (e.g. a clone under /root, mode 700), the cluster's real
@@ -50,6 +51,7 @@ DB_OWNER="${JIFEN_DB_OWNER:-jifen_owner}"
 DB_OWNER_PASSWORD="${JIFEN_DB_OWNER_PASSWORD:-jifen_owner}"
 DB_APP_USER="${JIFEN_DB_APP_USER:-jifen_app}"
 DB_APP_PASSWORD="${JIFEN_DB_APP_PASSWORD:-jifen_app}"
+DB_SYSTEM_PASSWORD="${JIFEN_DB_SYSTEM_PASSWORD:-jifen_system}"
 readonly HOST=127.0.0.1
 readonly WAIT_SECONDS=30
 
@@ -353,29 +355,13 @@ pg_psql() {
 }
 
 pg_provision() {
-    log "provisioning database '$DB_NAME', roles '$DB_OWNER' and '$DB_APP_USER'"
+    log "provisioning database '$DB_NAME', roles '$DB_OWNER', '$DB_APP_USER' and 'jifen_system'"
+    # The psql script is read by the superuser's psql from stdin: the `postgres` OS user may not
+    # be able to read the repository.
     pg_psql -d postgres \
         -v db="$DB_NAME" -v owner="$DB_OWNER" -v owner_pw="$DB_OWNER_PASSWORD" \
-        -v app="$DB_APP_USER" -v app_pw="$DB_APP_PASSWORD" <<'SQL' >&2 || die "provisioning (roles/database) failed"
-SELECT format('CREATE ROLE %I LOGIN', :'owner')
- WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'owner') \gexec
-SELECT format('CREATE ROLE %I LOGIN', :'app')
- WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'app') \gexec
-ALTER ROLE :"owner" WITH LOGIN NOSUPERUSER PASSWORD :'owner_pw';
-ALTER ROLE :"app" WITH LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD :'app_pw';
-SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'owner')
- WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'db') \gexec
-ALTER DATABASE :"db" OWNER TO :"owner";
-GRANT CONNECT ON DATABASE :"db" TO :"app";
-SQL
-    pg_psql -d "$DB_NAME" -v owner="$DB_OWNER" -v app="$DB_APP_USER" <<'SQL' >&2 || die "provisioning (schema/privileges) failed"
-ALTER SCHEMA public OWNER TO :"owner";
-REVOKE CREATE ON SCHEMA public FROM PUBLIC;
-GRANT USAGE ON SCHEMA public TO :"app";
-ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO :"app";
-ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO :"app";
-ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" IN SCHEMA public GRANT EXECUTE ON FUNCTIONS TO :"app";
-SQL
+        -v app="$DB_APP_USER" -v app_pw="$DB_APP_PASSWORD" -v system_pw="$DB_SYSTEM_PASSWORD" \
+        <"$REPO_ROOT/deploy/postgres/provision.psql" >&2 || die "provisioning (roles, database, privileges) failed"
 }
 
 # ----------------------------------------------------------------------------
@@ -558,13 +544,15 @@ cmd_status() {
 }
 
 cmd_env() {
-    local db owner owner_pw app app_pw
+    local db owner owner_pw app app_pw system_pw
     db=$(urlencode "$DB_NAME")
     owner=$(urlencode "$DB_OWNER")
     owner_pw=$(urlencode "$DB_OWNER_PASSWORD")
     app=$(urlencode "$DB_APP_USER")
     app_pw=$(urlencode "$DB_APP_PASSWORD")
+    system_pw=$(urlencode "$DB_SYSTEM_PASSWORD")
     echo "export DATABASE_URL=postgres://$app:$app_pw@$HOST:$PG_PORT/$db"
+    echo "export SYSTEM_DATABASE_URL=postgres://jifen_system:$system_pw@$HOST:$PG_PORT/$db"
     echo "export MIGRATION_DATABASE_URL=postgres://$owner:$owner_pw@$HOST:$PG_PORT/$db"
     echo "export REDIS_URL=redis://$HOST:$REDIS_PORT/0"
 }

@@ -237,7 +237,7 @@ readonly PGBENCH
 
 deploy/local/services.sh up
 eval "$(deploy/local/services.sh env)"
-export DATABASE_URL MIGRATION_DATABASE_URL REDIS_URL
+export DATABASE_URL SYSTEM_DATABASE_URL MIGRATION_DATABASE_URL REDIS_URL
 
 case $BENCH_BUILD in
 release)

@@ -8,12 +8,17 @@ import PostgresNIO
 /// in a transaction that first sets `app.tenant_id`, so row-level security scopes it.
 ///
 /// ```swift
-/// let database = Database(client: PostgresClient(configuration: config), logger: logger, secrets: box)
-/// // run `database.client.run()` in the ServiceGroup first, then:
+/// let database = Database(client: appClient, systemClient: systemClient, logger: logger, secrets: box)
+/// // run both clients' `run()` in the ServiceGroup first, then:
 /// let member = try await database.withTenant(tenant) { try await $0.member(external: id) }
 /// ```
 public struct Database: Sendable {
+    /// Connected as the application role: tenant transactions.
     public let client: PostgresClient
+    /// Connected as the system-scope role `jifen_system` (or the schema owner): see
+    /// ``withSystem(_:)``. The application role cannot become it, so a query run in a tenant
+    /// transaction can never widen its own view (migrations/0014_system_role.sql).
+    public let systemClient: PostgresClient
     public let logger: Logger
     /// Seals and opens the webhook secrets stored in the tenant's rows.
     public let secrets: SecretBox
@@ -24,11 +29,13 @@ public struct Database: Sendable {
 
     public init(
         client: PostgresClient,
+        systemClient: PostgresClient,
         logger: Logger,
         secrets: SecretBox,
         acquireTimeout: Duration = .seconds(5)
     ) {
         self.client = client
+        self.systemClient = systemClient
         self.logger = logger
         self.secrets = secrets
         self.acquireTimeout = acquireTimeout
@@ -46,7 +53,7 @@ public struct Database: Sendable {
         if let shared = TenantConnection.shared, shared.tenant == tenant {
             return try await shared.savepoint(body)
         }
-        return try await transaction { connection in
+        return try await transaction(on: client) { connection in
             try await connection.query(
                 "SELECT set_config('app.tenant_id', \(tenant.description), true)",
                 logger: logger
@@ -71,17 +78,18 @@ public struct Database: Sendable {
 
     /// Runs `body` in one transaction with the system scope: tenants, API keys and the outbox
     /// across all tenants (operator endpoints, the outbox relay). Member and order data stay
-    /// invisible here; those need ``withTenant(_:_:)``.
+    /// invisible here; those need ``withTenant(_:_:)``. The scope comes from the role the
+    /// system client logs in as, not from anything a transaction sets.
     public func withSystem<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await transaction { connection in
-            try await connection.query("SELECT set_config('app.scope', 'system', true)", logger: logger)
-            return try await body(connection)
-        }
+        try await transaction(on: systemClient, body)
     }
 
     /// PostgresNIO wraps every error of a transaction; callers want their own error back.
     /// Waiting for a connection is bounded by ``acquireTimeout``; the transaction itself is not.
-    func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(
+        on client: PostgresClient,
+        _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
         let leased = NIOLockedValueBox(false)
         return try await withoutActuallyEscaping(body) { body in
             let work = UncheckedSendable(body)
@@ -140,9 +148,10 @@ public struct Database: Sendable {
 
     static let inUse = Meter(label: "jifen_db_connections_in_use")
 
-    /// `SELECT 1`, for the readiness probe.
+    /// `SELECT 1` on both pools, for the readiness probe.
     public func ping() async throws {
         try await client.query("SELECT 1", logger: logger)
+        try await systemClient.query("SELECT 1", logger: logger)
     }
 }
 
@@ -178,7 +187,7 @@ public struct TenantConnection: Sendable {
 }
 
 /// Lets a non-escaping closure run in a child task of a group that ends before the closure's
-/// scope does (see ``Database/transaction(_:)``).
+/// scope does (see ``Database/transaction(on:_:)``).
 struct UncheckedSendable<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }

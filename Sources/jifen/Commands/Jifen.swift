@@ -8,7 +8,7 @@ struct Jifen: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jifen",
         abstract: "Multi-tenant loyalty points: API, workers and operator tools.",
-        discussion: "Configured by environment variables only; see the README's settings table.",
+        discussion: "Configured by environment variables only; see the settings table in docs/operations.md.",
         subcommands: [
             Serve.self, Work.self, Migrate.self, TenantCommand.self, APIKeyCommand.self, Jobs.self, Outbox.self,
             Audit.self, Sweep.self, Secrets.self,

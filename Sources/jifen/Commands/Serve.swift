@@ -42,7 +42,7 @@ struct Serve: AsyncParsableCommand {
             database: connections.database,
             redis: connections.redis,
             specification: specification,
-            services: [connections.postgres],
+            services: connections.postgresServices,
             drain: drain,
             drainNotice: Self.drainNotice(drainSeconds: settings.drainSeconds),
             logger: logger

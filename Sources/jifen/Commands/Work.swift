@@ -56,6 +56,7 @@ struct Work: AsyncParsableCommand {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             // PostgreSQL first: queries hang until its client runs.
             .init(service: connections.postgres),
+            .init(service: connections.systemPostgres),
             .init(service: relay),
         ]
         if settings.schedulerInterval > 0 {

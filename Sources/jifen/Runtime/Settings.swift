@@ -6,11 +6,14 @@ import JifenRedis
 import Logging
 
 /// Every setting of every role, read from environment variables only, each with a default
-/// that works with `deploy/local/services.sh`. The README's settings table mirrors this file.
+/// that works with `deploy/local/services.sh`. The settings table of docs/operations.md mirrors this file.
 struct Settings: Sendable {
     var databaseURL: String
+    /// The system-scope role (jifen_system): tenants, API keys and the outbox across tenants.
+    var systemDatabaseURL: String
     var migrationDatabaseURL: String
     var databasePoolSize: Int
+    var systemDatabasePoolSize: Int
     /// How long a transaction waits for a pooled connection (PostgreSQL away) before 503.
     var databaseAcquireTimeoutSeconds: Int
     var redisURL: String
@@ -60,7 +63,8 @@ struct Settings: Sendable {
         let config = ConfigReader(
             provider: EnvironmentVariablesProvider(
                 secretsSpecifier: .specific([
-                    "DATABASE_URL", "MIGRATION_DATABASE_URL", "REDIS_URL", "OPERATOR_TOKEN", "SECRETS_KEY",
+                    "DATABASE_URL", "SYSTEM_DATABASE_URL", "MIGRATION_DATABASE_URL", "REDIS_URL", "OPERATOR_TOKEN",
+                    "SECRETS_KEY",
                     "SECRETS_PREVIOUS_KEYS",
                 ])
             )
@@ -112,6 +116,11 @@ struct Settings: Sendable {
         }
         return Settings(
             databaseURL: databaseURL,
+            systemDatabaseURL: config.string(
+                forKey: "system.database.url",
+                isSecret: true,
+                default: "postgres://jifen_system:jifen_system@127.0.0.1:54329/jifen?sslmode=disable"
+            ),
             migrationDatabaseURL: config.string(
                 forKey: "migration.database.url",
                 isSecret: true,
@@ -123,6 +132,13 @@ struct Settings: Sendable {
                 "DATABASE_POOL_SIZE",
                 default: 20,
                 range: 1...500
+            ),
+            systemDatabasePoolSize: try integer(
+                config,
+                "system.database.pool.size",
+                "SYSTEM_DATABASE_POOL_SIZE",
+                default: 4,
+                range: 1...100
             ),
             databaseAcquireTimeoutSeconds: try integer(
                 config,
