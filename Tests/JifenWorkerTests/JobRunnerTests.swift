@@ -151,10 +151,9 @@ import Testing
         let servers = try await TestServers.shared.ready()
         let queue = makeQueue()
         let handler = ScriptedHandler(failures: 0)
-        try await queue.ensureGroup()
         try await queue.enqueue(Job(id: "orphan", kind: handler.kind, tenant: nil, payload: "{}"))
         // A consumer takes the job and dies without acknowledging it.
-        let taken = try await queue.read(consumer: "crashed-worker", count: 10, block: .milliseconds(100))
+        let taken = try await queue.read(count: 10, block: .milliseconds(100))
         #expect(taken.count == 1)
         #expect(try await queue.stats().inFlight == 1)
 
@@ -208,20 +207,18 @@ import Testing
         }
         let store = OutboxStore(database: servers.database)
         let lost = makeQueue()
-        try await lost.ensureGroup()
         #expect(try await store.relay(batch: 10, tenants: [tenant.id]) { try await lost.enqueue($0) } == 1)
         // The order is scored from the first queue…
-        let first = try await lost.read(consumer: "c", count: 10, block: .milliseconds(10))
+        let first = try await lost.read(count: 10, block: .milliseconds(10))
         try await ScoreOrderHandler(database: servers.database, logger: servers.logger).handle(
             try #require(first.first?.job)
         )
         // …then that Redis is gone: a new, empty queue takes its place.
         let fresh = makeQueue()
-        try await fresh.ensureGroup()
         #expect(try await store.replay(since: start, tenants: [tenant.id]) == 1)
         // The score job again, and the fan-out job its points.earned event asked for.
         #expect(try await store.relay(batch: 10, tenants: [tenant.id]) { try await fresh.enqueue($0) } == 2)
-        let again = try await fresh.read(consumer: "c", count: 10, block: .milliseconds(10))
+        let again = try await fresh.read(count: 10, block: .milliseconds(10))
         #expect(again.compactMap(\.job?.kind.name).sorted() == ["events.fanout", "order.score"])
         try await ScoreOrderHandler(database: servers.database, logger: servers.logger).handle(
             try #require(again.first { $0.job?.kind == .scoreOrder }?.job)
@@ -243,7 +240,6 @@ import Testing
         }
         let store = OutboxStore(database: servers.database)
         let queue = makeQueue()
-        try await queue.ensureGroup()
         // The order's score job and its event's fan-out job, and the release job due in 7 days.
         #expect(try await store.relay(batch: 10, tenants: [tenant.id]) { try await queue.enqueue($0) } == 3)
         let stats = try await queue.stats()
@@ -253,7 +249,6 @@ import Testing
 
         let lossAt = Date()
         let fresh = makeQueue()
-        try await fresh.ensureGroup()
         #expect(try await store.replay(since: lossAt, tenants: [tenant.id]) == 1)
         #expect(try await store.relay(batch: 10, tenants: [tenant.id]) { try await fresh.enqueue($0) } == 1)
         #expect(try await fresh.stats().delayed == 1)

@@ -43,10 +43,9 @@ import Testing
 
     @Test func deadJobsAreListedAndRetriedFromTheCommandLine() async throws {
         let queue = makeQueue()
-        try await queue.ensureGroup()
         try await queue.enqueue(Job(id: "cli-dead", kind: "test.cli", tenant: nil, payload: "{}"))
         let delivery = try #require(
-            try await queue.read(consumer: "cli-test", count: 1, block: .milliseconds(100)).first
+            try await queue.read(count: 1, block: .milliseconds(100)).first
         )
         try await queue.bury(delivery, error: "it broke")
         let environment = ["JOB_QUEUE": queue.keys.name, "LOG_LEVEL": "error"]

@@ -32,7 +32,28 @@ public struct TenantStore: Sendable {
     }
 
     /// Tenants newest first.
-    /// Every tenant's id: for work done per tenant (sweeps, audits).
+    /// Tenants that have something a sweep of `kind` would act on at `now`, in id order: at most
+    /// `limit`, after `after` (for paging). One indexed query across tenants
+    /// (`jifen_due_tenants`, migrations/0015_due_work.sql), so a tenant with nothing due costs
+    /// nothing; it sees only which tenants, never their members' rows.
+    public func dueTenants(_ kind: JobKind, now: Date, limit: Int, after: TenantID?) async throws -> [TenantID] {
+        try await database.withSystem { connection in
+            var due: [TenantID] = []
+            for try await id in try await connection.query(
+                """
+                SELECT jifen_due_tenants FROM jifen_due_tenants(\(kind.name)::text, \(now)::timestamptz,
+                    \(limit)::integer, \(after?.rawValue)::uuid)
+                """,
+                logger: database.logger
+            )
+            .decode(UUID.self) {
+                due.append(TenantID(id))
+            }
+            return due
+        }
+    }
+
+    /// Every tenant's id: for work done per tenant (audits, secrets).
     public func allIDs() async throws -> [TenantID] {
         try await database.withSystem { connection in
             var all: [TenantID] = []

@@ -1,17 +1,24 @@
+import JifenCore
+
 /// Redis key names of one queue. They share a hash tag (`{name}`), so they live in one slot
 /// and the Lua scripts that touch several of them also run on Redis Cluster.
 public struct QueueKeys: Sendable, Hashable {
     public let name: String
-    /// The stream of ready jobs, read by the consumer group.
-    public var stream: String { "{\(name)}:jobs" }
+    /// The prefix of every key: the hash tag. The scripts derive the per-lane and per-tenant
+    /// keys from it (all in the same slot).
+    public var root: String { "{\(name)}" }
+    /// Every job the queue holds, ready or running, by token: `lane|tenant|job`.
+    public var jobs: String { "\(root):jobs" }
     /// Jobs waiting for a retry, scored by due time (ms since 1970).
-    public var delayed: String { "{\(name)}:delayed" }
-    /// Jobs that failed their last attempt.
-    public var dead: String { "{\(name)}:dead" }
+    public var delayed: String { "\(root):delayed" }
+    /// Jobs that failed their last attempt (a stream: id, job, error, failed_at).
+    public var dead: String { "\(root):dead" }
+    /// Running jobs' tokens, scored by when they were taken (ms): the visibility timeout's clock.
+    public var inflight: String { "\(root):inflight" }
+    /// Ready jobs of `lane`, scored by when they became ready (ms): its depth and oldest age.
+    public func ages(_ lane: JobLane) -> String { "\(root):lane:\(lane):ages" }
     /// The scheduler's lease: whoever holds it enqueues the periodic sweeps.
-    public var schedulerLease: String { "{\(name)}:scheduler" }
-    /// The one consumer group every worker joins.
-    public var group: String { "workers" }
+    public var schedulerLease: String { "\(root):scheduler" }
 
     public init(name: String = "jifen") { self.name = name }
 }

@@ -4,9 +4,11 @@ import Logging
 import NIOConcurrencyHelpers
 import ServiceLifecycle
 
-/// Consumes the job queue with up to `concurrency` jobs at once.
+/// Consumes the job queue with up to `concurrency` jobs at once, lane by lane
+/// (``JobRunnerConfiguration/lanes``): interactive work first, the background lane served first
+/// on every few takes so it still progresses, each lane within its share of the slots.
 ///
-/// It reads only as many jobs as it has free slots, so every job it holds is running. On
+/// It takes only as many jobs as it has free slots, so every job it holds is running. On
 /// graceful shutdown (SIGTERM) it stops reading, lets the running jobs finish and be
 /// acknowledged, and returns: nothing it had not started was ever taken from the queue.
 public struct JobRunner: Service {
@@ -35,54 +37,50 @@ public struct JobRunner: Service {
     }
 
     private func consume(until stopping: @escaping @Sendable () -> Bool) async {
-        let running = NIOLockedValueBox(0)
+        let running = NIOLockedValueBox([JobLane: Int]())
         var failures = 0
-        // The group is (re)created on start and after any failure: a Redis restarted without
-        // its data has none, and XREADGROUP would fail with NOGROUP.
-        var needsGroup = true
+        var takes = 0
         var lastMaintenance = ContinuousClock.now - configuration.maintenanceInterval
         await withTaskGroup(of: Void.self) { group in
             while !stopping() && !Task.isCancelled {
-                let free = configuration.concurrency - running.withLockedValue { $0 }
-                if free <= 0 {
-                    // Full: wait for one job to end (its slot is released in the task itself).
-                    _ = await group.next()
+                let busy = running.withLockedValue { $0 }
+                let free = configuration.concurrency - busy.values.reduce(0, +)
+                let requests = configuration.requests(running: busy, turn: takes)
+                if free <= 0 || requests.allSatisfy({ $0.count <= 0 }) {
+                    // Full, or every lane with room is at its share: wait for one job to end
+                    // (its slot is released in the task itself). Nothing running (lanes given no
+                    // slots at all): pause instead of spinning.
+                    if await group.next() == nil { try? await Task.sleep(for: configuration.maintenanceInterval) }
                     continue
                 }
                 do {
-                    if needsGroup {
-                        try await queue.ensureGroup()
-                        needsGroup = false
-                    }
                     var deliveries: [Delivery] = []
                     if ContinuousClock.now - lastMaintenance >= configuration.maintenanceInterval {
                         lastMaintenance = .now
                         try await queue.promoteDue()
-                        deliveries = try await queue.reclaim(
-                            consumer: configuration.consumer,
-                            minIdle: configuration.visibilityTimeout,
-                            count: free
-                        )
+                        deliveries = try await queue.reclaim(minIdle: configuration.visibilityTimeout, count: free)
                         if !deliveries.isEmpty {
                             logger.notice("reclaimed stale jobs", metadata: ["count": "\(deliveries.count)"])
                         }
                     }
                     if deliveries.isEmpty {
+                        takes &+= 1
                         // Block no longer than the next maintenance is due, so retries whose time
                         // has come are promoted promptly even while the queue is idle.
-                        deliveries = try await queue.read(
-                            consumer: configuration.consumer,
-                            count: free,
+                        deliveries = try await queue.take(
+                            requests,
+                            limit: free,
                             block: min(configuration.maintenanceInterval, .seconds(1))
                         )
                     }
                     if failures > 0 { logger.info("queue reachable again") }
                     failures = 0
                     for delivery in deliveries {
-                        running.withLockedValue { $0 += 1 }
+                        let lane = delivery.lane ?? .background
+                        running.withLockedValue { $0[lane, default: 0] += 1 }
                         group.addTask {
                             await process(delivery)
-                            running.withLockedValue { $0 -= 1 }
+                            running.withLockedValue { $0[lane, default: 1] -= 1 }
                         }
                     }
                 } catch {

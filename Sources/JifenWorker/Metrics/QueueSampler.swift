@@ -1,4 +1,5 @@
 import Foundation
+import JifenCore
 import JifenPostgres
 import JifenRedis
 import Logging
@@ -37,6 +38,10 @@ public struct QueueSampler: Service {
                     ("dead", stats.dead),
                 ])
             )
+            for lane in JobLane.allCases {
+                let sample = stats.lane(lane)
+                WorkerMetrics.lane(queue.keys.name, lane, ready: sample.ready, oldest: sample.oldestAge ?? .zero)
+            }
         } catch {
             logger.debug("queue sample failed", metadata: ["error": "\(error)"])
         }

@@ -31,6 +31,16 @@ enum WorkerMetrics {
         }
     }
 
+    /// A lane's ready jobs and how long its oldest has waited (0 when none): what the
+    /// "interactive lane behind" alert watches.
+    static func lane(_ name: String, _ lane: JobLane, ready: Int64, oldest: Duration) {
+        let dimensions = [("queue", name), ("lane", lane.rawValue)]
+        Gauge(label: "jifen_queue_lane_ready", dimensions: dimensions).record(ready)
+        Gauge(label: "jifen_queue_lane_oldest_seconds", dimensions: dimensions).record(
+            Double(oldest.milliseconds) / 1000
+        )
+    }
+
     static let outboxLag = Gauge(label: "jifen_outbox_lag_seconds")
     static let outboxBacklog = Gauge(label: "jifen_outbox_backlog")
 }

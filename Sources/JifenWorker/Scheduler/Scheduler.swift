@@ -5,8 +5,9 @@ import JifenRedis
 import Logging
 import ServiceLifecycle
 
-/// Enqueues the periodic sweeps — one job per tenant and kind, so a big tenant never holds up
-/// a small one — from whichever worker holds the scheduler lease. Every worker runs one; only
+/// Enqueues the periodic sweeps — one job per tenant and kind, for the tenants that have
+/// something due (found by one query per kind across tenants) — from whichever worker holds the
+/// scheduler lease. Every worker runs one; only
 /// the holder enqueues. When the holder dies its lease runs out and another worker takes over
 /// within `leaseTTL`; on a graceful shutdown it gives the lease up at once.
 public struct Scheduler: Service {
@@ -96,27 +97,48 @@ public struct Scheduler: Service {
         }
     }
 
-    /// One job per tenant and sweep kind; returns how many. Skips a round while the workers
-    /// have not yet worked through the last one (more jobs ready than a round makes), so slow
-    /// sweeps never pile up.
+    /// One job per sweep kind for each tenant that has something due for it (an idle tenant gets
+    /// none); returns how many. Skips a round while the background lane still holds more jobs
+    /// than a round makes (the workers have not worked through the last one), so slow sweeps
+    /// never pile up.
     func enqueueSweeps() async throws -> Int {
-        var ids = configuration.tenants ?? []
-        if configuration.tenants == nil { ids = try await tenants.allIDs() }
-        let ready = try await queue.stats().ready
-        if ready > Int64(ids.count * configuration.kinds.count) {
-            logger.warning("workers are behind: skipping a round of sweeps", metadata: ["ready": "\(ready)"])
-            return 0
-        }
         let now = Date()
         let stamp = Int64(now.timeIntervalSince1970)
-        let jobs = ids.flatMap { tenant in
-            configuration.kinds.map { kind in
-                Job(id: "sweep:\(kind):\(tenant):\(stamp)", kind: kind, tenant: tenant, payload: "{}", enqueuedAt: now)
+        let pinned = configuration.tenants.map(Set.init)
+        var jobs: [Job] = []
+        for kind in configuration.kinds {
+            for tenant in try await dueTenants(kind, now: now) where pinned?.contains(tenant) ?? true {
+                jobs.append(
+                    Job(
+                        id: "sweep:\(kind):\(tenant):\(stamp)",
+                        kind: kind,
+                        tenant: tenant,
+                        payload: "{}",
+                        enqueuedAt: now
+                    )
+                )
             }
+        }
+        let waiting = try await queue.stats().lane(.background).ready
+        if waiting > Int64(jobs.count) {
+            logger.warning("workers are behind: skipping a round of sweeps", metadata: ["ready": "\(waiting)"])
+            return 0
         }
         for batch in stride(from: 0, to: jobs.count, by: 500) {
             try await queue.enqueue(Array(jobs[batch..<min(batch + 500, jobs.count)]))
         }
         return jobs.count
     }
+
+    /// Every tenant with `kind` due, a page at a time.
+    private func dueTenants(_ kind: JobKind, now: Date) async throws -> [TenantID] {
+        var due: [TenantID] = []
+        while true {
+            let page = try await tenants.dueTenants(kind, now: now, limit: Self.page, after: due.last)
+            due += page
+            if page.count < Self.page { return due }
+        }
+    }
+
+    static let page = 1000
 }

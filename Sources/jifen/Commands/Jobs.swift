@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JifenCore
 import JifenPostgres
 import JifenRedis
 
@@ -11,7 +12,7 @@ struct Jobs: AsyncParsableCommand {
 
     struct Stats: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Jobs ready, in flight, delayed and dead; the outbox backlog."
+            abstract: "Jobs ready (per lane, with the oldest's age), in flight, delayed and dead; the outbox backlog."
         )
 
         func run() async throws {
@@ -23,6 +24,13 @@ struct Jobs: AsyncParsableCommand {
             }
             print("queue \(settings.jobQueue)")
             print("  ready      \(stats.ready)")
+            for lane in JobLane.allCases {
+                let lane = (lane, stats.lane(lane))
+                let age = lane.1.oldestAge.map { String(format: "%.1f s", Double($0.milliseconds) / 1000) } ?? "-"
+                print(
+                    "    \(lane.0.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0))\(lane.1.ready) (oldest \(age))"
+                )
+            }
             print("  in flight  \(stats.inFlight)")
             print("  delayed    \(stats.delayed)")
             print("  dead       \(stats.dead)")

@@ -40,7 +40,12 @@ struct Work: AsyncParsableCommand {
             configuration: JobRunnerConfiguration(
                 concurrency: settings.workerConcurrency,
                 retry: settings.retryPolicy,
-                visibilityTimeout: .seconds(settings.jobVisibilityTimeoutSeconds)
+                visibilityTimeout: .seconds(settings.jobVisibilityTimeoutSeconds),
+                lanes: JobRunnerConfiguration.defaultLanes(
+                    concurrency: settings.workerConcurrency,
+                    tenantConcurrency: settings.jobTenantConcurrency,
+                    webhookTenantConcurrency: settings.webhookTenantConcurrency
+                )
             ),
             logger: logger
         )

@@ -24,6 +24,11 @@ struct Settings: Sendable {
     var logFormat: LogFormat
     var workerConcurrency: Int
     var workerTenants: [TenantID]?
+    /// One tenant's interactive (and background) jobs running at once, across all workers.
+    var jobTenantConcurrency: Int
+    /// One tenant's webhook attempts running at once, across all workers: what a slow receiver
+    /// can hold.
+    var webhookTenantConcurrency: Int
     var jobQueue: String
     var jobMaxAttempts: Int
     var jobRetryBaseMilliseconds: Int
@@ -161,6 +166,20 @@ struct Settings: Sendable {
                 range: 1...256
             ),
             workerTenants: tenants,
+            jobTenantConcurrency: try integer(
+                config,
+                "job.tenant.concurrency",
+                "JOB_TENANT_CONCURRENCY",
+                default: 8,
+                range: 1...10_000
+            ),
+            webhookTenantConcurrency: try integer(
+                config,
+                "webhook.tenant.concurrency",
+                "WEBHOOK_TENANT_CONCURRENCY",
+                default: 2,
+                range: 1...10_000
+            ),
             jobQueue: queue,
             jobMaxAttempts: try integer(config, "job.max.attempts", "JOB_MAX_ATTEMPTS", default: 8, range: 1...100),
             jobRetryBaseMilliseconds: try integer(
