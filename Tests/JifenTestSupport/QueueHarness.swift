@@ -3,7 +3,7 @@ import JifenRedis
 import NIOPosix
 import ServiceLifecycle
 
-/// Threads for blocking `XREADGROUP` calls, shared by the tests of this process.
+/// Threads for the queue's blocking `BLPOP` calls, shared by the tests of this process.
 public let readerThreads: NIOThreadPool = {
     let pool = NIOThreadPool(numberOfThreads: 8)
     pool.start()
