@@ -87,7 +87,8 @@ format:
 
 ## bench: benchmark the API, the pgbench baseline, the workers and memory; appends to BENCHMARKS.md
 ## (BENCH_BUILD=release|debug, BENCH_SECONDS, BENCH_ORDERS: see scripts/bench/run.sh; BENCH_EXPIRY_TENANTS,
-## BENCH_EXPIRY_LOTS: see scripts/bench/expiry.sh)
+## BENCH_EXPIRY_LOTS: see scripts/bench/expiry.sh; BENCH_MANY_*, BENCH_NOISY_*: see scripts/bench/tenants.sh)
 bench:
 	scripts/bench/run.sh
 	$(WITH_ENV) JIFEN=.build/$${BENCH_BUILD:-release}/jifen scripts/bench/expiry.sh
+	$(WITH_ENV) JIFEN=.build/$${BENCH_BUILD:-release}/jifen scripts/bench/tenants.sh

@@ -10,19 +10,25 @@ import ServiceLifecycle
 public struct OutboxRelay: Service {
     public struct Configuration: Sendable {
         public var batchSize: Int
-        /// Sleep when the outbox is empty. A full batch is followed at once by the next.
+        /// Rows of one tenant per round: a tenant's backlog is relayed beside the others' new
+        /// rows, not before them.
+        public var perTenant: Int
+        /// Sleep when the outbox is empty. A round that may have left rows behind (a tenant
+        /// reached `perTenant`) is followed at once by the next.
         public var pollInterval: Duration
         public var retention: Duration
         /// Relay only these tenants' rows (`WORKER_TENANTS`); `nil`: all.
         public var tenants: [TenantID]?
 
         public init(
-            batchSize: Int = 200,
+            batchSize: Int = 500,
+            perTenant: Int = 100,
             pollInterval: Duration = .milliseconds(200),
             retention: Duration = .seconds(7 * 24 * 3600),
             tenants: [TenantID]? = nil
         ) {
             self.batchSize = batchSize
+            self.perTenant = perTenant
             self.pollInterval = pollInterval
             self.retention = retention
             self.tenants = tenants
@@ -54,7 +60,11 @@ public struct OutboxRelay: Service {
                 do {
                     let (store, queue, configuration) = (store, queue, configuration)
                     let sent = try await abandoning(after: Self.stallTimeout) {
-                        try await store.relay(batch: configuration.batchSize, tenants: configuration.tenants) {
+                        try await store.relay(
+                            batch: configuration.batchSize,
+                            perTenant: configuration.perTenant,
+                            tenants: configuration.tenants
+                        ) {
                             try await queue.enqueue($0)
                         }
                     }
@@ -65,7 +75,7 @@ public struct OutboxRelay: Service {
                         let pruned = try await store.prune(olderThan: configuration.retention)
                         if pruned > 0 { logger.info("pruned relayed outbox rows", metadata: ["count": "\(pruned)"]) }
                     }
-                    if sent < configuration.batchSize { try? await Task.sleep(for: configuration.pollInterval) }
+                    if sent < configuration.perTenant { try? await Task.sleep(for: configuration.pollInterval) }
                 } catch {
                     failures += 1
                     if failures == 1 || failures % 30 == 0 {
