@@ -149,4 +149,28 @@ import Testing
         try await queue.enqueue((0..<100).map { job("many-\($0)", .scoreOrder, tenant) })
         #expect(try await queue.redis.send(["LLEN", "\(queue.keys.root):wake"]).integer == 64, "capped")
     }
+
+    /// A Redis written by a worker before lanes: its stream of ready jobs and its delayed set of
+    /// bare jobs. Nothing is lost: the stream's jobs move into their lanes, and a delayed job in
+    /// the old form runs from the background lane when due.
+    @Test func jobsLeftByAWorkerBeforeLanesAreAdopted() async throws {
+        let queue = makeQueue()
+        let tenant = TenantID(UUID())
+        for index in 0..<3 {
+            let old = try job("old-\(index)", .scoreOrder, tenant).encoded()
+            try await queue.redis.send(["XADD", queue.keys.legacyStream, "*", "job", old])
+        }
+        let delayed = try job("old-retry", .dispatchWebhook, tenant).encoded()
+        try await queue.redis.send(["ZADD", queue.keys.delayed, "1", delayed])
+
+        #expect(try await queue.adoptLegacyStream() == 3)
+        #expect(try await queue.redis.send(["EXISTS", queue.keys.legacyStream]).integer == 0)
+        #expect(try await queue.adoptLegacyStream() == 0, "a second worker finds nothing to move")
+        #expect(try await queue.promoteDue() == 1)
+        let stats = try await queue.stats()
+        #expect(stats.lane(.interactive).ready == 3)
+        #expect(stats.lane(.background).ready == 1)
+        let taken = try await queue.read(count: 10, block: .zero)
+        #expect(Set(taken.compactMap(\.job?.id)) == ["old-0", "old-1", "old-2", "old-retry"])
+    }
 }

@@ -43,6 +43,29 @@ public struct JobQueue: Sendable {
         }
     }
 
+    /// Moves the jobs a worker before lanes left in its stream (`{queue}:jobs`, ready or taken
+    /// and never settled) into their lanes, then deletes the stream; returns how many. Safe to
+    /// run from every worker at once: an entry is deleted only after it is enqueued, so a job is
+    /// never lost, at worst run twice (handlers are idempotent). Jobs a worker before lanes
+    /// still runs are run again too; deploy the new workers with the old ones stopped.
+    @discardableResult
+    public func adoptLegacyStream() async throws -> Int {
+        guard try await redis.send(["TYPE", keys.legacyStream]).string == "stream" else { return 0 }
+        var moved = 0
+        while true {
+            let reply = try await redis.send(["XRANGE", keys.legacyStream, "-", "+", "COUNT", "500"])
+            // The same entry shape (a `job` field) as the dead-letter stream's.
+            let entries = (reply.array ?? []).compactMap(DeadJob.init(entry:))
+            if entries.isEmpty { break }
+            let jobs = entries.compactMap(\.job)
+            try await enqueue(jobs)
+            try await redis.send(["XDEL", keys.legacyStream] + entries.map(\.entryID))
+            moved += jobs.count
+        }
+        try await redis.send(["DEL", keys.legacyStream])
+        return moved
+    }
+
     /// Adds a job: ready in its lane, or to the delayed set while its `runAt` is ahead.
     public func enqueue(_ job: Job) async throws {
         try await enqueue([job])

@@ -8,7 +8,10 @@ public struct QueueKeys: Sendable, Hashable {
     /// keys from it (all in the same slot).
     public var root: String { "{\(name)}" }
     /// Every job the queue holds, ready or running, by token: `lane|tenant|job`.
-    public var jobs: String { "\(root):jobs" }
+    public var jobs: String { "\(root):entries" }
+    /// Where Jifen before lanes (0.8) kept its ready jobs: a stream, emptied into the lanes by
+    /// ``JobQueue/adoptLegacyStream()`` when a worker starts.
+    public var legacyStream: String { "\(root):jobs" }
     /// Jobs waiting for a retry, scored by due time (ms since 1970).
     public var delayed: String { "\(root):delayed" }
     /// Jobs that failed their last attempt (a stream: id, job, error, failed_at).

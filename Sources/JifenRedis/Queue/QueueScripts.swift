@@ -2,7 +2,7 @@
 /// its tenant's list, running, delayed, or dead), never lost between two commands.
 ///
 /// Layout under the queue's hash tag `R` (``QueueKeys/root``), per lane `L` and tenant `T`:
-/// - `R:jobs` hash, token → `L|T|job`: every ready or running job;
+/// - `R:entries` hash, token → `L|T|job`: every ready or running job;
 /// - `R:lane:L:t:T` list of tokens: T's ready jobs in L, oldest first;
 /// - `R:lane:L:ring` list of tenants whose turn is coming (each at most once), and
 ///   `R:lane:L:members` the set of tenants with ready jobs in L (in the ring or parked);
@@ -13,15 +13,17 @@
 /// - `R:delayed` zset `L|T|job` → due (ms); `R:dead` stream; `R:seq` the token counter;
 /// - `R:wake` a short list idle workers block on (`BLPOP`): one entry per new ready job, capped.
 ///
-/// Every script gets `R` as `ARGV[1]` and the jobs hash as `KEYS[1]` (the other keys are in the
+/// Every script gets `R` as `ARGV[1]` and the entries hash as `KEYS[1]` (the other keys are in the
 /// same slot, named from `R`).
 enum QueueScripts {
     /// Helpers every script starts with.
     static let prelude = """
         local R = ARGV[1]
         local function lanekey(lane, suffix) return R .. ':lane:' .. lane .. ':' .. suffix end
+        -- `lane|tenant|job`; nil for anything else (a delayed job written before lanes, which is
+        -- the bare job: promote sends those to the background lane).
         local function split(value)
-            return string.match(value, '^([^|]*)|([^|]*)|(.*)$')
+            return string.match(value, '^([a-z]+)|([0-9a-f%-]+)|(.*)$')
         end
         local function ready(lane, tenant, token, since, front)
             local list = lanekey(lane, 't:' .. tenant)
@@ -33,7 +35,7 @@ enum QueueScripts {
         end
         local function push(lane, tenant, job, now)
             local token = tostring(redis.call('INCR', R .. ':seq'))
-            redis.call('HSET', R .. ':jobs', token, lane .. '|' .. tenant .. '|' .. job)
+            redis.call('HSET', KEYS[1], token, lane .. '|' .. tenant .. '|' .. job)
             ready(lane, tenant, token, now, false)
         end
         local function wake(count)
@@ -47,9 +49,9 @@ enum QueueScripts {
         -- if the tenant was parked at its cap, it gets its turn back. Returns `L|T|job` or nil
         -- (already settled, e.g. by the worker that reclaimed it).
         local function settle(token)
-            local value = redis.call('HGET', R .. ':jobs', token)
+            local value = redis.call('HGET', KEYS[1], token)
             if not value then return nil end
-            redis.call('HDEL', R .. ':jobs', token)
+            redis.call('HDEL', KEYS[1], token)
             redis.call('ZREM', R .. ':inflight', token)
             local lane, tenant = split(value)
             if lane then
@@ -117,7 +119,7 @@ enum QueueScripts {
                         end
                         if token then
                             redis.call('ZREM', lanekey(lane, 'ages'), token)
-                            local value = redis.call('HGET', R .. ':jobs', token)
+                            local value = redis.call('HGET', KEYS[1], token)
                             if value then
                                 redis.call('ZADD', R .. ':inflight', now, token)
                                 redis.call('HINCRBY', R .. ':running', key, 1)
@@ -162,7 +164,7 @@ enum QueueScripts {
             local due = redis.call('ZRANGEBYSCORE', R .. ':delayed', '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))
             for _, entry in ipairs(due) do
                 local lane, tenant, job = split(entry)
-                if lane then push(lane, tenant, job, now) end
+                if lane then push(lane, tenant, job, now) else push('background', '-', entry, now) end
                 redis.call('ZREM', R .. ':delayed', entry)
             end
             wake(#due)
@@ -178,7 +180,7 @@ enum QueueScripts {
             local stale = redis.call('ZRANGEBYSCORE', R .. ':inflight', '-inf', ARGV[3], 'LIMIT', 0, tonumber(ARGV[4]))
             local out = {}
             for _, token in ipairs(stale) do
-                local value = redis.call('HGET', R .. ':jobs', token)
+                local value = redis.call('HGET', KEYS[1], token)
                 if value then
                     redis.call('ZADD', R .. ':inflight', now, token)
                     out[#out + 1] = token

@@ -41,6 +41,7 @@ public struct JobRunner: Service {
         var failures = 0
         var takes = 0
         var lastMaintenance = ContinuousClock.now - configuration.maintenanceInterval
+        var adopted = false
         await withTaskGroup(of: Void.self) { group in
             while !stopping() && !Task.isCancelled {
                 let busy = running.withLockedValue { $0 }
@@ -54,6 +55,14 @@ public struct JobRunner: Service {
                     continue
                 }
                 do {
+                    if !adopted {
+                        // Upgraded from a queue before lanes: its jobs move into the lanes.
+                        let moved = try await queue.adoptLegacyStream()
+                        if moved > 0 {
+                            logger.notice("moved the old stream's jobs into lanes", metadata: ["count": "\(moved)"])
+                        }
+                        adopted = true
+                    }
                     var deliveries: [Delivery] = []
                     if ContinuousClock.now - lastMaintenance >= configuration.maintenanceInterval {
                         lastMaintenance = .now
