@@ -38,6 +38,7 @@ cleanup() {
     su_psql -q <<SQL >/dev/null 2>&1 || log "clean-up failed; tenants named '$RUN-*' remain"
 SET session_replication_role = replica;
 CREATE TEMP TABLE gone AS SELECT id FROM tenants WHERE name LIKE '$RUN-%';
+DELETE FROM outbox WHERE tenant_id IN (SELECT id FROM gone);
 DELETE FROM domain_events WHERE tenant_id IN (SELECT id FROM gone);
 DELETE FROM ledger_entries WHERE tenant_id IN (SELECT id FROM gone);
 DELETE FROM point_lots WHERE tenant_id IN (SELECT id FROM gone);

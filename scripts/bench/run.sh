@@ -220,7 +220,8 @@ retire_outbox() { # retire_outbox TENANT
 }
 
 warn_lines() { # warn_lines LOGFILE…: how many warning or worse lines the processes logged
-    cat "$@" 2>/dev/null | grep -Eci 'warning|error|critical' || true
+    # (not the start-up notice that the local development secrets key is in use)
+    cat "$@" 2>/dev/null | grep -v 'SECRETS_KEY is unset' | grep -Eci 'warning|error|critical' || true
 }
 
 # ----------------------------------------------------------------------------
@@ -427,7 +428,8 @@ if [[ ! -f $RESULTS ]]; then
     cat >"$RESULTS" <<'HEADER'
 # Benchmarks
 
-Appended by `make bench` (`scripts/bench/run.sh`), one section per run, newest last. Every run
+Appended by `make bench` (`scripts/bench/run.sh`, then `scripts/bench/expiry.sh` and
+`scripts/bench/tenants.sh`), one section per run, newest last. Every run
 uses the local services (`deploy/local/services.sh`), 127.0.0.1 only, fresh tenants, and
 `jifen` built in release mode unless the section says otherwise (debug-build sections are smoke
 runs of the script: their numbers say nothing about Jifen's speed).
