@@ -3,6 +3,7 @@ import JifenCore
 import JifenPostgres
 import JifenRedis
 import JifenTestSupport
+import NIOConcurrencyHelpers
 import Testing
 
 @testable import JifenWorker
@@ -90,6 +91,42 @@ import Testing
         let audit = try await LedgerAudit(database: servers.database).run(tenants: [tenant.id])
         #expect(audit.violations.isEmpty)
         #expect(audit.members == 1)
+    }
+
+    /// Two jobs for one order at once (Shopify's create and paid topics relayed together): the
+    /// one that waited for the other's lock finds the order scored and does nothing. It must not
+    /// fail on the duplicate `earn` entry and be retried.
+    @Test func twoJobsForOneOrderAtOnceAreOneAwardAndNoFailure() async throws {
+        let servers = try await TestServers.shared.ready()
+        let (tenant, _) = try await servers.makeTenant()
+        var orders: [UUID] = []
+        for index in 0..<20 {
+            let (order, _) = try await servers.database.withTenant(tenant.id) {
+                try await $0.recordOrder(try paidOrder("o-\(index)", member: "m-\(index % 3)"))
+            }
+            orders.append(order.id)
+        }
+        let handler = ScoreOrderHandler(database: servers.database, logger: servers.logger)
+        let failures = NIOLockedValueBox<[String]>([])
+        await withTaskGroup(of: Void.self) { group in
+            for order in orders {
+                let job = Job(
+                    id: "twice-\(order)",
+                    kind: .scoreOrder,
+                    tenant: tenant.id,
+                    payload: #"{"order_id":"\#(order.uuidString)"}"#
+                )
+                for _ in 0..<2 {
+                    group.addTask {
+                        do { try await handler.handle(job) } catch {
+                            failures.withLockedValue { $0.append("\(error)") }
+                        }
+                    }
+                }
+            }
+        }
+        #expect(failures.withLockedValue { $0 }.isEmpty)
+        #expect(try await earnEntries(tenant.id) == 20)
     }
 
     @Test func aFailingJobIsRetriedWithGrowingDelaysUntilItSucceeds() async throws {

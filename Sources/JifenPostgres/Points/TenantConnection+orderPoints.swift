@@ -351,8 +351,15 @@ extension TenantConnection {
     }
 
     /// Locks the order and reads what the points engine needs of it, with whether it was
-    /// scored and has refunds: one round trip.
+    /// scored and has refunds: two round trips (below, why not one).
     func lockOrderForPoints(_ orderID: UUID) async throws -> OrderForPoints? {
+        // The lock first, the facts after, in a statement of their own: under READ COMMITTED a
+        // statement that waited for the lock still reads everything else (here: whether the order
+        // is scored) as of its start, so a second job for the same order that waited for the
+        // first would not see its `earn` entry and fail on the duplicate instead of doing nothing.
+        try await query(
+            "SELECT 1 FROM orders WHERE tenant_id = \(tenant.rawValue) AND id = \(orderID) FOR UPDATE"
+        )
         let rows = try await query(
             """
             SELECT o.external_id, o.member_id, o.currency, o.amount, o.status, o.paid_at, o.lines::text,
@@ -360,7 +367,7 @@ extension TenantConnection {
                            WHERE e.tenant_id = o.tenant_id AND e.idempotency_key = \(Self.earnKey(orderID))),
                    EXISTS (SELECT 1 FROM refunds r WHERE r.tenant_id = o.tenant_id AND r.order_id = o.id)
             FROM orders o
-            WHERE o.tenant_id = \(tenant.rawValue) AND o.id = \(orderID) FOR UPDATE OF o
+            WHERE o.tenant_id = \(tenant.rawValue) AND o.id = \(orderID)
             """
         )
         for try await (external, member, currency, amount, status, paidAt, lines, scored, hasRefunds) in rows.decode(
