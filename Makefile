@@ -7,7 +7,7 @@ WITH_ENV := eval "$$($(SERVICES) env)" &&
 JIFEN := .build/debug/jifen
 VENV := .local/venv
 
-.PHONY: docs-check run test services services-down build migrate spec-lint format-lint format tools bench contract-fuzz client-flow release-spec deploy-check image
+.PHONY: docs-check docs-links run test services services-down build migrate spec-lint format-lint format tools bench contract-fuzz client-flow release-spec deploy-check image
 
 ## run: services up, build, migrate, demo tenant, then `jifen serve` + one `jifen work` (Ctrl-C stops both)
 run: services build migrate
@@ -22,7 +22,7 @@ test: services tools build migrate
 	$(WITH_ENV) swift test --skip-build --filter PostgresRestartTests
 	@# No test may leave a ledger inconsistent (those that corrupt one on purpose repair it).
 	$(WITH_ENV) $(JIFEN) audit
-	$(MAKE) --no-print-directory contract-fuzz client-flow docs-check spec-lint format-lint deploy-check
+	$(MAKE) --no-print-directory contract-fuzz client-flow docs-check docs-links spec-lint format-lint deploy-check
 
 services:
 	$(SERVICES) up
@@ -58,6 +58,11 @@ client-flow: tools build migrate
 ## docs-check: GET /docs rendered by headless Chromium (installed with apt if missing) has every operation
 docs-check: build migrate
 	$(WITH_ENV) scripts/docs-check.sh
+
+## docs-links: every relative link and #anchor in README.md, docs/, CHANGELOG.md and BENCHMARKS.md
+## resolves, and every curl example's JSON body parses
+docs-links:
+	python3 scripts/docs-links.py
 
 spec-lint: tools
 	$(VENV)/bin/openapi-spec-validator openapi/openapi.yaml

@@ -3,7 +3,7 @@ import PostgresNIO
 import Testing
 
 /// The rules that let every tenant table be distributed by `tenant_id` (Citus), checked on the
-/// live schema so a new migration cannot quietly break them (DESIGN §3).
+/// live schema so a new migration cannot quietly break them (docs/architecture.md, Isolation).
 @Suite struct SchemaDistributionTests {
     /// Tables that are not tenant-owned, and why.
     static let global: Set<String> = [

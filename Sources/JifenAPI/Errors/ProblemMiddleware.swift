@@ -4,7 +4,7 @@ import Logging
 import OpenAPIRuntime
 
 /// The OpenAPI-side half of error mapping: without it, anything a generated handler throws
-/// becomes an empty 500 (DESIGN §6). It answers with the problem document instead.
+/// becomes an empty 500 (docs/architecture.md, Pitfalls). It answers with the problem document instead.
 struct ProblemMiddleware: ServerMiddleware {
     let logger: Logger
 

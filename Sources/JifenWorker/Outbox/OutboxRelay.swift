@@ -4,7 +4,7 @@ import JifenRedis
 import Logging
 import ServiceLifecycle
 
-/// Moves outbox rows to the job queue (DESIGN §4). Safe with any number of workers (rows are
+/// Moves outbox rows to the job queue (docs/architecture.md, A paid order). Safe with any number of workers (rows are
 /// claimed with `SKIP LOCKED`); while Redis is down rows stay in PostgreSQL and nothing is
 /// lost. Relayed rows are pruned after `retention`.
 public struct OutboxRelay: Service {

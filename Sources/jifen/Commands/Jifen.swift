@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 
-/// One binary, several roles (DESIGN §1): the command picks the role.
+/// One binary, several roles (docs/architecture.md, Processes): the command picks the role.
 @main
 struct Jifen: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -15,7 +15,7 @@ struct Work: AsyncParsableCommand {
         let (settings, logger) = try startUp("jifen.worker")
         MetricsRegistry.bootstrap(databasePoolSize: settings.databasePoolSize)
         let connections = try Connections(settings: settings, logger: logger)
-        // Blocking reads get their own threads and connection (DESIGN §4).
+        // Blocking reads get their own threads and connection (docs/architecture.md, Pitfalls).
         let readerThreads = NIOThreadPool(numberOfThreads: 2)
         readerThreads.start()
         let queue = JobQueue(
