@@ -62,6 +62,7 @@ public enum APIApplication {
         // then who may call and what the spec allows, then idempotent replays.
         try handler.registerHandlers(
             on: router,
+            configuration: OpenAPIRuntime.Configuration(dateTranscoder: RFC3339DateTranscoder()),
             middlewares: [
                 ProblemMiddleware(logger: logger),
                 ContractMiddleware(contract: contract),
