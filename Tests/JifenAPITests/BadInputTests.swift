@@ -177,6 +177,22 @@ import Testing
         }
     }
 
+    /// An id with a control character names nothing: 404 where the operation looks something up,
+    /// 422 naming the field where it would create it (a documented status either way; the
+    /// contract fuzzer once found a 404 that `PUT /v1/members/{member}` does not document).
+    @Test func pathIdsWithControlCharactersAreDocumentedRefusals() async throws {
+        let shop = try await makeTenant()
+        try await withAPI { api async throws in
+            let put = try await api.send(.put, "/v1/members/a%1Cb", key: shop.key, json: "{}")
+            #expect(put.status.code == 422)
+            #expect(try put.json()["errors"].map { "\($0)" }?.contains("member") == true)
+            let get = try await api.send(.get, "/v1/members/a%1Cb", key: shop.key)
+            #expect(get.status == .notFound)
+            #expect(get.headers[.contentType] == "application/problem+json")
+        }
+        #expect(try await TestServers.shared.count("members", tenant: shop.tenant) == 0)
+    }
+
     @Test func badQueryParametersAre400() async throws {
         let shop = try await makeTenant()
         try await withAPI { api async throws in

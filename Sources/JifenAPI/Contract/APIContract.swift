@@ -28,6 +28,8 @@ struct APIContract: Sendable {
         /// The `application/json` schema of the request body, if the operation takes one.
         var bodySchema: SpecValue?
         var bodyRequired: Bool
+        /// Whether the spec documents a 404 for it (a path id that names nothing).
+        var answersNotFound: Bool
     }
 
     let operations: [String: Operation]
@@ -75,7 +77,8 @@ struct APIContract: Sendable {
                     access: try operation["security"].map { try Self.access($0, operation: id) } ?? defaultAccess,
                     parameters: Array(parameters.values),
                     bodySchema: body?["content"]?["application/json"]?["schema"],
-                    bodyRequired: body?["required"]?.string == "true"
+                    bodyRequired: body?["required"]?.string == "true",
+                    answersNotFound: operation["responses"]?["404"] != nil
                 )
             }
         }

@@ -77,13 +77,17 @@ struct ContractMiddleware: ServerMiddleware {
     }
 
     /// A path parameter with NUL or another control character cannot name anything that
-    /// exists: 404, as an unknown id would be. (Ids are otherwise validated by the handlers,
-    /// which name the field: `PUT /v1/members/{member}` with a malformed id is a 422.)
+    /// exists: 404, as an unknown id would be, where the operation looks something up; where
+    /// it documents no 404 (`PUT /v1/members/{member}` creates what it names), 422 naming the
+    /// parameter, as the handler's own id validation answers a malformed id.
     func checkPath(_ metadata: ServerRequestMetadata, _ operation: APIContract.Operation) throws(JifenError) {
         for parameter in operation.parameters where parameter.location == "path" {
             guard let raw = metadata.pathParameters[parameter.name] else { continue }
             let text = String(raw).removingPercentEncoding ?? String(raw)
             if text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+                guard operation.answersNotFound else {
+                    throw JifenError.invalid(parameter.name, "must not contain control characters")
+                }
                 throw JifenError.notFound("no \(parameter.name) '\(Self.printable(text))'")
             }
         }
