@@ -16,6 +16,9 @@ public struct OutboxRelay: Service {
         /// Sleep when the outbox is empty. A round that may have left rows behind (a tenant
         /// reached `perTenant`) is followed at once by the next.
         public var pollInterval: Duration
+        /// Sleep after a round that found some rows, but no full share: orders are arriving, so
+        /// the next one is likely soon. Most of an order's wait for its points is this poll.
+        public var busyPollInterval: Duration
         public var retention: Duration
         /// Relay only these tenants' rows (`WORKER_TENANTS`); `nil`: all.
         public var tenants: [TenantID]?
@@ -24,12 +27,14 @@ public struct OutboxRelay: Service {
             batchSize: Int = 500,
             perTenant: Int = 100,
             pollInterval: Duration = .milliseconds(200),
+            busyPollInterval: Duration = .milliseconds(20),
             retention: Duration = .seconds(7 * 24 * 3600),
             tenants: [TenantID]? = nil
         ) {
             self.batchSize = batchSize
             self.perTenant = perTenant
             self.pollInterval = pollInterval
+            self.busyPollInterval = min(busyPollInterval, pollInterval)
             self.retention = retention
             self.tenants = tenants
         }
@@ -75,7 +80,11 @@ public struct OutboxRelay: Service {
                         let pruned = try await store.prune(olderThan: configuration.retention)
                         if pruned > 0 { logger.info("pruned relayed outbox rows", metadata: ["count": "\(pruned)"]) }
                     }
-                    if sent < configuration.perTenant { try? await Task.sleep(for: configuration.pollInterval) }
+                    if sent == 0 {
+                        try? await Task.sleep(for: configuration.pollInterval)
+                    } else if sent < configuration.perTenant {
+                        try? await Task.sleep(for: configuration.busyPollInterval)
+                    }
                 } catch {
                     failures += 1
                     if failures == 1 || failures % 30 == 0 {
