@@ -87,7 +87,7 @@ trap 'exit 143' TERM
 free_port() {
     local port _
     for _ in $(seq 1 100); do
-        port=$((20000 + RANDOM % 30000))
+        port=$((20000 + RANDOM % 12000)) # below the ephemeral range (32768-), where outgoing connections take theirs
         if ! (: <"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
     done
     die "no free port found"
