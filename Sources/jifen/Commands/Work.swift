@@ -53,6 +53,7 @@ struct Work: AsyncParsableCommand {
             store: OutboxStore(database: connections.database),
             queue: queue,
             configuration: .init(
+                busyPollInterval: .milliseconds(settings.outboxBusyPollMilliseconds),
                 retention: .seconds(settings.outboxRetentionHours * 3600),
                 tenants: settings.workerTenants
             ),

@@ -33,6 +33,8 @@ struct Settings: Sendable {
     var jobMaxAttempts: Int
     var jobRetryBaseMilliseconds: Int
     var jobVisibilityTimeoutSeconds: Int
+    /// The relay's next look at the outbox after a round that found rows (ms); 200 ms when empty.
+    var outboxBusyPollMilliseconds: Int
     var outboxRetentionHours: Int
     /// Seconds between sweeps; 0 turns this worker's scheduler off.
     var schedulerInterval: Int
@@ -195,6 +197,13 @@ struct Settings: Sendable {
                 "JOB_VISIBILITY_TIMEOUT",
                 default: 60,
                 range: 1...86_400
+            ),
+            outboxBusyPollMilliseconds: try integer(
+                config,
+                "outbox.busy.poll.ms",
+                "OUTBOX_BUSY_POLL_MS",
+                default: 20,
+                range: 1...200
             ),
             outboxRetentionHours: try integer(
                 config,
