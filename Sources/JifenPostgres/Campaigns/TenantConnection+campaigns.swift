@@ -39,7 +39,7 @@ extension TenantConnection {
                 """
             )
             try await enqueue(
-                kind: JobKind.runCampaign.name,
+                .runCampaign,
                 payload: #"{"campaign_id":"\#(id.uuidString.lowercased())"}"#
             )
         case .multiplier(let percent, let category, let startsAt, let endsAt):

@@ -108,7 +108,7 @@ extension TenantConnection {
             decoding: JSONEncoder().encode(["order_id": orderID.uuidString.lowercased(), "status": status.rawValue]),
             as: UTF8.self
         )
-        try await enqueue(kind: "order.score", payload: payload)
+        try await enqueue(.scoreOrder, payload: payload)
     }
 
     static func order(from row: PostgresRow) throws -> Order {

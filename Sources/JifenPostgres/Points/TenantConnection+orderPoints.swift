@@ -394,6 +394,6 @@ extension TenantConnection {
     /// Queues the release of pending points at `date`: the job releases every lot of the
     /// tenant that is due by then, so one job per due time is enough.
     func scheduleRelease(at date: Date) async throws {
-        try await enqueue(kind: JobKind.releasePoints.name, payload: "{}", runAt: date)
+        try await enqueue(.releasePoints, payload: "{}", runAt: date)
     }
 }

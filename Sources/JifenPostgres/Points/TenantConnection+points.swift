@@ -259,16 +259,6 @@ extension TenantConnection {
         try await settleDebt(member)
         return data
     }
-
-    /// Queues a job that must not run before `runAt`.
-    func enqueue(kind: String, payload: String, runAt: Date) async throws {
-        try await query(
-            """
-            INSERT INTO outbox (tenant_id, kind, payload, run_at)
-            VALUES (\(tenant.rawValue), \(kind), \(payload)::jsonb, \(runAt))
-            """
-        )
-    }
 }
 
 /// A value in an event's `data`: events are small flat JSON objects.

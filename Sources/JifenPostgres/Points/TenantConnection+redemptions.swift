@@ -22,7 +22,7 @@ extension TenantConnection {
             orderReference: request.orderReference,
             now: now
         )
-        try await enqueue(kind: JobKind.expireHolds.name, payload: "{}", runAt: expiresAt)
+        try await enqueue(.expireHolds, payload: "{}", runAt: expiresAt)
         return try await redemption(id)
     }
 

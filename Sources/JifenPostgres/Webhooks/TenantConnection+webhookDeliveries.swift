@@ -34,7 +34,7 @@ extension TenantConnection {
                 RETURNING id
             ), jobs AS (
                 INSERT INTO outbox (tenant_id, kind, payload)
-                SELECT \(tenant.rawValue), 'notify.dispatch', jsonb_build_object('delivery_id', id) FROM deliveries
+                SELECT \(tenant.rawValue), \(JobKind.dispatchWebhook.name), jsonb_build_object('delivery_id', id) FROM deliveries
                 RETURNING 1
             )
             SELECT (SELECT count(*) FROM events)::bigint, (SELECT count(*) FROM jobs)::bigint
@@ -85,9 +85,9 @@ extension TenantConnection {
     func enqueueDispatch(_ delivery: UUID, at date: Date? = nil) async throws {
         let payload = #"{"delivery_id":"\#(delivery.uuidString.lowercased())"}"#
         if let date {
-            try await enqueue(kind: JobKind.dispatchWebhook.name, payload: payload, runAt: date)
+            try await enqueue(.dispatchWebhook, payload: payload, runAt: date)
         } else {
-            try await enqueue(kind: JobKind.dispatchWebhook.name, payload: payload)
+            try await enqueue(.dispatchWebhook, payload: payload)
         }
     }
 
