@@ -51,6 +51,19 @@ EXCEPTION WHEN OTHERS THEN
     RETURN 'UTC';
 END $$;
 
+-- Each tenant's current program (its newest version), for the tenants after `after`: what the
+-- program-driven branches below read. Called from jifen_due_tenants, so as the owner; called by
+-- anyone else, row-level security shows only their own tenant's.
+CREATE FUNCTION jifen_current_programs(after uuid) RETURNS TABLE (tenant_id uuid, rules jsonb)
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT tn.id, p.rules
+    FROM tenants tn
+    CROSS JOIN LATERAL (SELECT pr.rules FROM programs pr WHERE pr.tenant_id = tn.id
+                        ORDER BY pr.version DESC LIMIT 1) p
+    WHERE tn.id > after
+$$;
+
 CREATE FUNCTION jifen_due_tenants(kind text, now timestamptz, max integer DEFAULT NULL,
                                   after_tenant uuid DEFAULT NULL)
     RETURNS SETOF uuid
@@ -127,11 +140,7 @@ BEGIN
         ), dated AS (
             SELECT t.tenant_id FROM t WHERE t.first_at <= now
         ), program AS (
-            SELECT tn.id AS tenant_id, p.rules
-            FROM tenants tn
-            CROSS JOIN LATERAL (SELECT pr.rules FROM programs pr WHERE pr.tenant_id = tn.id
-                                ORDER BY pr.version DESC LIMIT 1) p
-            WHERE tn.id > start_after
+            SELECT tenant_id, rules FROM jifen_current_programs(start_after)
         ), inactivity_rules AS MATERIALIZED (
             SELECT pg.tenant_id, coalesce(pg.rules ->> 'time_zone', 'UTC') AS zone_name,
                    (pg.rules -> 'expiry' ->> 'inactivity_months')::numeric::integer AS months
@@ -174,11 +183,7 @@ BEGIN
         -- with nothing new costs a scan of its lots in the window (see NOTES.md).
         RETURN QUERY
         WITH program AS (
-            SELECT tn.id AS tenant_id, p.rules
-            FROM tenants tn
-            CROSS JOIN LATERAL (SELECT pr.rules FROM programs pr WHERE pr.tenant_id = tn.id
-                                ORDER BY pr.version DESC LIMIT 1) p
-            WHERE tn.id > start_after
+            SELECT tenant_id, rules FROM jifen_current_programs(start_after)
         ), reminder_rules AS MATERIALIZED (
             SELECT pg.tenant_id, w.windows, w.windows[cardinality(w.windows)] AS widest,
                    coalesce(pg.rules ->> 'time_zone', 'UTC') AS zone_name
@@ -217,11 +222,7 @@ BEGIN
         -- IS NULL and <= as two probes, each an index condition that stops at its first row.
         RETURN QUERY
         WITH program AS (
-            SELECT tn.id AS tenant_id, p.rules
-            FROM tenants tn
-            CROSS JOIN LATERAL (SELECT pr.rules FROM programs pr WHERE pr.tenant_id = tn.id
-                                ORDER BY pr.version DESC LIMIT 1) p
-            WHERE tn.id > start_after
+            SELECT tenant_id, rules FROM jifen_current_programs(start_after)
         ), tiered AS MATERIALIZED (  -- probe members only for tenants with tiers
             SELECT pg.tenant_id FROM program pg WHERE jsonb_typeof(pg.rules -> 'tiers') = 'object'
         )
@@ -240,11 +241,7 @@ BEGIN
         -- not lapsed since. members_lapse_due.
         RETURN QUERY
         WITH program AS (
-            SELECT tn.id AS tenant_id, p.rules
-            FROM tenants tn
-            CROSS JOIN LATERAL (SELECT pr.rules FROM programs pr WHERE pr.tenant_id = tn.id
-                                ORDER BY pr.version DESC LIMIT 1) p
-            WHERE tn.id > start_after
+            SELECT tenant_id, rules FROM jifen_current_programs(start_after)
         ), lapsing AS MATERIALIZED (  -- probe members only for tenants with lapse rules
             SELECT pg.tenant_id,
                    now - make_interval(secs => (pg.rules -> 'lapse' ->> 'repurchase_window_days')::numeric::float8

@@ -14,52 +14,43 @@ public struct OutboxStore: Sendable {
     /// marks them relayed in the same transaction. If `send` throws (Redis is down), the
     /// transaction rolls back and the rows wait for the next try. Returns how many were sent.
     ///
-    /// Fair between tenants: a round takes at most `perTenant` rows of each tenant that has
-    /// some (oldest first), so a tenant's backfill of 20,000 orders does not hold another
-    /// shop's new order behind it in the outbox either. The tenants are found by a loose scan
-    /// of the unrelayed rows' index, one probe per tenant with rows waiting.
+    /// Fair between tenants: a round takes at most `perTenant` rows (default: the whole batch)
+    /// of each tenant that has some, oldest first, so a tenant's backfill of 20,000 orders does
+    /// not hold another shop's new order behind it in the outbox either. The tenants are found
+    /// by a loose scan of the unrelayed rows' index, one probe per tenant with rows waiting.
     ///
     /// `tenants` restricts the relay to some tenants (workers pinned with `WORKER_TENANTS`);
     /// `nil` relays all.
     public func relay(
         batch: Int,
-        perTenant: Int = 50,
+        perTenant: Int? = nil,
         tenants: [TenantID]?,
         send: ([Job]) async throws -> Void
     ) async throws -> Int {
         try await database.withSystem { connection in
-            let query: PostgresQuery
-            if let tenants {
-                query = """
-                    SELECT r.tenant_id, r.id, r.kind, r.payload, r.created_at, r.run_at
-                    FROM unnest(\(tenants.map(\.rawValue))::uuid[]) AS t(tenant_id)
-                    CROSS JOIN LATERAL (
-                        SELECT o.tenant_id, o.id, o.kind, o.payload::text AS payload, o.created_at, o.run_at
-                        FROM outbox o WHERE o.tenant_id = t.tenant_id AND o.relayed_at IS NULL
-                        ORDER BY o.id LIMIT \(perTenant) FOR UPDATE SKIP LOCKED
-                    ) r
-                    LIMIT \(batch)
-                    """
-            } else {
-                query = """
-                    WITH RECURSIVE t(tenant_id) AS (
-                        (SELECT tenant_id FROM outbox WHERE relayed_at IS NULL ORDER BY tenant_id LIMIT 1)
-                        UNION ALL
-                        SELECT (SELECT o.tenant_id FROM outbox o
-                                WHERE o.relayed_at IS NULL AND o.tenant_id > t.tenant_id
-                                ORDER BY o.tenant_id LIMIT 1)
-                        FROM t WHERE t.tenant_id IS NOT NULL
-                    )
-                    SELECT r.tenant_id, r.id, r.kind, r.payload, r.created_at, r.run_at
-                    FROM (SELECT tenant_id FROM t WHERE tenant_id IS NOT NULL LIMIT \(batch)) AS t
-                    CROSS JOIN LATERAL (
-                        SELECT o.tenant_id, o.id, o.kind, o.payload::text AS payload, o.created_at, o.run_at
-                        FROM outbox o WHERE o.tenant_id = t.tenant_id AND o.relayed_at IS NULL
-                        ORDER BY o.id LIMIT \(perTenant) FOR UPDATE SKIP LOCKED
-                    ) r
-                    LIMIT \(batch)
-                    """
-            }
+            // One statement for both: the tenants come from the pinned list or from the loose
+            // scan, whichever the query names; PostgreSQL does not run a CTE no one reads.
+            let query: PostgresQuery = """
+                WITH RECURSIVE waiting(tenant_id) AS (
+                    (SELECT tenant_id FROM outbox WHERE relayed_at IS NULL ORDER BY tenant_id LIMIT 1)
+                    UNION ALL
+                    SELECT (SELECT o.tenant_id FROM outbox o
+                            WHERE o.relayed_at IS NULL AND o.tenant_id > w.tenant_id
+                            ORDER BY o.tenant_id LIMIT 1)
+                    FROM waiting w WHERE w.tenant_id IS NOT NULL
+                ), pinned(tenant_id) AS (
+                    SELECT unnest(\(tenants?.map(\.rawValue) ?? [])::uuid[])
+                )
+                SELECT r.tenant_id, r.id, r.kind, r.payload, r.created_at, r.run_at
+                FROM (SELECT tenant_id FROM \(unescaped: tenants == nil ? "waiting" : "pinned")
+                      WHERE tenant_id IS NOT NULL LIMIT \(batch)) AS t
+                CROSS JOIN LATERAL (
+                    SELECT o.tenant_id, o.id, o.kind, o.payload::text AS payload, o.created_at, o.run_at
+                    FROM outbox o WHERE o.tenant_id = t.tenant_id AND o.relayed_at IS NULL
+                    ORDER BY o.id LIMIT \(perTenant ?? batch) FOR UPDATE SKIP LOCKED
+                ) r
+                LIMIT \(batch)
+                """
             let rows = try await connection.query(query, logger: database.logger)
             var jobs: [Job] = []
             var keys: [(UUID, Int64)] = []

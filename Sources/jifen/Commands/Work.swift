@@ -59,12 +59,9 @@ struct Work: AsyncParsableCommand {
             ),
             logger: logger
         )
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            // PostgreSQL first: queries hang until its client runs.
-            .init(service: connections.postgres),
-            .init(service: connections.systemPostgres),
-            .init(service: relay),
-        ]
+        // PostgreSQL first: queries hang until its clients run.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] =
+            connections.postgresServices.map { .init(service: $0) } + [.init(service: relay)]
         if settings.schedulerInterval > 0 {
             let schedule = Scheduler.Configuration(
                 interval: .seconds(settings.schedulerInterval),
