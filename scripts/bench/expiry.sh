@@ -35,17 +35,8 @@ SWEPT="$RUN-sweep" BASE="$RUN-sql"
 cleanup() {
     local rc=$?
     log "deleting the bench tenants"
-    su_psql -q <<SQL >/dev/null 2>&1 || log "clean-up failed; tenants named '$RUN-*' remain"
-SET session_replication_role = replica;
-CREATE TEMP TABLE gone AS SELECT id FROM tenants WHERE name LIKE '$RUN-%';
-DELETE FROM outbox WHERE tenant_id IN (SELECT id FROM gone);
-DELETE FROM domain_events WHERE tenant_id IN (SELECT id FROM gone);
-DELETE FROM ledger_entries WHERE tenant_id IN (SELECT id FROM gone);
-DELETE FROM point_lots WHERE tenant_id IN (SELECT id FROM gone);
-DELETE FROM balances WHERE tenant_id IN (SELECT id FROM gone);
-DELETE FROM members WHERE tenant_id IN (SELECT id FROM gone);
-DELETE FROM tenants WHERE id IN (SELECT id FROM gone);
-SQL
+    su_psql -q -v prefix="$RUN" <scripts/bench/delete_tenants.sql >/dev/null 2>&1 ||
+        log "clean-up failed; tenants named '$RUN-*' remain"
     exit "$rc"
 }
 trap cleanup EXIT

@@ -54,19 +54,8 @@ cleanup() {
     for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
     for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
     log "deleting the quiet tenants"
-    # Ledger rows included (the append-only trigger is off for this superuser session only).
-    su_psql -q <<SQL >/dev/null 2>&1 || log "clean-up failed; tenants named '$RUN-*' remain"
-SET session_replication_role = replica;
-CREATE TEMP TABLE gone AS SELECT id FROM tenants WHERE name LIKE '$RUN-%';
-DELETE FROM outbox WHERE tenant_id IN (SELECT id FROM gone);
-DELETE FROM domain_events WHERE tenant_id IN (SELECT id FROM gone);
-DELETE FROM ledger_entries WHERE tenant_id IN (SELECT id FROM gone);
-DELETE FROM expiry_reminders WHERE tenant_id IN (SELECT id FROM gone);
-DELETE FROM point_lots WHERE tenant_id IN (SELECT id FROM gone);
-DELETE FROM balances WHERE tenant_id IN (SELECT id FROM gone);
-DELETE FROM members WHERE tenant_id IN (SELECT id FROM gone);
-DELETE FROM tenants WHERE id IN (SELECT id FROM gone);
-SQL
+    su_psql -q -v prefix="$RUN" <scripts/bench/delete_tenants.sql >/dev/null 2>&1 ||
+        log "clean-up failed; tenants named '$RUN-*' remain"
     # Bench orders must not be scored later by some other worker.
     for tenant in "${RETIRE[@]}"; do
         tenant_query "$tenant" "UPDATE outbox SET relayed_at = clock_timestamp() WHERE relayed_at IS NULL" \
