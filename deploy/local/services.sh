@@ -321,11 +321,17 @@ pg_start() {
         die "PostgreSQL from $PGDATA is running (pid $(pg_postmaster_pid)) but not answering on $HOST:$PG_PORT; was it started with another JIFEN_PG_PORT? Run '$0 down' first."
     fi
     pg_clear_stale_locks
-    log "starting PostgreSQL on $HOST:$PG_PORT"
+    # pg_stat_statements (statements per order in `make bench`) when this PG_BIN ships it.
+    local out preload='' libdir
+    libdir=$("$PG_BIN/pg_config" --pkglibdir 2>/dev/null || true)
+    [[ -n $libdir ]] || libdir=$(dirname "$PG_BIN")/lib
+    if [[ -f $libdir/pg_stat_statements.so ]]; then
+        preload=" -c shared_preload_libraries=pg_stat_statements"
+    fi
+    log "starting PostgreSQL on $HOST:$PG_PORT${preload:+ (with pg_stat_statements)}"
     # Port and socket dir are passed explicitly so they follow the current env.
-    local out
     if ! out=$(as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PG_LOG" -w -t "$WAIT_SECONDS" \
-        -o "-p $PG_PORT -k '$PG_SOCKET_DIR' -c listen_addresses=$HOST" start 2>&1); then
+        -o "-p $PG_PORT -k '$PG_SOCKET_DIR' -c listen_addresses=$HOST$preload" start 2>&1); then
         printf '%s\n' "$out" | sed 's/^/    /' >&2
         show_log_tail "$PG_LOG"
         die "PostgreSQL failed to start (data: $PGDATA)"
