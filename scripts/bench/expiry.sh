@@ -9,12 +9,12 @@
 # checks that both did the same (lots expired, entries, points), appends the ratio to
 # BENCHMARKS.md, and deletes both sets.
 #
-# Environment: JIFEN (the binary) [.build/release/jifen], BENCH_EXPIRY_TENANTS [1000],
+# Environment: JIFEN (the binary) [.build/release/jifen; BENCH_BINARY wins when set], BENCH_EXPIRY_TENANTS [1000],
 # BENCH_EXPIRY_LOTS [1000], DATABASE_URL/REDIS_URL as `deploy/local/services.sh env` prints.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-JIFEN="${JIFEN:-.build/release/jifen}"
+JIFEN="${BENCH_BINARY:-${JIFEN:-.build/release/jifen}}"
 TENANTS="${BENCH_EXPIRY_TENANTS:-1000}"
 LOTS="${BENCH_EXPIRY_LOTS:-1000}"
 RESULTS=BENCHMARKS.md

@@ -6,15 +6,28 @@
 #       write transaction straight to PostgreSQL with pgbench (same concurrency and duration);
 #   (b) end to end: N orders waiting in the outbox, then 1 (and then 2) `jifen work` relay and
 #       score them; seconds from worker start to N earn entries in the ledger;
-#   (c) peak RSS (VmHWM) of the API during (a) and of the workers during (b).
+#   (c) peak RSS (VmHWM) of the API during (a) and of the workers during (b);
+#   (g) order → points latency under steady load: BENCH_STEADY_RATE paid orders/s for
+#       BENCH_STEADY_SECONDS through `jifen serve` (scripts/bench/steady.py), one worker; p50,
+#       p99 and max from the order's `created_at` to its earn entry's (scripts/bench/latency.sql).
+# For (a), (b) and (g) also: CPU seconds per 1,000 orders of the API, the worker(s), PostgreSQL
+# (the postmaster and all its children, exited ones included) and Redis, from /proc/<pid>/stat
+# before and after each measured window; statements per order (pg_stat_statements, when
+# PostgreSQL loaded it: `calls` of the application's roles, delta over the window ÷ orders; the
+# top 10 statements of (b) go to the run's log directory); and during (b) the wait events of
+# the database's non-idle backends, sampled from pg_stat_activity every 100 ms.
 #
 # Environment:
 #   BENCH_BUILD    release (default: `swift build -c release --product jifen` first) or debug
 #                  (.build/debug/jifen as it is, no build; numbers are not representative)
+#   BENCH_BINARY   a jifen binary to measure as it is (no build; BENCH_BUILD is then ignored);
+#                  expiry.sh and tenants.sh use it too
 #   BENCH_SECONDS  duration of each throughput run in (a) [15]
 #   BENCH_WARMUP   seconds of wrk before the measured API run (orders not counted) [2]
 #   BENCH_ORDERS   orders per end-to-end run in (b) [2000]
 #   BENCH_TIMEOUT  seconds an end-to-end run may take before the benchmark gives up [600]
+#   BENCH_STEADY_RATE, BENCH_STEADY_SECONDS  (g): orders/s and seconds of the load [200, 60]
+#   BENCH_STEADY_CONNECTIONS  (g): keep-alive connections of the load generator [16]
 #
 # Everything runs on 127.0.0.1 against deploy/local/services.sh's PostgreSQL and Redis. Each
 # part uses a fresh tenant, and the workers are pinned to it (WORKER_TENANTS) on a private
@@ -28,6 +41,10 @@ BENCH_SECONDS="${BENCH_SECONDS:-15}"
 BENCH_WARMUP="${BENCH_WARMUP:-2}"
 BENCH_ORDERS="${BENCH_ORDERS:-2000}"
 BENCH_TIMEOUT="${BENCH_TIMEOUT:-600}"
+BENCH_BINARY="${BENCH_BINARY:-}"
+BENCH_STEADY_RATE="${BENCH_STEADY_RATE:-200}"
+BENCH_STEADY_SECONDS="${BENCH_STEADY_SECONDS:-60}"
+BENCH_STEADY_CONNECTIONS="${BENCH_STEADY_CONNECTIONS:-16}"
 readonly THREADS=2 CONNECTIONS=16
 readonly RESULTS=BENCHMARKS.md
 readonly STOP_SECONDS=20 READY_SECONDS=90
@@ -38,8 +55,12 @@ die() {
     exit 1
 }
 
-case $BENCH_BUILD in release | debug) ;; *) die "BENCH_BUILD must be release or debug, not '$BENCH_BUILD'" ;; esac
-for var in BENCH_SECONDS BENCH_ORDERS BENCH_TIMEOUT; do
+if [[ -n $BENCH_BINARY ]]; then
+    [[ -x $BENCH_BINARY && ! -d $BENCH_BINARY ]] || die "BENCH_BINARY '$BENCH_BINARY' is not an executable file"
+else
+    case $BENCH_BUILD in release | debug) ;; *) die "BENCH_BUILD must be release or debug, not '$BENCH_BUILD'" ;; esac
+fi
+for var in BENCH_SECONDS BENCH_ORDERS BENCH_TIMEOUT BENCH_STEADY_RATE BENCH_STEADY_SECONDS BENCH_STEADY_CONNECTIONS; do
     [[ ${!var} =~ ^[1-9][0-9]*$ ]] || die "$var must be a positive integer, not '${!var}'"
 done
 [[ $BENCH_WARMUP =~ ^[0-9]+$ ]] || die "BENCH_WARMUP must be an integer, not '$BENCH_WARMUP'"
@@ -108,6 +129,13 @@ cleanup() {
     fi
     # Orders a failed run left in the outbox must not be scored later by some other worker.
     for tenant in "${TENANTS[@]}"; do retire_outbox "$tenant" || true; done
+    # Then the bench tenants go, with everything written for them (as tenants.sh does).
+    if ((${#TENANTS[@]} > 0)); then
+        log "deleting the bench tenants"
+        timeout 300 deploy/local/services.sh psql -q -v prefix="bench-$RUN_ID" \
+            <scripts/bench/delete_tenants.sql >/dev/null 2>&1 ||
+            log "clean-up failed; tenants named 'bench-$RUN_ID-*' remain"
+    fi
     # The private queues' Redis keys ({bench-…}:jobs, :delayed, :dead).
     if [[ -n ${REDIS_URL:-} ]]; then
         for queue in "${QUEUES[@]}"; do
@@ -207,7 +235,7 @@ tenant_query() { # tenant_query TENANT SQL
 
 new_tenant() { # new_tenant LABEL: prints "<tenant id> <api key>"
     local out
-    out="$(timeout 60 "$JIFEN" tenant create "bench $LABEL_DATE $1" --quiet 2>>"$RUN_DIR/cli.log")" ||
+    out="$(timeout 60 "$JIFEN" tenant create "bench-$RUN_ID-$1 $LABEL_DATE" --quiet 2>>"$RUN_DIR/cli.log")" ||
         die "jifen tenant create failed (see $RUN_DIR/cli.log)"
     [[ $out =~ ^[0-9a-f-]{36}\ jf_[^[:space:]]+$ ]] || die "unexpected output of jifen tenant create: '$out'"
     echo "$out"
@@ -240,17 +268,22 @@ deploy/local/services.sh up
 eval "$(deploy/local/services.sh env)"
 export DATABASE_URL SYSTEM_DATABASE_URL MIGRATION_DATABASE_URL REDIS_URL
 
-case $BENCH_BUILD in
-release)
-    log "building jifen in release mode (this takes a while the first time)"
-    swift build -c release --product jifen
-    SOURCE_BIN=.build/release/jifen
-    ;;
-debug)
-    SOURCE_BIN=.build/debug/jifen
-    [[ -x $SOURCE_BIN ]] || die "$SOURCE_BIN is missing: run 'swift build --product jifen' first"
-    ;;
-esac
+if [[ -n $BENCH_BINARY ]]; then
+    log "measuring $BENCH_BINARY as it is (BENCH_BINARY: no build)"
+    SOURCE_BIN=$BENCH_BINARY
+else
+    case $BENCH_BUILD in
+    release)
+        log "building jifen in release mode (this takes a while the first time)"
+        swift build -c release --product jifen
+        SOURCE_BIN=.build/release/jifen
+        ;;
+    debug)
+        SOURCE_BIN=.build/debug/jifen
+        [[ -x $SOURCE_BIN ]] || die "$SOURCE_BIN is missing: run 'swift build --product jifen' first"
+        ;;
+    esac
+fi
 BIN_MTIME="$(date -u -r "$SOURCE_BIN" '+%Y-%m-%d %H:%M UTC')"
 # A private copy: a concurrent build may relink the original while the benchmark runs.
 BIN_DIR="$(mktemp -d /tmp/jifen-bench-bin.XXXXXX)"
@@ -270,7 +303,8 @@ readonly LABEL_DATE COMMIT LOAD_BEFORE IDLE_BEFORE
 timeout 120 "$JIFEN" migrate >>"$RUN_DIR/cli.log" 2>&1 || die "jifen migrate failed (see $RUN_DIR/cli.log)"
 
 # Settings every jifen process gets; HOST is loopback whatever the caller's environment says.
-export HOST=127.0.0.1 LOG_LEVEL=warning LOG_FORMAT=text OPERATOR_TOKEN="bench-$RUN_ID-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+OPERATOR_TOKEN="bench-$RUN_ID-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export HOST=127.0.0.1 LOG_LEVEL=warning LOG_FORMAT=text OPERATOR_TOKEN
 # The benchmark measures throughput with one key: its rate limit must not be what it measures.
 export RATE_LIMIT_PER_SECOND=100000 RATE_LIMIT_BURST=1000000
 unset WORKER_TENANTS JOB_QUEUE PORT
@@ -279,6 +313,131 @@ FLAGS=() # problems worth a warning next to the numbers
 if ((IDLE_BEFORE < 80)); then
     FLAGS+=("the machine was busy before the run: only $IDLE_BEFORE% CPU idle (other processes competed with the benchmark)")
 fi
+
+# ----------------------------------------------------------------------------
+# observers: CPU by process, statements (pg_stat_statements), wait events (pg_stat_activity)
+
+# The superuser on PostgreSQL's Unix socket, as `services.sh psql` connects, but without a
+# process chain per call. Its own statements are left out of the statement counts below, and it
+# polls the ledger in (b) and (g) (the superuser is not bound by row-level security).
+IFS=$'\t' read -r PG_SOCKET PG_PORT_NUM PG_DB PG_SUPERUSER < <(
+    deploy/local/services.sh psql -A -t -F $'\t' -c "SELECT split_part(current_setting('unix_socket_directories'), ',', 1),
+        current_setting('port'), current_database(), current_user"
+) || die "deploy/local/services.sh psql failed"
+OBS_ARGS=(-X -A -t -q -v ON_ERROR_STOP=1 -h "$PG_SOCKET" -p "$PG_PORT_NUM" -U "$PG_SUPERUSER" -d "$PG_DB")
+readonly PG_SOCKET PG_PORT_NUM PG_DB PG_SUPERUSER OBS_ARGS
+obs_psql() { timeout 60 psql "${OBS_ARGS[@]}" "$@"; }
+obs_psql -c 'SELECT 1' >/dev/null || die "cannot connect as $PG_SUPERUSER through $PG_SOCKET"
+
+# CPU clock ticks (utime + stime, all threads) of live processes, and with their reaped children.
+proc_ticks() { # proc_ticks PID…
+    local pid t total=0
+    for pid in "$@"; do
+        t="$(awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat" 2>/dev/null)" || t=0
+        total=$((total + ${t:-0}))
+    done
+    echo "$total"
+}
+# A process tree one level deep: PID itself with its reaped children (cutime + cstime) and its
+# live children. PostgreSQL's backends and auxiliary processes are all the postmaster's children.
+tree_ticks() { # tree_ticks PID
+    cat /proc/[0-9]*/stat 2>/dev/null | awk -v top="$1" '{
+        pid = $1; sub(/.*\) /, "")
+        if (pid == top) total += $12 + $13 + $14 + $15
+        else if ($2 == top) total += $12 + $13
+    } END { printf "%d", total }'
+}
+PG_POSTMASTER="$(awk '{ sub(/.*\) /, ""); print $2 }' "/proc/$(obs_psql -c \
+    "SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'")/stat" 2>/dev/null)" || PG_POSTMASTER=""
+[[ $PG_POSTMASTER =~ ^[0-9]+$ && "$(cat "/proc/$PG_POSTMASTER/comm" 2>/dev/null)" == postgres* ]] ||
+    die "PostgreSQL's postmaster not found among this machine's processes (is PostgreSQL local?)"
+REDIS_PID="$(timeout 10 redis-cli -u "$REDIS_URL" INFO server | sed -n 's/^process_id:\([0-9]*\).*/\1/p')"
+[[ -n $REDIS_PID && -r /proc/$REDIS_PID/stat ]] || die "Redis's server process not found on this machine"
+readonly PG_POSTMASTER REDIS_PID
+
+# CPU of the services so far: "<postgres ticks> <redis ticks>".
+service_ticks() { echo "$(tree_ticks "$PG_POSTMASTER") $(tree_ticks "$REDIS_PID")"; }
+per_k() { calc "$1 / $CLK_TCK * 1000 / ($2 > 0 ? $2 : 1)" "${3:-2}"; } # per_k TICKS ORDERS: CPU s per 1,000 orders
+
+# pg_stat_statements: PGSS_STATE is empty when usable, else why not.
+PGSS_STATE=""
+if [[ "$(obs_psql -c "SELECT current_setting('shared_preload_libraries') ~ 'pg_stat_statements'")" == t ]]; then
+    obs_psql -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null 2>&1 ||
+        PGSS_STATE="not available (CREATE EXTENSION pg_stat_statements failed)"
+else
+    pg_libdir="$(obs_psql -c "SELECT setting FROM pg_config WHERE name = 'PKGLIBDIR'" 2>/dev/null || true)"
+    if [[ -n $pg_libdir && -f $pg_libdir/pg_stat_statements.so ]]; then
+        PGSS_STATE="not loaded (PostgreSQL was started without shared_preload_libraries=pg_stat_statements: deploy/local/services.sh pg-stop && deploy/local/services.sh pg-start loads it)"
+    else
+        PGSS_STATE="not available (no pg_stat_statements.so in ${pg_libdir:-the library directory})"
+    fi
+fi
+readonly PGSS_STATE
+[[ -z $PGSS_STATE ]] || log "statements per order: pg_stat_statements $PGSS_STATE"
+
+# Every statement of this database's roles but the superuser's (that is, the bench's own
+# queries): "<queryid:role>\t<calls>\t<ms>\t<query>" lines, for a delta between two snapshots.
+pgss_snapshot() { # pgss_snapshot FILE
+    if [[ -n $PGSS_STATE ]]; then
+        : >"$1"
+        return
+    fi
+    obs_psql -F $'\t' -c "SELECT s.queryid || ':' || s.userid::regrole, s.calls, round(s.total_exec_time::numeric, 1),
+               left(regexp_replace(s.query, '\s+', ' ', 'g'), 200)
+        FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+        WHERE d.datname = current_database() AND s.userid <> (SELECT oid FROM pg_roles WHERE rolname = current_user)" >"$1"
+}
+# Calls between two snapshots; TOP (optional) gets the 10 statements with the most calls per order.
+pgss_delta() { # pgss_delta BEFORE AFTER ORDERS [TOP]: prints the statements per order, or "n/a"
+    if [[ -n $PGSS_STATE ]]; then
+        echo "n/a"
+        return
+    fi
+    awk -F '\t' -v orders="$3" -v top="${4:-/dev/null}" '
+        NR == FNR { calls[$1] = $2; ms[$1] = $3; next }
+        { d = $2 - calls[$1]; if (d <= 0) next; total += d
+          printf "%.2f\t%d\t%.3f\t%s\t%s\n", d / orders, d, ($3 - ms[$1]) / d, $1, $4 | "sort -t \"\t\" -k2,2nr | head -n 10 >> \"" top "\"" }
+        END { printf "%.1f", total / orders }' "$1" "$2"
+}
+pgss_top_header() { # pgss_top_header FILE TITLE
+    printf '# %s\n# calls per order\tcalls\tmean ms\tqueryid:role\tstatement\n' "$2" >"$1"
+}
+
+# Wait events of this database's non-idle client backends (not the bench's own superuser
+# sessions), sampled every 100 ms by one psql session until stopped: "<time>|<what>" lines,
+# "<time>|#sample" once per sample; <what> is "CPU" for an active backend waiting on nothing.
+# "Client:ClientRead (idle in transaction)" is a backend inside a transaction waiting for the
+# application's next statement: a round trip, the cost of statements per order.
+start_wait_sampler() { # start_wait_sampler OUTFILE: sets SAMPLER
+    cat >"$RUN_DIR/waits.sql" <<'SQL'
+SELECT to_char(clock_timestamp(), 'HH24:MI:SS.MS') || '|' ||
+       CASE WHEN wait_event IS NULL AND state = 'active' THEN 'CPU'
+            WHEN wait_event IS NULL THEN coalesce(state, '?') || ', no wait event'
+            WHEN state = 'active' THEN wait_event_type || ':' || wait_event
+            ELSE wait_event_type || ':' || wait_event || ' (' || coalesce(state, '?') || ')'
+       END
+FROM pg_stat_activity
+WHERE datname = current_database() AND backend_type = 'client backend'
+  AND usename <> current_user AND state IS DISTINCT FROM 'idle'
+UNION ALL SELECT to_char(clock_timestamp(), 'HH24:MI:SS.MS') || '|#sample'
+\watch 0.1
+SQL
+    spawn "$1" psql "${OBS_ARGS[@]}" -f "$RUN_DIR/waits.sql"
+    SAMPLER=$SPAWNED
+}
+# "<samples> <mean non-idle backends>" then one "<share %>\t<what>" line per wait event, largest first.
+wait_summary() { # wait_summary SAMPLEFILE
+    awk -F '|' '
+        $2 == "#sample" { samples++; next }
+        NF == 2 { n[$2]++; rows++ }
+        END {
+            printf "%d %.1f\n", samples, (samples > 0 ? rows / samples : 0)
+            fflush()
+            sort = "sort -t \"\t\" -k1,1nr"
+            for (w in n) printf "%.1f\t%s\n", 100 * n[w] / rows, w | sort
+            close(sort)
+        }' "$1"
+}
 
 # ----------------------------------------------------------------------------
 # (a) sustained POST /v1/orders, and the pgbench baseline
@@ -315,7 +474,14 @@ if ((BENCH_WARMUP > 0)); then
 fi
 log "(a) wrk: ${BENCH_SECONDS}s, $THREADS threads, $CONNECTIONS connections"
 cpu_before="$(cpu_seconds "$SERVE_PID")"
+pgss_snapshot "$RUN_DIR/pgss-a-before.tsv"
+api_ticks="$(proc_ticks "$SERVE_PID")"
+read -r pg_ticks redis_ticks <<<"$(service_ticks)"
 run_wrk "$BENCH_SECONDS" api "$RUN_DIR/wrk.txt"
+api_ticks=$(($(proc_ticks "$SERVE_PID") - api_ticks))
+read -r pg_after redis_after <<<"$(service_ticks)"
+pg_ticks=$((pg_after - pg_ticks)) redis_ticks=$((redis_after - redis_ticks))
+pgss_snapshot "$RUN_DIR/pgss-a-after.tsv"
 alive "$SERVE_PID" || die "jifen serve died during the run: $(tail -n 5 "$RUN_DIR/serve.log")"
 API_RSS="$(peak_rss_mib "$SERVE_PID")"
 API_CPU="$(calc "($(cpu_seconds "$SERVE_PID") - $cpu_before) / $BENCH_SECONDS" 2)"
@@ -326,6 +492,10 @@ API_REQUESTS="$(field requests)" API_RPS="$(field rps)" API_P50="$(field p50_ms)
 API_P99="$(field p99_ms)" API_NON2XX="$(field non2xx)" API_SOCKET_ERRORS="$(field socket_errors)"
 API_STATUSES="$(field statuses)"
 API_ORDERS_STORED="$(tenant_query "$TENANT_A" "SELECT count(*) FROM orders WHERE external_id LIKE 'api-%'")"
+API_OK=$((API_REQUESTS - API_NON2XX)) # the orders of the measured window
+# CPU s per 1,000 orders (= CPU ms per order) by process: "api workers postgres redis", "-" where none.
+CPU_A="$(per_k "$api_ticks" "$API_OK") - $(per_k "$pg_ticks" "$API_OK") $(per_k "$redis_ticks" "$API_OK")"
+STMTS_A="$(pgss_delta "$RUN_DIR/pgss-a-before.tsv" "$RUN_DIR/pgss-a-after.tsv" "$API_OK")"
 if ((API_NON2XX > 0 || API_SOCKET_ERRORS > 0)); then
     FLAGS+=("(a) API: $API_NON2XX non-2xx responses (status:count $API_STATUSES), $API_SOCKET_ERRORS socket errors")
 fi
@@ -337,9 +507,14 @@ log "(a) API: $API_RPS req/s, p50 $API_P50 ms, p99 $API_P99 ms, non-2xx $API_NON
 
 log "(a) pgbench: ${BENCH_SECONDS}s, $CONNECTIONS clients, $THREADS threads"
 rc=0
+pgss_snapshot "$RUN_DIR/pgss-pgbench-before.tsv"
+read -r pg_ticks redis_ticks <<<"$(service_ticks)"
 spawn "$RUN_DIR/pgbench.txt" "$PGBENCH" -n -M extended -c "$CONNECTIONS" -j "$THREADS" -T "$BENCH_SECONDS" \
     -D tenant="$TENANT_A" -D k=0 -f scripts/bench/order_insert.sql "$DATABASE_URL"
 wait_child "$SPAWNED" || rc=$?
+read -r pg_after redis_after <<<"$(service_ticks)"
+pg_ticks=$((pg_after - pg_ticks)) redis_ticks=$((redis_after - redis_ticks))
+pgss_snapshot "$RUN_DIR/pgss-pgbench-after.tsv"
 PG_TPS="$(sed -n 's/^tps = \([0-9]*\.[0-9]\).*/\1/p' "$RUN_DIR/pgbench.txt" | tail -n 1)"
 PG_FAILED="$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$RUN_DIR/pgbench.txt")"
 [[ -n $PG_TPS ]] || die "pgbench failed (exit $rc): $(tail -n 5 "$RUN_DIR/pgbench.txt")"
@@ -347,15 +522,23 @@ if ((rc != 0)) || [[ ${PG_FAILED:-0} != 0 ]] || grep -q 'aborted' "$RUN_DIR/pgbe
     FLAGS+=("(a) pgbench: exit $rc, ${PG_FAILED:-?} failed transactions ($RUN_DIR/pgbench.txt)")
 fi
 RATIO_API="$(calc "$API_RPS / $PG_TPS" 3)"
+PG_TXNS="$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$RUN_DIR/pgbench.txt")"
+PG_TXNS="${PG_TXNS:-0}"
+CPU_PGBENCH="- - $(per_k "$pg_ticks" "$PG_TXNS") $(per_k "$redis_ticks" "$PG_TXNS")"
+# The baseline's statements per transaction: a check of the counting (order_insert.sql's count).
+STMTS_PGBENCH="$(pgss_delta "$RUN_DIR/pgss-pgbench-before.tsv" "$RUN_DIR/pgss-pgbench-after.tsv" "$PG_TXNS")"
 retire_outbox "$TENANT_A"
 log "(a) pgbench: $PG_TPS TPS; API ÷ pgbench = $RATIO_API"
 
 # ----------------------------------------------------------------------------
 # (b) end to end: N orders in the outbox, then workers
 
-E2E_SECONDS=() E2E_RATE=() E2E_RSS=() E2E_FIRST=() E2E_CPU=()
+E2E_SECONDS=() E2E_RATE=() E2E_RSS=() E2E_FIRST=() E2E_CPU=() CPU_B=() STMTS_B=() WAITS_B=()
+# Earn entries of a tenant, counted by the superuser (its statements are not the application's).
+earned() { obs_psql -c "SELECT count(*) FROM ledger_entries WHERE tenant_id = '$1' AND kind = 'earn'"; }
 run_e2e() { # run_e2e WORKERS
     local workers=$1 tenant queue i pids=() logs=() start end first="" count=0 deadline rss=() created cpu=0
+    local pg_ticks redis_ticks pg_after redis_after worker_ticks top waits
     created="$(new_tenant "e2e ${workers}w")"
     tenant="${created%% *}"
     TENANTS+=("$tenant")
@@ -365,6 +548,10 @@ run_e2e() { # run_e2e WORKERS
     count="$(app_psql -v tenant="$tenant" -v n="$BENCH_ORDERS" -f scripts/bench/seed_orders.sql)"
     [[ $count == "$BENCH_ORDERS" ]] || die "seeding wrote '$count' orders, not $BENCH_ORDERS"
 
+    pgss_snapshot "$RUN_DIR/pgss-b-${workers}w-before.tsv"
+    waits="$RUN_DIR/waits-b-${workers}w.txt"
+    start_wait_sampler "$waits"
+    read -r pg_ticks redis_ticks <<<"$(service_ticks)"
     start="$(now)"
     for ((i = 1; i <= workers; i++)); do
         logs+=("$RUN_DIR/work-${workers}w-$i.log")
@@ -373,7 +560,7 @@ run_e2e() { # run_e2e WORKERS
     done
     deadline=$((SECONDS + BENCH_TIMEOUT))
     while :; do
-        count="$(tenant_query "$tenant" "SELECT count(*) FROM ledger_entries WHERE kind = 'earn'")"
+        count="$(earned "$tenant")"
         end="$(now)"
         [[ -z $first && $count -gt 0 ]] && first="$end"
         ((count >= BENCH_ORDERS)) && break
@@ -383,15 +570,29 @@ run_e2e() { # run_e2e WORKERS
         ((SECONDS < deadline)) || die "only $count of $BENCH_ORDERS orders scored after ${BENCH_TIMEOUT}s"
         sleep 0.1
     done
+    read -r pg_after redis_after <<<"$(service_ticks)"
+    worker_ticks="$(proc_ticks "${pids[@]}")" # since their start: start-up included
+    stop_pids "$SAMPLER"
+    pgss_snapshot "$RUN_DIR/pgss-b-${workers}w-after.tsv"
     for i in "${pids[@]}"; do
         rss+=("$(peak_rss_mib "$i")")
         cpu="$(calc "$cpu + $(cpu_seconds "$i")" 2)"
     done
     stop_pids "${pids[@]}"
+    CPU_B[workers]="- $(per_k "$worker_ticks" "$BENCH_ORDERS") $(per_k $((pg_after - pg_ticks)) "$BENCH_ORDERS")"
+    CPU_B[workers]+=" $(per_k $((redis_after - redis_ticks)) "$BENCH_ORDERS")"
+    top="$RUN_DIR/statements-b-${workers}w.tsv"
+    pgss_top_header "$top" "(b) $workers worker(s), $BENCH_ORDERS orders: the 10 statements with the most calls per order"
+    STMTS_B[workers]="$(pgss_delta "$RUN_DIR/pgss-b-${workers}w-before.tsv" "$RUN_DIR/pgss-b-${workers}w-after.tsv" \
+        "$BENCH_ORDERS" "$top")"
+    echo "# all statements: ${STMTS_B[workers]} per order${PGSS_STATE:+ (pg_stat_statements $PGSS_STATE)}" >>"$top"
+    wait_summary "$waits" >"$RUN_DIR/waits-b-${workers}w-summary.txt"
+    WAITS_B[workers]="$(awk 'NR == 1 { printf "%d samples, %s non-idle backends on average", $1, $2; next }
+        NR <= 7 { printf "; %s %s%%", substr($0, index($0, "\t") + 1), $1 }' "$RUN_DIR/waits-b-${workers}w-summary.txt")"
     local warnings
     warnings="$(warn_lines "${logs[@]}")"
     ((warnings == 0)) || FLAGS+=("(b) $workers worker(s) logged $warnings warning/error lines ($RUN_DIR/work-${workers}w-*.log)")
-    count="$(tenant_query "$tenant" "SELECT count(*) FROM ledger_entries WHERE kind = 'earn'")"
+    count="$(earned "$tenant")"
     ((count == BENCH_ORDERS)) || FLAGS+=("(b) $workers worker(s): $count earn entries for $BENCH_ORDERS orders")
 
     E2E_SECONDS[workers]="$(calc "$end - $start" 2)"
@@ -403,11 +604,87 @@ run_e2e() { # run_e2e WORKERS
         echo "${rss[*]}"
     )"
     log "(b) $workers worker(s): ${E2E_SECONDS[workers]} s (first order scored at ${E2E_FIRST[workers]} s)," \
-        "${E2E_RATE[workers]} orders/s, CPU ${cpu} s, peak RSS ${E2E_RSS[workers]} MiB"
+        "${E2E_RATE[workers]} orders/s, CPU ${cpu} s, peak RSS ${E2E_RSS[workers]} MiB;" \
+        "statements/order ${STMTS_B[workers]}; waits: ${WAITS_B[workers]}"
 }
 run_e2e 1
 run_e2e 2
 RATIO_WORKERS="$(calc "${E2E_RATE[2]} / ${E2E_RATE[1]}" 2)"
+
+# ----------------------------------------------------------------------------
+# (g) order → points latency under steady load: the API taking BENCH_STEADY_RATE paid orders/s
+# for BENCH_STEADY_SECONDS (scripts/bench/steady.py, as tenants.sh's (e) and (f)), one worker
+
+tenant_and_key="$(new_tenant steady)"
+read -r TENANT_G KEY_G <<<"$tenant_and_key"
+TENANTS+=("$TENANT_G")
+QUEUE_G="bench-$RUN_ID-steady"
+QUEUES+=("$QUEUE_G")
+log "(g) tenant $TENANT_G, queue $QUEUE_G"
+PORT="$(free_port)"
+spawn "$RUN_DIR/serve-steady.log" env PORT="$PORT" "$JIFEN" serve
+SERVE_G=$SPAWNED
+BASE="http://127.0.0.1:$PORT"
+METRICS_PORT_G="$(free_port)" # the worker's readiness: its metrics answer
+METRICS_G="http://127.0.0.1:$METRICS_PORT_G/metrics"
+spawn "$RUN_DIR/work-steady.log" env WORKER_TENANTS="$TENANT_G" JOB_QUEUE="$QUEUE_G" SCHEDULER_INTERVAL=0 \
+    METRICS_PORT="$METRICS_PORT_G" "$JIFEN" work
+WORKER_G=$SPAWNED
+deadline=$((SECONDS + READY_SECONDS))
+until curl -fsS -m 2 -o /dev/null "$BASE/health/ready" 2>/dev/null &&
+    curl -fsS -m 2 -o /dev/null "$METRICS_G" 2>/dev/null; do
+    alive "$SERVE_G" || die "jifen serve exited during start-up: $(tail -n 5 "$RUN_DIR/serve-steady.log")"
+    alive "$WORKER_G" || die "jifen work exited during start-up: $(tail -n 5 "$RUN_DIR/work-steady.log")"
+    ((SECONDS < deadline)) || die "jifen serve or work not ready after ${READY_SECONDS}s"
+    sleep 0.2
+done
+sleep 1 # the worker past its first relay round: a running deployment, not a start-up
+
+log "(g) $BENCH_STEADY_RATE orders/s for ${BENCH_STEADY_SECONDS}s, 1 worker"
+pgss_snapshot "$RUN_DIR/pgss-g-before.tsv"
+api_ticks="$(proc_ticks "$SERVE_G")" worker_ticks="$(proc_ticks "$WORKER_G")"
+read -r pg_ticks redis_ticks <<<"$(service_ticks)"
+rc=0
+spawn "$RUN_DIR/steady.txt" python3 scripts/bench/steady.py --base "$BASE" --key "$KEY_G" \
+    --rate "$BENCH_STEADY_RATE" --seconds "$BENCH_STEADY_SECONDS" --prefix steady \
+    --connections "$BENCH_STEADY_CONNECTIONS"
+wait_child "$SPAWNED" || rc=$?
+line="$(grep '^STEADY ' "$RUN_DIR/steady.txt")" || die "no STEADY line from steady.py (exit $rc): $(tail -n 5 "$RUN_DIR/steady.txt")"
+STEADY_SENT="$(field sent)" STEADY_CREATED="$(field created)" STEADY_FAILED="$(field failed)" STEADY_LATE="$(field late_ms)"
+((STEADY_FAILED == 0)) || FLAGS+=("(g) $STEADY_FAILED of $STEADY_SENT orders were not accepted (not 201)")
+# An open schedule the client could not keep would understate the load.
+((STEADY_LATE <= 1000)) || FLAGS+=("(g) the load generator fell up to $STEADY_LATE ms behind its schedule")
+# The last orders are scored within a bound, or the run says how many were not.
+deadline=$((SECONDS + 60 + BENCH_STEADY_SECONDS))
+while :; do
+    STEADY_SCORED="$(earned "$TENANT_G")"
+    ((STEADY_SCORED >= STEADY_CREATED)) && break
+    alive "$WORKER_G" || die "the (g) worker exited: $(tail -n 5 "$RUN_DIR/work-steady.log")"
+    if ((SECONDS >= deadline)); then
+        FLAGS+=("(g) only $STEADY_SCORED of $STEADY_CREATED accepted orders scored $((60 + BENCH_STEADY_SECONDS)) s after the load")
+        break
+    fi
+    sleep 0.2
+done
+api_ticks=$(($(proc_ticks "$SERVE_G") - api_ticks)) worker_ticks=$(($(proc_ticks "$WORKER_G") - worker_ticks))
+read -r pg_after redis_after <<<"$(service_ticks)"
+pg_ticks=$((pg_after - pg_ticks)) redis_ticks=$((redis_after - redis_ticks))
+pgss_snapshot "$RUN_DIR/pgss-g-after.tsv"
+STEADY_API_RSS="$(peak_rss_mib "$SERVE_G")" STEADY_WORKER_RSS="$(peak_rss_mib "$WORKER_G")"
+stop_pids "$SERVE_G" "$WORKER_G"
+n=$((STEADY_CREATED > 0 ? STEADY_CREATED : 1))
+CPU_G="$(per_k "$api_ticks" "$n") $(per_k "$worker_ticks" "$n") $(per_k "$pg_ticks" "$n") $(per_k "$redis_ticks" "$n")"
+STMTS_G="$(pgss_delta "$RUN_DIR/pgss-g-before.tsv" "$RUN_DIR/pgss-g-after.tsv" "$n")"
+read -r STEADY_P50 STEADY_P99 STEADY_MAX STEADY_COUNT <<<"$(app_psql -v tenant="$TENANT_G" -v prefix=steady \
+    -f scripts/bench/latency.sql)"
+STEADY_GOAL="not met"
+if [[ $STEADY_P99 =~ ^[0-9]+$ ]] && ((STEADY_P99 < 500)); then STEADY_GOAL="met"; fi
+for log_file in "$RUN_DIR/serve-steady.log" "$RUN_DIR/work-steady.log"; do
+    n="$(warn_lines "$log_file")"
+    ((n == 0)) || FLAGS+=("(g) $(basename "$log_file"): $n warning/error lines ($log_file)")
+done
+log "(g) order → points p50 $STEADY_P50 ms, p99 $STEADY_P99 ms, max $STEADY_MAX ms;" \
+    "$STEADY_CREATED accepted, $STEADY_COUNT scored (goal p99 < 500 ms: $STEADY_GOAL)"
 
 # ----------------------------------------------------------------------------
 # report
@@ -418,11 +695,19 @@ KERNEL="$(uname -sr)"
 PG_VERSION="$(app_psql -c 'SHOW server_version' | cut -d' ' -f1)"
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
 
-if [[ $BENCH_BUILD == debug ]]; then
+if [[ -n $BENCH_BINARY ]]; then
+    TITLE="$LABEL_DATE UTC · $COMMIT (tree) · binary \`$BENCH_BINARY\` (BENCH_BINARY, not built here)"
+elif [[ $BENCH_BUILD == debug ]]; then
     TITLE="$LABEL_DATE UTC · $COMMIT · debug build: smoke run, numbers not representative"
 else
     TITLE="$LABEL_DATE UTC · $COMMIT · release build"
 fi
+
+cpu_row() { # cpu_row LABEL ORDERS "API WORKERS POSTGRES REDIS" STATEMENTS: one row of "where the time goes"
+    local api workers pg redis
+    read -r api workers pg redis <<<"$3"
+    echo "| $1 | $2 | $api | $workers | $pg | $redis | $(calc "${api/-/0} + ${workers/-/0} + $pg + $redis" 2) | $4 |"
+}
 
 if [[ ! -f $RESULTS ]]; then
     cat >"$RESULTS" <<'HEADER'
@@ -473,7 +758,12 @@ fi
     echo
     echo "- Machine: $(nproc) CPUs ($CPU_MODEL), $MEM_GIB GiB RAM, $KERNEL; PostgreSQL $PG_VERSION"
     echo "- Before the run: $IDLE_BEFORE% CPU idle, load average $LOAD_BEFORE (1/5/15 min); after: $LOAD_AFTER"
-    echo "- Binary: \`$SOURCE_BIN\` (built $BIN_MTIME); BENCH_SECONDS=$BENCH_SECONDS, BENCH_WARMUP=$BENCH_WARMUP, BENCH_ORDERS=$BENCH_ORDERS"
+    if [[ -n $BENCH_BINARY ]]; then
+        echo "- Binary: \`$SOURCE_BIN\` as given in BENCH_BINARY (no build; file modified $BIN_MTIME; the commit above is the work tree's, not necessarily the binary's)"
+    else
+        echo "- Binary: \`$SOURCE_BIN\` (built $BIN_MTIME)"
+    fi
+    echo "- BENCH_SECONDS=$BENCH_SECONDS, BENCH_WARMUP=$BENCH_WARMUP, BENCH_ORDERS=$BENCH_ORDERS, BENCH_STEADY_RATE=$BENCH_STEADY_RATE, BENCH_STEADY_SECONDS=$BENCH_STEADY_SECONDS"
     echo
     echo "| measure | result |"
     echo "| --- | --- |"
@@ -485,6 +775,21 @@ fi
     echo "| (b) 2 workers ÷ 1 worker | **$RATIO_WORKERS** |"
     echo "| (c) API peak RSS | $API_RSS MiB |"
     echo "| (c) worker peak RSS | 1 worker: ${E2E_RSS[1]} MiB; 2 workers: ${E2E_RSS[2]} MiB |"
+    echo "| (b) PostgreSQL wait events, 2 workers (non-idle backends, share of samples) | ${WAITS_B[2]} |"
+    echo "| (b) PostgreSQL wait events, 1 worker | ${WAITS_B[1]} |"
+    echo "| (g) order → points, $BENCH_STEADY_RATE orders/s for ${BENCH_STEADY_SECONDS} s, 1 worker | **p50 $STEADY_P50 ms, p99 $STEADY_P99 ms**, max $STEADY_MAX ms ($STEADY_CREATED orders accepted, $STEADY_COUNT scored; goal p99 < 500 ms: **$STEADY_GOAL**) |"
+    echo "| (g) load and memory | $STEADY_SENT sent, $STEADY_FAILED not accepted, client up to $STEADY_LATE ms behind schedule; peak RSS API $STEADY_API_RSS MiB, worker $STEADY_WORKER_RSS MiB |"
+    echo
+    echo "Where the time goes: CPU ms per order (= CPU s per 1,000 orders) by process over each measured"
+    echo "window, and statements (round trips to PostgreSQL) per order${PGSS_STATE:+: pg_stat_statements $PGSS_STATE}."
+    echo
+    echo "| part | orders | API | worker(s) | PostgreSQL | Redis | total | statements per order |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    cpu_row "(a) API \`POST /v1/orders\`" "$API_OK" "$CPU_A" "$STMTS_A"
+    cpu_row "(a) pgbench, same write (per transaction)" "$PG_TXNS" "$CPU_PGBENCH" "$STMTS_PGBENCH"
+    cpu_row "(b) scoring, 1 worker" "$BENCH_ORDERS" "${CPU_B[1]}" "${STMTS_B[1]}"
+    cpu_row "(b) scoring, 2 workers" "$BENCH_ORDERS" "${CPU_B[2]}" "${STMTS_B[2]}"
+    cpu_row "(g) steady load, API + 1 worker" "$STEADY_CREATED" "$CPU_G" "$STMTS_G"
     if ((${#FLAGS[@]} > 0)); then
         echo
         for flag in "${FLAGS[@]}"; do echo "- ⚠ $flag"; done
@@ -499,6 +804,11 @@ Jifen benchmark, $TITLE
   (b) $BENCH_ORDERS orders, 1 worker  ${E2E_SECONDS[1]} s   ${E2E_RATE[1]} orders/s
       $BENCH_ORDERS orders, 2 workers ${E2E_SECONDS[2]} s   ${E2E_RATE[2]} orders/s   2 ÷ 1 = $RATIO_WORKERS
   (c) peak RSS: API $API_RSS MiB, worker ${E2E_RSS[1]} MiB (1), ${E2E_RSS[2]} MiB (2)
+  (g) $BENCH_STEADY_RATE orders/s for ${BENCH_STEADY_SECONDS}s: order → points p50 $STEADY_P50 ms, p99 $STEADY_P99 ms, max $STEADY_MAX ms
+      ($STEADY_CREATED accepted, $STEADY_COUNT scored; goal p99 < 500 ms: $STEADY_GOAL)
+  CPU ms per order (API worker(s) PostgreSQL Redis): (a) $CPU_A; (b) 1w ${CPU_B[1]}, 2w ${CPU_B[2]}; (g) $CPU_G
+  statements per order: (a) $STMTS_A (pgbench $STMTS_PGBENCH); (b) 1w ${STMTS_B[1]}, 2w ${STMTS_B[2]}; (g) $STMTS_G
+  PostgreSQL waits, (b) 2 workers: ${WAITS_B[2]}
 SUMMARY
 if ((${#FLAGS[@]} > 0)); then
     echo "  WARNING, this run had problems:"

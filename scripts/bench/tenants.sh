@@ -15,7 +15,7 @@
 # `earn` ledger entry's. Queue depths are sampled every second; what each lane ran comes from the
 # worker's /metrics. Appends to BENCHMARKS.md; deletes the quiet tenants on the way out.
 #
-# Environment: JIFEN [.build/release/jifen], BENCH_MANY_TENANTS [10000], BENCH_MANY_RATE [50],
+# Environment: JIFEN [.build/release/jifen; BENCH_BINARY wins when set], BENCH_MANY_TENANTS [10000], BENCH_MANY_RATE [50],
 # BENCH_MANY_SECONDS [60], BENCH_NOISY_RATE [20], BENCH_NOISY_SECONDS [30],
 # BENCH_NOISY_BACKFILL [20000]; DATABASE_URL etc. as `deploy/local/services.sh env` prints.
 # The (e) worker is not pinned (its scheduler must see every tenant): it also relays and runs
@@ -23,7 +23,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-JIFEN="${JIFEN:-.build/release/jifen}"
+JIFEN="${BENCH_BINARY:-${JIFEN:-.build/release/jifen}}"
 MANY="${BENCH_MANY_TENANTS:-10000}"
 MANY_RATE="${BENCH_MANY_RATE:-50}"
 MANY_SECONDS="${BENCH_MANY_SECONDS:-60}"
@@ -140,13 +140,7 @@ stop() { # stop PID…
 
 # Order → points latency of TENANT's orders whose external id starts with PREFIX: "p50 p99 max count" in ms.
 latency() { # latency TENANT PREFIX
-    tenant_query "$1" "SELECT round(percentile_disc(0.5) WITHIN GROUP (ORDER BY ms)) || ' '
-                       || round(percentile_disc(0.99) WITHIN GROUP (ORDER BY ms)) || ' '
-                       || round(max(ms)) || ' ' || count(*)
-                FROM (SELECT extract(epoch FROM e.created_at - o.created_at) * 1000 AS ms
-                      FROM orders o JOIN ledger_entries e
-                        ON e.tenant_id = o.tenant_id AND e.order_id = o.id AND e.kind = 'earn'
-                      WHERE o.external_id LIKE '$2-%') x"
+    app_psql -v tenant="$1" -v prefix="$2" -f scripts/bench/latency.sql
 }
 
 scored() { # scored TENANT PREFIX: earn entries of those orders
@@ -191,7 +185,8 @@ lane_counts() { # lane_counts METRICS_URL: "interactive webhooks background"
 }
 
 export HOST=127.0.0.1 LOG_LEVEL=warning LOG_FORMAT=text
-export OPERATOR_TOKEN="bench-$RUN-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+OPERATOR_TOKEN="bench-$RUN-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export OPERATOR_TOKEN
 export RATE_LIMIT_PER_SECOND=100000 RATE_LIMIT_BURST=1000000
 unset WORKER_TENANTS JOB_QUEUE PORT
 
