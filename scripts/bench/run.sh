@@ -404,13 +404,13 @@ pgss_top_header() { # pgss_top_header FILE TITLE
 }
 
 # Wait events of this database's non-idle client backends (not the bench's own superuser
-# sessions), sampled every 100 ms by one psql session until stopped: "<time>|<what>" lines,
-# "<time>|#sample" once per sample; <what> is "CPU" for an active backend waiting on nothing.
-# "Client:ClientRead (idle in transaction)" is a backend inside a transaction waiting for the
-# application's next statement: a round trip, the cost of statements per order.
+# sessions), sampled every 100 ms by one psql session until stopped: "<time>|<backend pid>|<what>"
+# lines, "<time>||#sample" once per sample; <what> is "CPU" for an active backend waiting on
+# nothing. "Client:ClientRead (idle in transaction)" is a backend inside a transaction waiting for
+# the application's next statement: a round trip, the cost of statements per order.
 start_wait_sampler() { # start_wait_sampler OUTFILE: sets SAMPLER
     cat >"$RUN_DIR/waits.sql" <<'SQL'
-SELECT to_char(clock_timestamp(), 'HH24:MI:SS.MS') || '|' ||
+SELECT to_char(clock_timestamp(), 'HH24:MI:SS.MS') || '|' || pid || '|' ||
        CASE WHEN wait_event IS NULL AND state = 'active' THEN 'CPU'
             WHEN wait_event IS NULL THEN coalesce(state, '?') || ', no wait event'
             WHEN state = 'active' THEN wait_event_type || ':' || wait_event
@@ -419,24 +419,60 @@ SELECT to_char(clock_timestamp(), 'HH24:MI:SS.MS') || '|' ||
 FROM pg_stat_activity
 WHERE datname = current_database() AND backend_type = 'client backend'
   AND usename <> current_user AND state IS DISTINCT FROM 'idle'
-UNION ALL SELECT to_char(clock_timestamp(), 'HH24:MI:SS.MS') || '|#sample'
+UNION ALL SELECT to_char(clock_timestamp(), 'HH24:MI:SS.MS') || '||#sample'
 \watch 0.1
 SQL
     spawn "$1" psql "${OBS_ARGS[@]}" -f "$RUN_DIR/waits.sql"
     SAMPLER=$SPAWNED
 }
-# "<samples> <mean non-idle backends>" then one "<share %>\t<what>" line per wait event, largest first.
-wait_summary() { # wait_summary SAMPLEFILE
+
+# The PostgreSQL backends serving the connections of live PIDs (their sockets' local TCP ports
+# are the backends' client_port), one a line. Taken at the end of a window: the pools keep
+# their connections open while the processes run.
+backend_pids() { # backend_pids PID…
+    local pid hex ports=()
+    for hex in $(for pid in "$@"; do
+        find "/proc/$pid/fd" -lname 'socket:*' -printf '%l\n' 2>/dev/null
+    done | sed 's/^socket:\[\([0-9]*\)\]$/\1/' |
+        awk -v pg="$(printf ':%04X' "$PG_PORT_NUM")" 'NR == FNR { ours[$1] = 1; next }
+            FNR > 1 && ($10 in ours) && substr($3, length($3) - 4) == pg { sub(/.*:/, "", $2); print $2 }' \
+            - /proc/net/tcp /proc/net/tcp6 2>/dev/null); do
+        ports+=("$((16#$hex))")
+    done
+    ((${#ports[@]} > 0)) || return 0
+    obs_psql -c "SELECT pid FROM pg_stat_activity
+                 WHERE backend_type = 'client backend' AND client_port IN ($(IFS=,; echo "${ports[*]}"))"
+}
+
+# From the samples of the backends in OURS (all of them if OURS is empty): "<samples> <mean
+# non-idle backends> <share % of other clients' non-idle backends>", then one "<share %>\t<what>"
+# line per wait event, largest first.
+wait_summary() { # wait_summary SAMPLEFILE OURS
     awk -F '|' '
-        $2 == "#sample" { samples++; next }
-        NF == 2 { n[$2]++; rows++ }
+        NR == FNR { if ($1 != "") { ours[$1] = 1; any = 1 }; next }
+        $3 == "#sample" { samples++; next }
+        NF == 3 { if (any && !($2 in ours)) { others++; next }; n[$3]++; rows++ }
         END {
-            printf "%d %.1f\n", samples, (samples > 0 ? rows / samples : 0)
+            printf "%d %.1f %.1f\n", samples, (samples > 0 ? rows / samples : 0),
+                (rows + others > 0 ? 100 * others / (rows + others) : 0)
             fflush()
             sort = "sort -t \"\t\" -k1,1nr"
             for (w in n) printf "%.1f\t%s\n", 100 * n[w] / rows, w | sort
             close(sort)
-        }' "$1"
+        }' "$2" "$1"
+}
+# One line for the tables: "N samples, M non-idle backends on average; <what> S%; …" (top 6).
+wait_line() { # wait_line SUMMARYFILE
+    awk 'NR == 1 { printf "%d samples, %s non-idle backends on average", $1, $2; next }
+         NR <= 7 { printf "; %s %s%%", substr($0, index($0, "\t") + 1), $1 }' "$1"
+}
+# Flags when other clients kept backends of this database busy during a window.
+check_others() { # check_others PART SUMMARYFILE
+    local share
+    share="$(awk 'NR == 1 { print $3 }' "$2")"
+    if [[ $share != 0.0 ]]; then
+        FLAGS+=("$1: other clients of the database were busy during the window ($share% of the non-idle backends sampled): PostgreSQL's CPU and statement counts include their work")
+    fi
 }
 
 # ----------------------------------------------------------------------------
@@ -476,12 +512,17 @@ log "(a) wrk: ${BENCH_SECONDS}s, $THREADS threads, $CONNECTIONS connections"
 cpu_before="$(cpu_seconds "$SERVE_PID")"
 pgss_snapshot "$RUN_DIR/pgss-a-before.tsv"
 api_ticks="$(proc_ticks "$SERVE_PID")"
+start_wait_sampler "$RUN_DIR/waits-a.txt"
 read -r pg_ticks redis_ticks <<<"$(service_ticks)"
 run_wrk "$BENCH_SECONDS" api "$RUN_DIR/wrk.txt"
 api_ticks=$(($(proc_ticks "$SERVE_PID") - api_ticks))
 read -r pg_after redis_after <<<"$(service_ticks)"
 pg_ticks=$((pg_after - pg_ticks)) redis_ticks=$((redis_after - redis_ticks))
+stop_pids "$SAMPLER"
 pgss_snapshot "$RUN_DIR/pgss-a-after.tsv"
+backend_pids "$SERVE_PID" >"$RUN_DIR/backends-a.txt"
+wait_summary "$RUN_DIR/waits-a.txt" "$RUN_DIR/backends-a.txt" >"$RUN_DIR/waits-a-summary.txt"
+check_others "(a) API" "$RUN_DIR/waits-a-summary.txt"
 alive "$SERVE_PID" || die "jifen serve died during the run: $(tail -n 5 "$RUN_DIR/serve.log")"
 API_RSS="$(peak_rss_mib "$SERVE_PID")"
 API_CPU="$(calc "($(cpu_seconds "$SERVE_PID") - $cpu_before) / $BENCH_SECONDS" 2)"
@@ -527,6 +568,10 @@ PG_TXNS="${PG_TXNS:-0}"
 CPU_PGBENCH="- - $(per_k "$pg_ticks" "$PG_TXNS") $(per_k "$redis_ticks" "$PG_TXNS")"
 # The baseline's statements per transaction: a check of the counting (order_insert.sql's count).
 STMTS_PGBENCH="$(pgss_delta "$RUN_DIR/pgss-pgbench-before.tsv" "$RUN_DIR/pgss-pgbench-after.tsv" "$PG_TXNS")"
+PGBENCH_STATEMENTS="$(grep -cE '^(BEGIN|SELECT|INSERT|UPDATE|COMMIT)' scripts/bench/order_insert.sql)"
+if [[ -z $PGSS_STATE ]] && (($(calc "(($STMTS_PGBENCH - $PGBENCH_STATEMENTS) ^ 2 > 0.01)" 0))); then
+    FLAGS+=("statements per order are suspect: pgbench's $PGBENCH_STATEMENTS-statement transaction counted as $STMTS_PGBENCH (other clients of the database?)")
+fi
 retire_outbox "$TENANT_A"
 log "(a) pgbench: $PG_TPS TPS; API ÷ pgbench = $RATIO_API"
 
@@ -574,6 +619,7 @@ run_e2e() { # run_e2e WORKERS
     worker_ticks="$(proc_ticks "${pids[@]}")" # since their start: start-up included
     stop_pids "$SAMPLER"
     pgss_snapshot "$RUN_DIR/pgss-b-${workers}w-after.tsv"
+    backend_pids "${pids[@]}" >"$RUN_DIR/backends-b-${workers}w.txt"
     for i in "${pids[@]}"; do
         rss+=("$(peak_rss_mib "$i")")
         cpu="$(calc "$cpu + $(cpu_seconds "$i")" 2)"
@@ -586,9 +632,9 @@ run_e2e() { # run_e2e WORKERS
     STMTS_B[workers]="$(pgss_delta "$RUN_DIR/pgss-b-${workers}w-before.tsv" "$RUN_DIR/pgss-b-${workers}w-after.tsv" \
         "$BENCH_ORDERS" "$top")"
     echo "# all statements: ${STMTS_B[workers]} per order${PGSS_STATE:+ (pg_stat_statements $PGSS_STATE)}" >>"$top"
-    wait_summary "$waits" >"$RUN_DIR/waits-b-${workers}w-summary.txt"
-    WAITS_B[workers]="$(awk 'NR == 1 { printf "%d samples, %s non-idle backends on average", $1, $2; next }
-        NR <= 7 { printf "; %s %s%%", substr($0, index($0, "\t") + 1), $1 }' "$RUN_DIR/waits-b-${workers}w-summary.txt")"
+    wait_summary "$waits" "$RUN_DIR/backends-b-${workers}w.txt" >"$RUN_DIR/waits-b-${workers}w-summary.txt"
+    WAITS_B[workers]="$(wait_line "$RUN_DIR/waits-b-${workers}w-summary.txt")"
+    check_others "(b) $workers worker(s)" "$RUN_DIR/waits-b-${workers}w-summary.txt"
     local warnings
     warnings="$(warn_lines "${logs[@]}")"
     ((warnings == 0)) || FLAGS+=("(b) $workers worker(s) logged $warnings warning/error lines ($RUN_DIR/work-${workers}w-*.log)")
@@ -643,6 +689,7 @@ sleep 1 # the worker past its first relay round: a running deployment, not a sta
 log "(g) $BENCH_STEADY_RATE orders/s for ${BENCH_STEADY_SECONDS}s, 1 worker"
 pgss_snapshot "$RUN_DIR/pgss-g-before.tsv"
 api_ticks="$(proc_ticks "$SERVE_G")" worker_ticks="$(proc_ticks "$WORKER_G")"
+start_wait_sampler "$RUN_DIR/waits-g.txt"
 read -r pg_ticks redis_ticks <<<"$(service_ticks)"
 rc=0
 spawn "$RUN_DIR/steady.txt" python3 scripts/bench/steady.py --base "$BASE" --key "$KEY_G" \
@@ -669,7 +716,11 @@ done
 api_ticks=$(($(proc_ticks "$SERVE_G") - api_ticks)) worker_ticks=$(($(proc_ticks "$WORKER_G") - worker_ticks))
 read -r pg_after redis_after <<<"$(service_ticks)"
 pg_ticks=$((pg_after - pg_ticks)) redis_ticks=$((redis_after - redis_ticks))
+stop_pids "$SAMPLER"
 pgss_snapshot "$RUN_DIR/pgss-g-after.tsv"
+backend_pids "$SERVE_G" "$WORKER_G" >"$RUN_DIR/backends-g.txt"
+wait_summary "$RUN_DIR/waits-g.txt" "$RUN_DIR/backends-g.txt" >"$RUN_DIR/waits-g-summary.txt"
+check_others "(g) steady load" "$RUN_DIR/waits-g-summary.txt"
 STEADY_API_RSS="$(peak_rss_mib "$SERVE_G")" STEADY_WORKER_RSS="$(peak_rss_mib "$WORKER_G")"
 stop_pids "$SERVE_G" "$WORKER_G"
 n=$((STEADY_CREATED > 0 ? STEADY_CREATED : 1))
@@ -775,8 +826,8 @@ fi
     echo "| (b) 2 workers ÷ 1 worker | **$RATIO_WORKERS** |"
     echo "| (c) API peak RSS | $API_RSS MiB |"
     echo "| (c) worker peak RSS | 1 worker: ${E2E_RSS[1]} MiB; 2 workers: ${E2E_RSS[2]} MiB |"
-    echo "| (b) PostgreSQL wait events, 2 workers (non-idle backends, share of samples) | ${WAITS_B[2]} |"
-    echo "| (b) PostgreSQL wait events, 1 worker | ${WAITS_B[1]} |"
+    echo "| (b) PostgreSQL wait events of the workers' backends, 2 workers (share of the samples of non-idle backends; CPU = active, no wait event) | ${WAITS_B[2]} |"
+    echo "| (b) PostgreSQL wait events of the worker's backends, 1 worker | ${WAITS_B[1]} |"
     echo "| (g) order → points, $BENCH_STEADY_RATE orders/s for ${BENCH_STEADY_SECONDS} s, 1 worker | **p50 $STEADY_P50 ms, p99 $STEADY_P99 ms**, max $STEADY_MAX ms ($STEADY_CREATED orders accepted, $STEADY_COUNT scored; goal p99 < 500 ms: **$STEADY_GOAL**) |"
     echo "| (g) load and memory | $STEADY_SENT sent, $STEADY_FAILED not accepted, client up to $STEADY_LATE ms behind schedule; peak RSS API $STEADY_API_RSS MiB, worker $STEADY_WORKER_RSS MiB |"
     echo
