@@ -795,6 +795,14 @@ What is measured:
   a fresh tenant and 2 workers. **2 workers ÷ 1 worker** is the scaling of that throughput;
   on a 2-core machine that also runs PostgreSQL and Redis, expect little above 1.
 - **(c) peak RSS**: VmHWM of the API process after (a), and of each worker after (b), in MiB.
+- **(g) order → points under steady load**: `BENCH_STEADY_RATE` paid orders/s (200) for
+  `BENCH_STEADY_SECONDS` (60) through `jifen serve` (`scripts/bench/steady.py`), one worker;
+  p50, p99, max from the order's `created_at` to its earn entry's; goal p99 < 500 ms.
+- **Where the time goes**: CPU ms per order (= CPU s per 1,000 orders) of the API, the workers,
+  PostgreSQL (postmaster and children) and Redis over each measured window, from /proc; and
+  statements per order from `pg_stat_statements` (pgbench's 6-statement transaction checks the
+  counting). **Wait events**: the workers' backends in `pg_stat_activity`, every 100 ms during
+  (b). Details, top statements and samples: the run's log directory, `.local/bench/<time>/`.
 
 Flags below a table mark anything that went wrong during that run (error responses, failed
 transactions, warnings in the logs): numbers of a flagged run are suspect. Compare runs only
