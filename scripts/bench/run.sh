@@ -374,6 +374,10 @@ else
 fi
 readonly PGSS_STATE
 [[ -z $PGSS_STATE ]] || log "statements per order: pg_stat_statements $PGSS_STATE"
+# Entries pg_stat_statements evicted (pg_stat_statements.max) take their counts with them.
+pgss_dealloc() { [[ -n $PGSS_STATE ]] || obs_psql -c "SELECT dealloc FROM pg_stat_statements_info"; }
+PGSS_DEALLOC="$(pgss_dealloc)"
+readonly PGSS_DEALLOC
 
 # Every statement of this database's roles but the superuser's (that is, the bench's own
 # queries): "<queryid:role>\t<calls>\t<ms>\t<query>" lines, for a delta between two snapshots.
@@ -394,7 +398,7 @@ pgss_delta() { # pgss_delta BEFORE AFTER ORDERS [TOP]: prints the statements per
         return
     fi
     awk -F '\t' -v orders="$3" -v top="${4:-/dev/null}" '
-        NR == FNR { calls[$1] = $2; ms[$1] = $3; next }
+        FILENAME == ARGV[1] { calls[$1] = $2; ms[$1] = $3; next }
         { d = $2 - calls[$1]; if (d <= 0) next; total += d
           printf "%.2f\t%d\t%.3f\t%s\t%s\n", d / orders, d, ($3 - ms[$1]) / d, $1, $4 | "sort -t \"\t\" -k2,2nr | head -n 10 >> \"" top "\"" }
         END { printf "%.1f", total / orders }' "$1" "$2"
@@ -434,7 +438,7 @@ backend_pids() { # backend_pids PID…
     for hex in $(for pid in "$@"; do
         find "/proc/$pid/fd" -lname 'socket:*' -printf '%l\n' 2>/dev/null
     done | sed 's/^socket:\[\([0-9]*\)\]$/\1/' |
-        awk -v pg="$(printf ':%04X' "$PG_PORT_NUM")" 'NR == FNR { ours[$1] = 1; next }
+        awk -v pg="$(printf ':%04X' "$PG_PORT_NUM")" 'FILENAME == ARGV[1] { ours[$1] = 1; next }
             FNR > 1 && ($10 in ours) && substr($3, length($3) - 4) == pg { sub(/.*:/, "", $2); print $2 }' \
             - /proc/net/tcp /proc/net/tcp6 2>/dev/null); do
         ports+=("$((16#$hex))")
@@ -449,7 +453,7 @@ backend_pids() { # backend_pids PID…
 # line per wait event, largest first.
 wait_summary() { # wait_summary SAMPLEFILE OURS
     awk -F '|' '
-        NR == FNR { if ($1 != "") { ours[$1] = 1; any = 1 }; next }
+        FILENAME == ARGV[1] { if ($1 != "") { ours[$1] = 1; any = 1 }; next }
         $3 == "#sample" { samples++; next }
         NF == 3 { if (any && !($2 in ours)) { others++; next }; n[$3]++; rows++ }
         END {
@@ -467,10 +471,12 @@ wait_line() { # wait_line SUMMARYFILE
          NR <= 7 { printf "; %s %s%%", substr($0, index($0, "\t") + 1), $1 }' "$1"
 }
 # Flags when other clients kept backends of this database busy during a window.
-check_others() { # check_others PART SUMMARYFILE
+check_others() { # check_others PART SUMMARYFILE BACKENDSFILE
     local share
     share="$(awk 'NR == 1 { print $3 }' "$2")"
-    if [[ $share != 0.0 ]]; then
+    if [[ ! -s $3 ]]; then
+        FLAGS+=("$1: the measured processes' PostgreSQL backends were not found: wait events include any other client's")
+    elif [[ $share != 0.0 ]]; then
         FLAGS+=("$1: other clients of the database were busy during the window ($share% of the non-idle backends sampled): PostgreSQL's CPU and statement counts include their work")
     fi
 }
@@ -522,7 +528,7 @@ stop_pids "$SAMPLER"
 pgss_snapshot "$RUN_DIR/pgss-a-after.tsv"
 backend_pids "$SERVE_PID" >"$RUN_DIR/backends-a.txt"
 wait_summary "$RUN_DIR/waits-a.txt" "$RUN_DIR/backends-a.txt" >"$RUN_DIR/waits-a-summary.txt"
-check_others "(a) API" "$RUN_DIR/waits-a-summary.txt"
+check_others "(a) API" "$RUN_DIR/waits-a-summary.txt" "$RUN_DIR/backends-a.txt"
 alive "$SERVE_PID" || die "jifen serve died during the run: $(tail -n 5 "$RUN_DIR/serve.log")"
 API_RSS="$(peak_rss_mib "$SERVE_PID")"
 API_CPU="$(calc "($(cpu_seconds "$SERVE_PID") - $cpu_before) / $BENCH_SECONDS" 2)"
@@ -634,7 +640,7 @@ run_e2e() { # run_e2e WORKERS
     echo "# all statements: ${STMTS_B[workers]} per order${PGSS_STATE:+ (pg_stat_statements $PGSS_STATE)}" >>"$top"
     wait_summary "$waits" "$RUN_DIR/backends-b-${workers}w.txt" >"$RUN_DIR/waits-b-${workers}w-summary.txt"
     WAITS_B[workers]="$(wait_line "$RUN_DIR/waits-b-${workers}w-summary.txt")"
-    check_others "(b) $workers worker(s)" "$RUN_DIR/waits-b-${workers}w-summary.txt"
+    check_others "(b) $workers worker(s)" "$RUN_DIR/waits-b-${workers}w-summary.txt" "$RUN_DIR/backends-b-${workers}w.txt"
     local warnings
     warnings="$(warn_lines "${logs[@]}")"
     ((warnings == 0)) || FLAGS+=("(b) $workers worker(s) logged $warnings warning/error lines ($RUN_DIR/work-${workers}w-*.log)")
@@ -720,7 +726,7 @@ stop_pids "$SAMPLER"
 pgss_snapshot "$RUN_DIR/pgss-g-after.tsv"
 backend_pids "$SERVE_G" "$WORKER_G" >"$RUN_DIR/backends-g.txt"
 wait_summary "$RUN_DIR/waits-g.txt" "$RUN_DIR/backends-g.txt" >"$RUN_DIR/waits-g-summary.txt"
-check_others "(g) steady load" "$RUN_DIR/waits-g-summary.txt"
+check_others "(g) steady load" "$RUN_DIR/waits-g-summary.txt" "$RUN_DIR/backends-g.txt"
 STEADY_API_RSS="$(peak_rss_mib "$SERVE_G")" STEADY_WORKER_RSS="$(peak_rss_mib "$WORKER_G")"
 stop_pids "$SERVE_G" "$WORKER_G"
 n=$((STEADY_CREATED > 0 ? STEADY_CREATED : 1))
@@ -752,6 +758,10 @@ elif [[ $BENCH_BUILD == debug ]]; then
     TITLE="$LABEL_DATE UTC · $COMMIT · debug build: smoke run, numbers not representative"
 else
     TITLE="$LABEL_DATE UTC · $COMMIT · release build"
+fi
+
+if [[ "$(pgss_dealloc)" != "$PGSS_DEALLOC" ]]; then
+    FLAGS+=("pg_stat_statements evicted entries during the run: statements per order may be too low (raise pg_stat_statements.max)")
 fi
 
 cpu_row() { # cpu_row LABEL ORDERS "API WORKERS POSTGRES REDIS" STATEMENTS: one row of "where the time goes"
