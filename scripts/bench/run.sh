@@ -22,6 +22,10 @@
 #                  (.build/debug/jifen as it is, no build; numbers are not representative)
 #   BENCH_BINARY   a jifen binary to measure as it is (no build; BENCH_BUILD is then ignored);
 #                  expiry.sh and tenants.sh use it too
+#   BENCH_MIGRATE  1: `jifen migrate` (the work tree's migrations/) before the run; 0: the
+#                  database as it is [1, but 0 with BENCH_BINARY: the tree's migrations may be
+#                  newer than that binary, someone's work in progress, and a shared database
+#                  must not get them]
 #   BENCH_SECONDS  duration of each throughput run in (a) [15]
 #   BENCH_WARMUP   seconds of wrk before the measured API run (orders not counted) [2]
 #   BENCH_ORDERS   orders per end-to-end run in (b) [2000]
@@ -42,6 +46,7 @@ BENCH_WARMUP="${BENCH_WARMUP:-2}"
 BENCH_ORDERS="${BENCH_ORDERS:-2000}"
 BENCH_TIMEOUT="${BENCH_TIMEOUT:-600}"
 BENCH_BINARY="${BENCH_BINARY:-}"
+if [[ -n $BENCH_BINARY ]]; then BENCH_MIGRATE="${BENCH_MIGRATE:-0}"; else BENCH_MIGRATE="${BENCH_MIGRATE:-1}"; fi
 BENCH_STEADY_RATE="${BENCH_STEADY_RATE:-200}"
 BENCH_STEADY_SECONDS="${BENCH_STEADY_SECONDS:-60}"
 BENCH_STEADY_CONNECTIONS="${BENCH_STEADY_CONNECTIONS:-16}"
@@ -64,6 +69,7 @@ for var in BENCH_SECONDS BENCH_ORDERS BENCH_TIMEOUT BENCH_STEADY_RATE BENCH_STEA
     [[ ${!var} =~ ^[1-9][0-9]*$ ]] || die "$var must be a positive integer, not '${!var}'"
 done
 [[ $BENCH_WARMUP =~ ^[0-9]+$ ]] || die "BENCH_WARMUP must be an integer, not '$BENCH_WARMUP'"
+[[ $BENCH_MIGRATE =~ ^[01]$ ]] || die "BENCH_MIGRATE must be 0 or 1, not '$BENCH_MIGRATE'"
 
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 RUN_DIR=".local/bench/$STAMP"
@@ -300,7 +306,11 @@ LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 IDLE_BEFORE="$(idle_percent)"
 readonly LABEL_DATE COMMIT LOAD_BEFORE IDLE_BEFORE
 
-timeout 120 "$JIFEN" migrate >>"$RUN_DIR/cli.log" 2>&1 || die "jifen migrate failed (see $RUN_DIR/cli.log)"
+if ((BENCH_MIGRATE)); then
+    timeout 120 "$JIFEN" migrate >>"$RUN_DIR/cli.log" 2>&1 || die "jifen migrate failed (see $RUN_DIR/cli.log)"
+else
+    log "not migrating (BENCH_MIGRATE=0): the database must already be migrated for $SOURCE_BIN"
+fi
 
 # Settings every jifen process gets; HOST is loopback whatever the caller's environment says.
 OPERATOR_TOKEN="bench-$RUN_ID-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
@@ -828,7 +838,7 @@ fi
     echo "- Machine: $(nproc) CPUs ($CPU_MODEL), $MEM_GIB GiB RAM, $KERNEL; PostgreSQL $PG_VERSION"
     echo "- Before the run: $IDLE_BEFORE% CPU idle, load average $LOAD_BEFORE (1/5/15 min); after: $LOAD_AFTER"
     if [[ -n $BENCH_BINARY ]]; then
-        echo "- Binary: \`$SOURCE_BIN\` as given in BENCH_BINARY (no build; file modified $BIN_MTIME; the commit above is the work tree's, not necessarily the binary's)"
+        echo "- Binary: \`$SOURCE_BIN\` as given in BENCH_BINARY (no build; file modified $BIN_MTIME; the commit above is the work tree's, not necessarily the binary's; BENCH_MIGRATE=$BENCH_MIGRATE)"
     else
         echo "- Binary: \`$SOURCE_BIN\` (built $BIN_MTIME)"
     fi
