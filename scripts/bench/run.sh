@@ -350,11 +350,11 @@ proc_ticks() { # proc_ticks PID…
 }
 # A process tree one level deep: PID itself with its reaped children (cutime + cstime) and its
 # live children. PostgreSQL's backends and auxiliary processes are all the postmaster's children.
-tree_ticks() { # tree_ticks PID
-    cat /proc/[0-9]*/stat 2>/dev/null | awk -v top="$1" '{
+tree_ticks() { # tree_ticks PID [FILE]: FILE gets "<pid> <ticks>" of each live child
+    cat /proc/[0-9]*/stat 2>/dev/null | awk -v top="$1" -v out="${2:-/dev/null}" '{
         pid = $1; sub(/.*\) /, "")
         if (pid == top) total += $12 + $13 + $14 + $15
-        else if ($2 == top) total += $12 + $13
+        else if ($2 == top) { total += $12 + $13; print pid, $12 + $13 > out }
     } END { printf "%d", total }'
 }
 PG_POSTMASTER="$(awk '{ sub(/.*\) /, ""); print $2 }' "/proc/$(obs_psql -c \
@@ -365,8 +365,17 @@ REDIS_PID="$(timeout 10 redis-cli -u "$REDIS_URL" INFO server | sed -n 's/^proce
 [[ -n $REDIS_PID && -r /proc/$REDIS_PID/stat ]] || die "Redis's server process not found on this machine"
 readonly PG_POSTMASTER REDIS_PID
 
-# CPU of the services so far: "<postgres ticks> <redis ticks>".
-service_ticks() { echo "$(tree_ticks "$PG_POSTMASTER") $(tree_ticks "$REDIS_PID")"; }
+# CPU of the services so far: "<postgres ticks> <redis ticks>"; FILE gets each PostgreSQL
+# process's, for backend_ticks.
+service_ticks() { echo "$(tree_ticks "$PG_POSTMASTER" "${1:-}") $(tree_ticks "$REDIS_PID")"; }
+# CPU ticks between two service_ticks FILEs of the backends listed in BACKENDS (backend_pids):
+# PostgreSQL's work for the measured processes alone, whoever else uses it.
+backend_ticks() { # backend_ticks BEFORE AFTER BACKENDS
+    awk 'FILENAME == ARGV[1] { ours[$1] = 1; next }
+         FILENAME == ARGV[2] { before[$1] = $2; next }
+         ($1 in ours) { total += $2 - before[$1] }
+         END { printf "%d", total }' "$3" "$1" "$2"
+}
 per_k() { calc "$1 / $CLK_TCK * 1000 / ($2 > 0 ? $2 : 1)" "${3:-2}"; } # per_k TICKS ORDERS: CPU s per 1,000 orders
 
 # pg_stat_statements: PGSS_STATE is empty when usable, else why not.
@@ -529,10 +538,10 @@ cpu_before="$(cpu_seconds "$SERVE_PID")"
 pgss_snapshot "$RUN_DIR/pgss-a-before.tsv"
 api_ticks="$(proc_ticks "$SERVE_PID")"
 start_wait_sampler "$RUN_DIR/waits-a.txt"
-read -r pg_ticks redis_ticks <<<"$(service_ticks)"
+read -r pg_ticks redis_ticks <<<"$(service_ticks "$RUN_DIR/pgproc-a-before.txt")"
 run_wrk "$BENCH_SECONDS" api "$RUN_DIR/wrk.txt"
 api_ticks=$(($(proc_ticks "$SERVE_PID") - api_ticks))
-read -r pg_after redis_after <<<"$(service_ticks)"
+read -r pg_after redis_after <<<"$(service_ticks "$RUN_DIR/pgproc-a-after.txt")"
 pg_ticks=$((pg_after - pg_ticks)) redis_ticks=$((redis_after - redis_ticks))
 stop_pids "$SAMPLER"
 pgss_snapshot "$RUN_DIR/pgss-a-after.tsv"
@@ -551,7 +560,9 @@ API_STATUSES="$(field statuses)"
 API_ORDERS_STORED="$(tenant_query "$TENANT_A" "SELECT count(*) FROM orders WHERE external_id LIKE 'api-%'")"
 API_OK=$((API_REQUESTS - API_NON2XX)) # the orders of the measured window
 # CPU s per 1,000 orders (= CPU ms per order) by process: "api workers postgres redis", "-" where none.
-CPU_A="$(per_k "$api_ticks" "$API_OK") - $(per_k "$pg_ticks" "$API_OK") $(per_k "$redis_ticks" "$API_OK")"
+CPU_A="$(per_k "$api_ticks" "$API_OK") - $(per_k "$pg_ticks" "$API_OK")"
+CPU_A+=" $(per_k "$(backend_ticks "$RUN_DIR"/pgproc-a-{before,after}.txt "$RUN_DIR/backends-a.txt")" "$API_OK")"
+CPU_A+=" $(per_k "$redis_ticks" "$API_OK")"
 STMTS_A="$(pgss_delta "$RUN_DIR/pgss-a-before.tsv" "$RUN_DIR/pgss-a-after.tsv" "$API_OK")"
 if ((API_NON2XX > 0 || API_SOCKET_ERRORS > 0)); then
     FLAGS+=("(a) API: $API_NON2XX non-2xx responses (status:count $API_STATUSES), $API_SOCKET_ERRORS socket errors")
@@ -581,7 +592,7 @@ fi
 RATIO_API="$(calc "$API_RPS / $PG_TPS" 3)"
 PG_TXNS="$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$RUN_DIR/pgbench.txt")"
 PG_TXNS="${PG_TXNS:-0}"
-CPU_PGBENCH="- - $(per_k "$pg_ticks" "$PG_TXNS") $(per_k "$redis_ticks" "$PG_TXNS")"
+CPU_PGBENCH="- - $(per_k "$pg_ticks" "$PG_TXNS") - $(per_k "$redis_ticks" "$PG_TXNS")"
 # The baseline's statements per transaction: a check of the counting (order_insert.sql's count).
 STMTS_PGBENCH="$(pgss_delta "$RUN_DIR/pgss-pgbench-before.tsv" "$RUN_DIR/pgss-pgbench-after.tsv" "$PG_TXNS")"
 PGBENCH_STATEMENTS="$(grep -cE '^(BEGIN|SELECT|INSERT|UPDATE|COMMIT)' scripts/bench/order_insert.sql)"
@@ -612,7 +623,7 @@ run_e2e() { # run_e2e WORKERS
     pgss_snapshot "$RUN_DIR/pgss-b-${workers}w-before.tsv"
     waits="$RUN_DIR/waits-b-${workers}w.txt"
     start_wait_sampler "$waits"
-    read -r pg_ticks redis_ticks <<<"$(service_ticks)"
+    read -r pg_ticks redis_ticks <<<"$(service_ticks "$RUN_DIR/pgproc-b-${workers}w-before.txt")"
     start="$(now)"
     for ((i = 1; i <= workers; i++)); do
         logs+=("$RUN_DIR/work-${workers}w-$i.log")
@@ -631,7 +642,7 @@ run_e2e() { # run_e2e WORKERS
         ((SECONDS < deadline)) || die "only $count of $BENCH_ORDERS orders scored after ${BENCH_TIMEOUT}s"
         sleep 0.1
     done
-    read -r pg_after redis_after <<<"$(service_ticks)"
+    read -r pg_after redis_after <<<"$(service_ticks "$RUN_DIR/pgproc-b-${workers}w-after.txt")"
     worker_ticks="$(proc_ticks "${pids[@]}")" # since their start: start-up included
     stop_pids "$SAMPLER"
     pgss_snapshot "$RUN_DIR/pgss-b-${workers}w-after.tsv"
@@ -642,6 +653,8 @@ run_e2e() { # run_e2e WORKERS
     done
     stop_pids "${pids[@]}"
     CPU_B[workers]="- $(per_k "$worker_ticks" "$BENCH_ORDERS") $(per_k $((pg_after - pg_ticks)) "$BENCH_ORDERS")"
+    CPU_B[workers]+=" $(per_k "$(backend_ticks "$RUN_DIR/pgproc-b-${workers}w-before.txt" \
+        "$RUN_DIR/pgproc-b-${workers}w-after.txt" "$RUN_DIR/backends-b-${workers}w.txt")" "$BENCH_ORDERS")"
     CPU_B[workers]+=" $(per_k $((redis_after - redis_ticks)) "$BENCH_ORDERS")"
     top="$RUN_DIR/statements-b-${workers}w.tsv"
     pgss_top_header "$top" "(b) $workers worker(s), $BENCH_ORDERS orders: the 10 statements with the most calls per order"
@@ -706,7 +719,7 @@ log "(g) $BENCH_STEADY_RATE orders/s for ${BENCH_STEADY_SECONDS}s, 1 worker"
 pgss_snapshot "$RUN_DIR/pgss-g-before.tsv"
 api_ticks="$(proc_ticks "$SERVE_G")" worker_ticks="$(proc_ticks "$WORKER_G")"
 start_wait_sampler "$RUN_DIR/waits-g.txt"
-read -r pg_ticks redis_ticks <<<"$(service_ticks)"
+read -r pg_ticks redis_ticks <<<"$(service_ticks "$RUN_DIR/pgproc-g-before.txt")"
 rc=0
 spawn "$RUN_DIR/steady.txt" python3 scripts/bench/steady.py --base "$BASE" --key "$KEY_G" \
     --rate "$BENCH_STEADY_RATE" --seconds "$BENCH_STEADY_SECONDS" --prefix steady \
@@ -730,7 +743,7 @@ while :; do
     sleep 0.2
 done
 api_ticks=$(($(proc_ticks "$SERVE_G") - api_ticks)) worker_ticks=$(($(proc_ticks "$WORKER_G") - worker_ticks))
-read -r pg_after redis_after <<<"$(service_ticks)"
+read -r pg_after redis_after <<<"$(service_ticks "$RUN_DIR/pgproc-g-after.txt")"
 pg_ticks=$((pg_after - pg_ticks)) redis_ticks=$((redis_after - redis_ticks))
 stop_pids "$SAMPLER"
 pgss_snapshot "$RUN_DIR/pgss-g-after.tsv"
@@ -740,7 +753,9 @@ check_others "(g) steady load" "$RUN_DIR/waits-g-summary.txt" "$RUN_DIR/backends
 STEADY_API_RSS="$(peak_rss_mib "$SERVE_G")" STEADY_WORKER_RSS="$(peak_rss_mib "$WORKER_G")"
 stop_pids "$SERVE_G" "$WORKER_G"
 n=$((STEADY_CREATED > 0 ? STEADY_CREATED : 1))
-CPU_G="$(per_k "$api_ticks" "$n") $(per_k "$worker_ticks" "$n") $(per_k "$pg_ticks" "$n") $(per_k "$redis_ticks" "$n")"
+CPU_G="$(per_k "$api_ticks" "$n") $(per_k "$worker_ticks" "$n") $(per_k "$pg_ticks" "$n")"
+CPU_G+=" $(per_k "$(backend_ticks "$RUN_DIR"/pgproc-g-{before,after}.txt "$RUN_DIR/backends-g.txt")" "$n")"
+CPU_G+=" $(per_k "$redis_ticks" "$n")"
 STMTS_G="$(pgss_delta "$RUN_DIR/pgss-g-before.tsv" "$RUN_DIR/pgss-g-after.tsv" "$n")"
 read -r STEADY_P50 STEADY_P99 STEADY_MAX STEADY_COUNT <<<"$(app_psql -v tenant="$TENANT_G" -v prefix=steady \
     -f scripts/bench/latency.sql)"
@@ -774,10 +789,10 @@ if [[ "$(pgss_dealloc)" != "$PGSS_DEALLOC" ]]; then
     FLAGS+=("pg_stat_statements evicted entries during the run: statements per order may be too low (raise pg_stat_statements.max)")
 fi
 
-cpu_row() { # cpu_row LABEL ORDERS "API WORKERS POSTGRES REDIS" STATEMENTS: one row of "where the time goes"
-    local api workers pg redis
-    read -r api workers pg redis <<<"$3"
-    echo "| $1 | $2 | $api | $workers | $pg | $redis | $(calc "${api/-/0} + ${workers/-/0} + $pg + $redis" 2) | $4 |"
+cpu_row() { # cpu_row LABEL ORDERS "API WORKERS POSTGRES THEIR-BACKENDS REDIS" STATEMENTS: a row of "where the time goes"
+    local api workers pg ours redis
+    read -r api workers pg ours redis <<<"$3"
+    echo "| $1 | $2 | $api | $workers | $pg | $ours | $redis | $(calc "${api/-/0} + ${workers/-/0} + $pg + $redis" 2) | $4 |"
 }
 
 if [[ ! -f $RESULTS ]]; then
@@ -860,10 +875,11 @@ fi
     echo "| (g) load and memory | $STEADY_SENT sent, $STEADY_FAILED not accepted, client up to $STEADY_LATE ms behind schedule; peak RSS API $STEADY_API_RSS MiB, worker $STEADY_WORKER_RSS MiB |"
     echo
     echo "Where the time goes: CPU ms per order (= CPU s per 1,000 orders) by process over each measured"
-    echo "window, and statements (round trips to PostgreSQL) per order${PGSS_STATE:+: pg_stat_statements $PGSS_STATE}."
+    echo "window (PostgreSQL: all its processes; of which the backends serving the measured processes'"
+    echo "connections), and statements (round trips to PostgreSQL) per order${PGSS_STATE:+: pg_stat_statements $PGSS_STATE}."
     echo
-    echo "| part | orders | API | worker(s) | PostgreSQL | Redis | total | statements per order |"
-    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    echo "| part | orders | API | worker(s) | PostgreSQL | of which their backends | Redis | total | statements per order |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     cpu_row "(a) API \`POST /v1/orders\`" "$API_OK" "$CPU_A" "$STMTS_A"
     cpu_row "(a) pgbench, same write (per transaction)" "$PG_TXNS" "$CPU_PGBENCH" "$STMTS_PGBENCH"
     cpu_row "(b) scoring, 1 worker" "$BENCH_ORDERS" "${CPU_B[1]}" "${STMTS_B[1]}"
@@ -885,7 +901,7 @@ Jifen benchmark, $TITLE
   (c) peak RSS: API $API_RSS MiB, worker ${E2E_RSS[1]} MiB (1), ${E2E_RSS[2]} MiB (2)
   (g) $BENCH_STEADY_RATE orders/s for ${BENCH_STEADY_SECONDS}s: order → points p50 $STEADY_P50 ms, p99 $STEADY_P99 ms, max $STEADY_MAX ms
       ($STEADY_CREATED accepted, $STEADY_COUNT scored; goal p99 < 500 ms: $STEADY_GOAL)
-  CPU ms per order (API worker(s) PostgreSQL Redis): (a) $CPU_A; (b) 1w ${CPU_B[1]}, 2w ${CPU_B[2]}; (g) $CPU_G
+  CPU ms per order (API, worker(s), PostgreSQL, of which their backends, Redis): (a) $CPU_A; (b) 1w ${CPU_B[1]}, 2w ${CPU_B[2]}; (g) $CPU_G
   statements per order: (a) $STMTS_A (pgbench $STMTS_PGBENCH); (b) 1w ${STMTS_B[1]}, 2w ${STMTS_B[2]}; (g) $STMTS_G
   PostgreSQL waits, (b) 2 workers: ${WAITS_B[2]}
 SUMMARY
