@@ -49,4 +49,47 @@ import Testing
         #expect(try await limiter.take(key: other, limit: limit).allowed)
         #expect(try await !limiter.take(key: other, limit: limit).allowed)
     }
+
+    @Test func aBusyKeyLeasesTokensAndSpendsThemWithoutARoundTrip() async throws {
+        let key = UUID().uuidString
+        let limit = RateLimit(perSecond: 1000, burst: 2000)
+        #expect(RateLimiter.leaseSize(for: limit) == 50)
+        var remaining: [Int] = []
+        for _ in 0..<50 { remaining.append(try await limiter.take(key: key, limit: limit).remaining) }
+        // The lease's tokens count as there until spent: the header goes down one at a time.
+        #expect(remaining.first == 1999)
+        #expect(zip(remaining, remaining.dropFirst()).allSatisfy { $0 - $1 == 1 }, "\(remaining)")
+        // Another process sharing the bucket sees all 50 gone after one script, less its own
+        // lease (refill over the test's few milliseconds may add a little).
+        let other = RateLimiter(redis: TestServers.shared.redis, prefix: limiter.prefix)
+        let seen = try await other.take(key: key, limit: limit)
+        #expect(seen.allowed)
+        #expect((1950 - 50...1950 - 50 + 30).contains(seen.remaining - 49), "\(seen.remaining)")
+    }
+
+    @Test func processesSharingAKeyNeverTogetherExceedItsBurst() async throws {
+        let key = UUID().uuidString
+        // Leases of 2: each process may hold tokens the other cannot use, never more in total.
+        let limit = RateLimit(perSecond: 100, burst: 20)
+        #expect(RateLimiter.leaseSize(for: limit) == 2)
+        let processes = (0..<3).map { _ in RateLimiter(redis: TestServers.shared.redis, prefix: limiter.prefix) }
+        let start = ContinuousClock.now
+        var allowed = 0
+        for round in 0..<30 where try await processes[round % 3].take(key: key, limit: limit).allowed {
+            allowed += 1
+        }
+        let refill = Int((ContinuousClock.now - start) / .seconds(1) * 100) + 1
+        #expect(allowed <= 20 + refill, "\(allowed) allowed with a burst of 20")
+        #expect(allowed >= 14, "leases lost too many tokens: \(allowed) allowed")
+    }
+
+    @Test func aChangedLimitTakesANewLease() async throws {
+        let key = UUID().uuidString
+        _ = try await limiter.take(key: key, limit: RateLimit(perSecond: 1000, burst: 2000))
+        // The tenant's limit was lowered to one token: the old lease must not serve it.
+        let lowered = RateLimit(perSecond: 1, burst: 1)
+        let first = try await limiter.take(key: key, limit: lowered)
+        #expect(first.limit == 1)
+        #expect(try await !limiter.take(key: key, limit: lowered).allowed)
+    }
 }

@@ -22,6 +22,7 @@ public enum APIApplication {
         redis: RedisClient,
         specification: Data,
         drain: DrainState = DrainState(),
+        keyCache: KeyCache? = nil,
         logger: Logger
     ) throws -> Router<JifenRequestContext> {
         let router = Router(context: JifenRequestContext.self)
@@ -33,7 +34,7 @@ public enum APIApplication {
         router.add(middleware: BodyLimitMiddleware())
         router.add(
             middleware: AuthMiddleware(
-                keys: KeyAuthenticator(tenants: TenantStore(database: database)),
+                keys: KeyAuthenticator(tenants: TenantStore(database: database), cache: keyCache),
                 failures: FailedAuthLimiter(
                     burst: configuration.authFailureBurst,
                     perMinute: configuration.authFailuresPerMinute
@@ -83,12 +84,15 @@ public enum APIApplication {
         drainNotice: Duration = .seconds(2),
         logger: Logger
     ) throws -> some ApplicationProtocol {
+        // Known keys are answered from memory while the listener hears every revocation.
+        let keyCache = configuration.keyCacheTTL > .zero ? KeyCache(ttl: configuration.keyCacheTTL) : nil
         let router = try router(
             configuration: configuration,
             database: database,
             redis: redis,
             specification: specification,
             drain: drain,
+            keyCache: keyCache,
             logger: logger
         )
         let notice = TimeAmount.nanoseconds(
@@ -98,7 +102,9 @@ public enum APIApplication {
             router: router,
             server: .http1(configuration: .init(additionalChannelHandlers: [QuiesceDelayHandler(notice: notice)])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "jifen"),
-            services: services,
+            // After the PostgreSQL clients: a service group stops its services in reverse order.
+            services: services
+                + (keyCache.map { [KeyChangeListener(database: database, cache: $0, logger: logger)] } ?? []),
             logger: logger
         )
     }

@@ -20,6 +20,8 @@ public struct APIConfiguration: Sendable {
     /// Count failed authentications by the last `X-Forwarded-For` address (the one the
     /// operator's proxy appended) instead of the peer (`TRUST_FORWARDED_FOR`).
     public var trustForwardedFor: Bool
+    /// The longest an authenticated key is answered from memory (``KeyCache``); zero: never.
+    public var keyCacheTTL: Duration
 
     public init(
         host: String = "127.0.0.1",
@@ -30,7 +32,8 @@ public struct APIConfiguration: Sendable {
         metrics: (@Sendable () -> String)? = nil,
         authFailureBurst: Int = 20,
         authFailuresPerMinute: Int = 60,
-        trustForwardedFor: Bool = false
+        trustForwardedFor: Bool = false,
+        keyCacheTTL: Duration = .seconds(60)
     ) {
         self.host = host
         self.port = port
@@ -41,5 +44,6 @@ public struct APIConfiguration: Sendable {
         self.authFailureBurst = authFailureBurst
         self.authFailuresPerMinute = authFailuresPerMinute
         self.trustForwardedFor = trustForwardedFor
+        self.keyCacheTTL = keyCacheTTL
     }
 }

@@ -3,30 +3,34 @@ import Foundation
 import JifenPostgres
 import NIOConcurrencyHelpers
 
-/// API-key authentication with a memory of failures: a key digest that named no live key is
-/// answered from memory for ``negativeTTL`` instead of costing a transaction each time, so a
-/// client hammering with a wrong key costs a dictionary lookup. Only failures are remembered —
-/// a revoked key stops working at once, exactly as before. Keys are random secrets issued by
-/// the server, so a digest unknown now cannot become a live key within the TTL.
+/// API-key authentication with a memory of failures and, when given a live ``KeyCache``, of
+/// successes. A key digest that named no live key is answered from memory for ``negativeTTL``
+/// instead of costing a transaction each time, so a client hammering with a wrong key costs a
+/// dictionary lookup; keys are random secrets issued by the server, so a digest unknown now
+/// cannot become a live key within the TTL. A known key is answered from the cache, which its
+/// revocation empties (see ``KeyCache`` for how fast).
 final class KeyAuthenticator: Sendable {
     /// The store's lookup (``TenantStore/authenticate(_:)``).
     let lookup: @Sendable (String) async throws -> AuthenticatedKey?
     let negativeTTL: Duration
     let capacity: Int
+    let known: KeyCache?
     private let unknown = NIOLockedValueBox<[Data: ContinuousClock.Instant]>([:])
 
     init(
         negativeTTL: Duration = .seconds(300),
         capacity: Int = 10_000,
+        cache: KeyCache? = nil,
         lookup: @escaping @Sendable (String) async throws -> AuthenticatedKey?
     ) {
         self.lookup = lookup
+        self.known = cache
         self.negativeTTL = negativeTTL
         self.capacity = capacity
     }
 
-    convenience init(tenants: TenantStore) {
-        self.init { try await tenants.authenticate($0) }
+    convenience init(tenants: TenantStore, cache: KeyCache? = nil) {
+        self.init(cache: cache) { try await tenants.authenticate($0) }
     }
 
     func authenticate(_ token: String) async throws -> AuthenticatedKey? {
@@ -39,7 +43,12 @@ final class KeyAuthenticator: Sendable {
             return false
         }
         if remembered { return nil }
-        if let key = try await lookup(token) { return key }
+        if let key = known?.key(for: digest, now: now) { return key }
+        let generation = known?.generation()
+        if let key = try await lookup(token) {
+            if let known, let generation { known.store(key, digest: digest, generation: generation, now: now) }
+            return key
+        }
         let expiry = now + negativeTTL
         unknown.withLockedValue { cache in
             if cache.count >= capacity {

@@ -28,6 +28,12 @@ public struct AuthenticatedKey: Sendable, Hashable {
     public var keyID: UUID
     /// The tenant's own rate limit; `nil` means the server's default.
     public var rateLimit: RateLimit?
+
+    public init(tenant: TenantID, keyID: UUID, rateLimit: RateLimit?) {
+        self.tenant = tenant
+        self.keyID = keyID
+        self.rateLimit = rateLimit
+    }
 }
 
 extension RateLimit {

@@ -3,7 +3,7 @@ import Foundation
 import Logging
 
 /// One binary, several roles (docs/architecture.md, Processes): the command picks the role.
-@main
+/// `main.swift` starts it.
 struct Jifen: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jifen",

@@ -37,7 +37,8 @@ struct Serve: AsyncParsableCommand {
                 metrics: MetricsRegistry.exposition,
                 authFailureBurst: settings.authFailureBurst,
                 authFailuresPerMinute: settings.authFailuresPerMinute,
-                trustForwardedFor: settings.trustForwardedFor
+                trustForwardedFor: settings.trustForwardedFor,
+                keyCacheTTL: .seconds(settings.keyCacheSeconds)
             ),
             database: connections.database,
             redis: connections.redis,

@@ -55,6 +55,9 @@ struct Settings: Sendable {
     var authFailuresPerMinute: Int
     /// Count failed authentications by the last `X-Forwarded-For` entry (behind a trusted proxy).
     var trustForwardedFor: Bool
+    /// How long the API keeps an authenticated key in memory at most (`API_KEY_CACHE_SECONDS`;
+    /// 0: never). Revocations reach it at once through PostgreSQL notifications; this is the bound.
+    var keyCacheSeconds: Int
     /// `JIFEN_ENV=production`: settings that are only safe for a laptop are refused.
     var production: Bool
     /// Seals the webhook secrets at rest (`SECRETS_KEY`, `SECRETS_KEY_ID`, `SECRETS_PREVIOUS_KEYS`).
@@ -265,6 +268,13 @@ struct Settings: Sendable {
             ),
             trustForwardedFor: ["1", "true", "yes"].contains(
                 config.string(forKey: "trust.forwarded.for", default: "0").lowercased()
+            ),
+            keyCacheSeconds: try integer(
+                config,
+                "api.key.cache.seconds",
+                "API_KEY_CACHE_SECONDS",
+                default: 60,
+                range: 0...3600
             ),
             production: production,
             secrets: secrets
