@@ -5,9 +5,11 @@ import PostgresNIO
 /// What the workers keep current about a member beyond its points: order statistics (for
 /// segments), its tier, and whether it has lapsed.
 extension TenantConnection {
-    /// Recomputes the member's order statistics and looks at its tier after one of its orders
-    /// was scored, refunded or cancelled. The caller holds the member's balance row.
-    func refreshGrowth(_ member: MemberPoints, program: Program, now: Date) async throws {
+    /// Recomputes the member's order statistics from its scored orders, then looks at its tier
+    /// and pending referral, after one of its orders was refunded or cancelled (a newly scored
+    /// order adds itself to the statistics as it is scored: ``GrowthDelta``). The caller holds
+    /// the member's balance row.
+    func recountGrowth(_ member: MemberPoints, program: Program, now: Date) async throws {
         try await query(
             """
             UPDATE members m SET order_count = s.orders, total_spend = s.spend, first_order_at = s.first_at,
@@ -20,12 +22,17 @@ extension TenantConnection {
                 LEFT JOIN LATERAL (SELECT sum(amount) AS refunded FROM refunds
                                    WHERE tenant_id = o.tenant_id AND order_id = o.id) r ON true
                 WHERE o.tenant_id = \(tenant.rawValue) AND o.member_id = \(member.id)
-                  AND o.status IN ('paid', 'refunded')
+                  AND o.status IN ('paid', 'refunded') AND o.qualifies_at IS NOT NULL
                   AND (\(program.currency?.code)::text IS NULL OR o.currency = \(program.currency?.code))
             ) s
             WHERE m.tenant_id = \(tenant.rawValue) AND m.id = \(member.id)
             """
         )
+        try await reviewGrowth(member, program: program, now: now)
+    }
+
+    /// Looks at the member's tier and pending referral (each only where the program has them).
+    func reviewGrowth(_ member: MemberPoints, program: Program, now: Date) async throws {
         try await evaluateTier(member, program: program, now: now, allowDowngrade: false)
         try await rewardReferral(member, program: program, now: now)
     }

@@ -38,6 +38,7 @@ struct OrderForPoints: Sendable {
     var amount: Money
     var status: OrderStatus
     var paidAt: Date?
+    var placedAt: Date
     var lines: [OrderLine]
     /// Its earn entry exists.
     var scored: Bool

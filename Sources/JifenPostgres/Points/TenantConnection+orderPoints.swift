@@ -9,41 +9,30 @@ extension TenantConnection {
     /// endpoints all call this, so whichever runs first does the work and the others find it
     /// done.
     public func settleOrder(_ orderID: UUID, now: Date = Date()) async throws -> OrderSettlement? {
-        guard let order = try await lockOrderForPoints(orderID) else { return nil }
-        let member = try await lockMember(order.member)
-        let ended = order.status == .cancelled || order.status == .refunded
-        if ended || order.hasRefunds {
-            // A staged bonus paid for by this order ("top up 200, get 200 back") stops.
+        guard let facts = try await lockOrderForPoints(orderID) else { return nil }
+        let (order, member) = (facts.order, facts.member)
+        let plan = SettlementPlan.plan(status: order.status, scored: order.scored, hasRefunds: order.hasRefunds)
+        if plan.cancelSchedules {
             try await cancelSchedules(sourceReference: order.externalID, now: now)
         }
         var settlement = OrderSettlement()
-        var current: Program?
-        if !order.scored {
-            // Only an order that is paid now earns: one cancelled or fully refunded before it was
-            // scored would earn and lose the same points.
-            guard order.status == .paid else { return settlement }
-            let program = try await program()
-            current = program
-            settlement.award = try await award(
-                order,
-                member: member,
-                key: Self.earnKey(order.id),
-                program: program,
-                now: now
-            )
+        // The current version, from this process's cache unless it is new to it.
+        let current = try await cachedProgram(version: facts.programVersion)
+        if plan.award {
+            settlement.award = try await award(order, member: member, tier: facts.tier, program: current, now: now)
         }
-        // The common case, a paid order without refunds, is done.
-        if !ended && !order.hasRefunds {
-            if let current { try await refreshGrowth(member, program: current, now: now) }
-            return settlement
+        if plan.growByAward {
+            try await reviewGrowth(member, program: current, now: now)
         }
-        // Refunds and cancellation lower the member's spend (stats and tier read the refunds,
-        // not the clawbacks below), so this can come first.
-        let latest: Program
-        if let current { latest = current } else { latest = try await self.program() }
-        try await refreshGrowth(member, program: latest, now: now)
-        guard let earned = try await earnedPoints(order.id), earned.points > 0 else { return settlement }
-        let program = try await program(version: earned.version)
+        if plan.recomputeGrowth {
+            // Refunds and cancellation lower the member's spend (stats and tier read the
+            // refunds, not the clawbacks below), so this can come first.
+            try await recountGrowth(member, program: current, now: now)
+        }
+        guard plan.applyRefunds || plan.reverseRest,
+            let earned = try await earnedPoints(order.id), earned.points > 0
+        else { return settlement }
+        let program = try await cachedProgram(version: earned.version)
         // Read once, then kept up to date as each refund is applied.
         var clawed = try await clawedSoFar(order.id)
         for refund in try await unappliedRefunds(order.id) {
@@ -80,7 +69,7 @@ extension TenantConnection {
             clawed += taken + forgiven
         }
         let reverseKey = Self.reverseKey(order.id)
-        if order.status == .cancelled || order.status == .refunded, !(try await entryExists(key: reverseKey)) {
+        if plan.reverseRest, !(try await entryExists(key: reverseKey)) {
             let left = earned.points - clawed
             if left > 0 {
                 let (taken, forgiven) = try await clawBack(
@@ -98,33 +87,40 @@ extension TenantConnection {
         return settlement
     }
 
+    /// Scores the order: the earning context in one statement (which also fixes when its spend
+    /// qualifies), then the lot, entry, balance, event and statistics in one more.
     private func award(
         _ order: OrderForPoints,
         member: MemberPoints,
-        key: String,
+        tier: String?,
         program: Program,
         now: Date
     ) async throws -> EarningAward {
-        let paidAt = order.paidAt ?? now
-        // Its spend counts for tiers once the return window has passed, points or not.
-        let qualifiesAt = program.availableAt(earnedAt: paidAt, pendingDays: program.pendingDays)
-        try await query(
-            "UPDATE orders SET qualifies_at = \(qualifiesAt) WHERE tenant_id = \(tenant.rawValue) AND id = \(order.id)"
-        )
+        let timing = AwardTiming(paidAt: order.paidAt, now: now, program: program)
         let award: EarningAward
         if let currency = program.currency, currency != order.amount.currency {
+            try await query(
+                """
+                UPDATE orders SET qualifies_at = \(timing.qualifiesAt)
+                WHERE tenant_id = \(tenant.rawValue) AND id = \(order.id)
+                """
+            )
             award = EarningAward(base: 0, bonus: 0, points: 0, reason: .currencyMismatch)
         } else {
+            let paidAt = timing.earnedAt
             let day = program.day(containing: paidAt)
             let rows = try await query(
                 """
+                WITH qualifies AS (
+                    UPDATE orders SET qualifies_at = \(timing.qualifiesAt)
+                    WHERE tenant_id = \(tenant.rawValue) AND id = \(order.id)
+                )
                 SELECT
                     NOT EXISTS (SELECT 1 FROM point_lots WHERE tenant_id = \(tenant.rawValue) AND member_id = \(member.id)
                                 AND source = 'order' AND order_id <> \(order.id)),
                     coalesce((SELECT sum(points) FROM point_lots WHERE tenant_id = \(tenant.rawValue)
                               AND member_id = \(member.id) AND source = 'order'
                               AND earned_at >= \(day.start) AND earned_at < \(day.end)), 0)::bigint,
-                    (SELECT tier FROM members WHERE tenant_id = \(tenant.rawValue) AND id = \(member.id)),
                     ARRAY(SELECT multiplier_percent FROM campaigns
                           WHERE tenant_id = \(tenant.rawValue) AND kind = 'multiplier' AND starts_at <= \(paidAt)
                             AND ends_at > \(paidAt) ORDER BY id),
@@ -134,9 +130,7 @@ extension TenantConnection {
                 """
             )
             var context = EarningContext()
-            for try await (first, today, tier, percents, categories) in rows.decode(
-                (Bool, Int64, String?, [Int64], [String]).self
-            ) {
+            for try await (first, today, percents, categories) in rows.decode((Bool, Int64, [Int64], [String]).self) {
                 // Multiplier campaigns running when the order was paid ('' = the whole order).
                 context.campaigns = zip(percents, categories).map {
                     CampaignMultiplier(percent: $0, category: $1.isEmpty ? nil : $1)
@@ -150,53 +144,59 @@ extension TenantConnection {
             }
             award = program.earning.award(for: EarningInput(order.amount, lines: order.lines), context: context)
         }
-        var entry = LedgerWrite(
-            member: member.id,
-            kind: .earn,
-            source: .order,
-            key: key,
-            order: order.id,
-            programVersion: program.version,
-            reason: award.reason?.rawValue,
-            description: award.bonus > 0 ? "\(award.base) + first-order bonus \(award.bonus)" : nil
+        let key = Self.earnKey(order.id)
+        var posting = LedgerPosting(
+            entry: LedgerWrite(
+                member: member.id,
+                kind: .earn,
+                source: .order,
+                key: key,
+                order: order.id,
+                programVersion: program.version,
+                reason: award.reason?.rawValue,
+                description: award.bonus > 0 ? "\(award.base) + first-order bonus \(award.bonus)" : nil
+            ),
+            growth: (GrowthDelta(scoring: order.amount, program: program), order.placedAt)
         )
-        guard award.points > 0 else {
-            try await append(entry)
-            return award
+        if award.points > 0 {
+            let lot = UUID()
+            posting.entry.lot = lot
+            posting.entry.lots = [LotTouch(lotID: lot, points: award.points)]
+            posting.lot = LedgerPosting.NewLot(
+                source: "order",
+                order: order.id,
+                points: award.points,
+                pending: timing.pending,
+                earnedAt: timing.earnedAt,
+                availableAt: timing.qualifiesAt,
+                expiresAt: program.expiresAt(earnedAt: timing.earnedAt),
+                programVersion: program.version
+            )
+            if timing.pending {
+                posting.entry.pending = award.points
+            } else {
+                posting.entry.available = award.points
+            }
+            posting.balance = LedgerPosting.BalanceChange(
+                available: posting.entry.available,
+                pending: posting.entry.pending,
+                earned: award.points,
+                lastEarnedAt: timing.earnedAt
+            )
+            var data: [String: EventValue] = [
+                "points": .int(award.points), "order": .string(order.externalID),
+                "program_version": .int(Int64(program.version)),
+            ]
+            if timing.pending { data["available_at"] = .string(timing.qualifiesAt.formatted(.iso8601)) }
+            posting.event = (timing.pending ? "points.pending" : "points.earned", data)
         }
-        let availableAt = qualifiesAt
-        let pending = availableAt > now
-        let lot = try await addLot(
-            member: member.id,
-            source: "order",
-            order: order.id,
-            points: award.points,
-            pending: pending,
-            earnedAt: paidAt,
-            availableAt: availableAt,
-            program: program
-        )
-        entry.lot = lot
-        entry.lots = [LotTouch(lotID: lot, points: award.points)]
-        if pending { entry.pending = award.points } else { entry.available = award.points }
-        try await append(entry)
-        var data = try await changeBalance(
-            member.id,
-            available: entry.available,
-            pending: entry.pending,
-            earned: award.points,
-            lastEarnedAt: paidAt
-        )
-        if pending {
-            try await scheduleRelease(at: availableAt)
+        try await post(posting, member: member)
+        guard award.points > 0 else { return award }
+        if timing.pending {
+            try await scheduleRelease(at: timing.qualifiesAt)
         } else {
             try await settleDebt(member)
         }
-        data["points"] = .int(award.points)
-        data["order"] = .string(order.externalID)
-        data["program_version"] = .int(Int64(program.version))
-        if pending { data["available_at"] = .string(availableAt.formatted(.iso8601)) }
-        try await recordEvent(member, type: pending ? "points.pending" : "points.earned", data: data)
         return award
     }
 
@@ -259,8 +259,7 @@ extension TenantConnection {
             availableTaken += others.total
             rest -= others.total
         }
-        let debt = policy == .allowNegative ? rest : 0
-        let forgiven = rest - debt
+        let (debt, forgiven) = Clawback.shortfall(rest, policy: policy)
         var write = entry
         write.available = -(availableTaken + debt)
         write.pending = -pendingTaken
@@ -350,43 +349,84 @@ extension TenantConnection {
         return refunds
     }
 
-    /// Locks the order and reads what the points engine needs of it, with whether it was
-    /// scored and has refunds: two round trips (below, why not one).
-    func lockOrderForPoints(_ orderID: UUID) async throws -> OrderForPoints? {
+    /// What settling an order reads under its lock: the order, its member's balance row (locked
+    /// too), the member's tier and the tenant's current program version.
+    struct OrderFacts {
+        var order: OrderForPoints
+        var member: MemberPoints
+        var tier: String?
+        var programVersion: Int
+    }
+
+    /// Locks the order, then its member's balance row (creating it at zero), and reads what the
+    /// points engine needs: two round trips (below, why not one).
+    func lockOrderForPoints(_ orderID: UUID) async throws -> OrderFacts? {
         // The lock first, the facts after, in a statement of their own: under READ COMMITTED a
         // statement that waited for the lock still reads everything else (here: whether the order
         // is scored) as of its start, so a second job for the same order that waited for the
         // first would not see its `earn` entry and fail on the duplicate instead of doing nothing.
+        // The balance row is locked in the second statement (lock order: order, then balance);
+        // its upsert returns the row as it is after any wait, so the balance read is current.
         try await query(
             "SELECT 1 FROM orders WHERE tenant_id = \(tenant.rawValue) AND id = \(orderID) FOR UPDATE"
         )
         let rows = try await query(
             """
-            SELECT o.external_id, o.member_id, o.currency, o.amount, o.status, o.paid_at, o.lines::text,
-                   EXISTS (SELECT 1 FROM ledger_entries e
-                           WHERE e.tenant_id = o.tenant_id AND e.idempotency_key = \(Self.earnKey(orderID))),
-                   EXISTS (SELECT 1 FROM refunds r WHERE r.tenant_id = o.tenant_id AND r.order_id = o.id)
-            FROM orders o
-            WHERE o.tenant_id = \(tenant.rawValue) AND o.id = \(orderID)
+            WITH o AS (
+                SELECT o.tenant_id, o.external_id, o.member_id, o.currency, o.amount, o.status, o.paid_at, o.placed_at,
+                       o.lines::text AS lines,
+                       EXISTS (SELECT 1 FROM ledger_entries e
+                               WHERE e.tenant_id = o.tenant_id AND e.idempotency_key = \(Self.earnKey(orderID))) AS scored,
+                       EXISTS (SELECT 1 FROM refunds r WHERE r.tenant_id = o.tenant_id AND r.order_id = o.id) AS refunded
+                FROM orders o
+                WHERE o.tenant_id = \(tenant.rawValue) AND o.id = \(orderID)
+            ), b AS (
+                INSERT INTO balances (tenant_id, member_id) SELECT tenant_id, member_id FROM o
+                ON CONFLICT (tenant_id, member_id) DO UPDATE SET tenant_id = EXCLUDED.tenant_id
+                RETURNING available, pending, held, debt
+            )
+            SELECT o.external_id, o.member_id, o.currency, o.amount, o.status, o.paid_at, o.placed_at, o.lines, o.scored,
+                   o.refunded, m.external_id, m.tier, b.available, b.pending, b.held, b.debt,
+                   coalesce((SELECT max(version) FROM programs WHERE tenant_id = \(tenant.rawValue)), 0)
+            FROM o, b, members m
+            WHERE m.tenant_id = \(tenant.rawValue) AND m.id = o.member_id
             """
         )
-        for try await (external, member, currency, amount, status, paidAt, lines, scored, hasRefunds) in rows.decode(
-            (String, UUID, String, Int64, String, Date?, String, Bool, Bool).self
-        ) {
+        for try await row in rows {
+            let (external, memberID, currency, amount, status, paidAt, placedAt, lines, scored, hasRefunds) =
+                try row.decode((String, UUID, String, Int64, String, Date?, Date, String, Bool, Bool).self)
+            let columns = try row.makeRandomAccess()
+            let memberExternal = try columns[10].decode(String.self)
+            let tier = try columns[11].decode(String?.self)
+            let (available, pending, held, debt) = (
+                try columns[12].decode(Int64.self), try columns[13].decode(Int64.self),
+                try columns[14].decode(Int64.self), try columns[15].decode(Int64.self)
+            )
+            let version = try columns[16].decode(Int.self)
             guard let status = OrderStatus(rawValue: status) else {
                 throw JifenError(.internalError, "order \(orderID) has unknown status '\(status)'")
             }
-            return OrderForPoints(
+            let order = OrderForPoints(
                 id: orderID,
                 externalID: external,
-                member: member,
+                member: memberID,
                 amount: try Money(minorUnits: amount, currency: Currency(currency)),
                 status: status,
                 paidAt: paidAt,
+                placedAt: placedAt,
                 lines: try JSONDecoder().decode([OrderLine].self, from: Data(lines.utf8)),
                 scored: scored,
                 hasRefunds: hasRefunds
             )
+            let member = MemberPoints(
+                id: memberID,
+                externalID: memberExternal,
+                available: available,
+                pending: pending,
+                held: held,
+                debt: debt
+            )
+            return OrderFacts(order: order, member: member, tier: tier, programVersion: version)
         }
         return nil
     }
