@@ -196,7 +196,18 @@ extension TenantConnection {
         data["order"] = .string(order.externalID)
         data["program_version"] = .int(Int64(program.version))
         if pending { data["available_at"] = .string(availableAt.formatted(.iso8601)) }
-        try await recordEvent(member, type: pending ? "points.pending" : "points.earned", data: data)
+        try await recordEvent(
+            member,
+            PointsEvent(
+                pending ? .pending : .earned,
+                points: award.points,
+                available: data.balance.available,
+                pending: data.balance.pending,
+                order: order.externalID,
+                programVersion: program.version,
+                availableAt: pending ? availableAt : nil
+            )
+        )
         return award
     }
 
@@ -279,7 +290,18 @@ extension TenantConnection {
         data["order"] = .string(order.externalID)
         data["source"] = .string(entry.source.rawValue)
         if let ref = entry.sourceRef { data["refund"] = .string(ref) }
-        try await recordEvent(member, type: "points.reversed", data: data)
+        try await recordEvent(
+            member,
+            PointsEvent(
+                .reversed,
+                points: points - forgiven,
+                available: data.balance.available,
+                pending: data.balance.pending,
+                order: order.externalID,
+                source: entry.source.rawValue,
+                refund: entry.sourceRef
+            )
+        )
         return (points - forgiven, forgiven)
     }
 

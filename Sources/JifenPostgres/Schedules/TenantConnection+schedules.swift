@@ -139,7 +139,7 @@ extension TenantConnection {
                     lots: [LotTouch(lotID: lot, points: points)]
                 )
             )
-            var data = try await changeBalance(member.id, available: points, earned: points)
+            let balance = try await updateBalance(member.id, available: points, earned: points)
             try await settleDebt(member)
             if number == count {
                 try await query(
@@ -149,11 +149,17 @@ extension TenantConnection {
                     """
                 )
             }
-            data["points"] = .int(points)
-            data["schedule"] = .string(scheduleID.uuidString.lowercased())
-            data["installment"] = .int(Int64(number))
-            data["installments"] = .int(Int64(count))
-            try await recordEvent(member, type: "schedule.installment_granted", data: data)
+            try await recordEvent(
+                member,
+                InstallmentGranted(
+                    points: points,
+                    available: balance.available,
+                    pending: balance.pending,
+                    schedule: scheduleID.uuidString.lowercased(),
+                    installment: Int64(number),
+                    installments: Int64(count)
+                )
+            )
             granted += 1
         }
         return granted

@@ -47,18 +47,16 @@ extension TenantConnection {
     /// A `webhook.test` message to one endpoint (whatever it subscribes to).
     public func sendTest(endpoint id: UUID, now: Date = Date()) async throws -> WebhookDelivery? {
         guard try await endpoint(id) != nil else { return nil }
-        let body = try JSONSerialization.data(
-            withJSONObject: [
-                "type": "webhook.test",
-                "timestamp": now.formatted(.iso8601),
-                "data": ["endpoint": id.uuidString.lowercased()],
-            ],
-            options: [.sortedKeys]
+        let event = WebhookTest(endpoint: id.uuidString.lowercased())
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let body = try encoder.encode(
+            WebhookMessage(type: event.type, timestamp: now.formatted(.iso8601), data: event)
         )
         let rows = try await query(
             """
             INSERT INTO webhook_deliveries (tenant_id, endpoint_id, event_type, payload, state, next_attempt_at)
-            VALUES (\(tenant.rawValue), \(id), 'webhook.test', \(String(decoding: body, as: UTF8.self)), 'pending', \(now))
+            VALUES (\(tenant.rawValue), \(id), \(event.type), \(String(decoding: body, as: UTF8.self)), 'pending', \(now))
             RETURNING id
             """
         )
