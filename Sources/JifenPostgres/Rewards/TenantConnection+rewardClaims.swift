@@ -158,13 +158,11 @@ extension TenantConnection {
     public func rewardClaims(member: UUID, limit: PageLimit, after cursor: PageCursor?) async throws
         -> Page<RewardClaim>
     {
-        let micros = cursor?.createdAtMicros ?? Int64.max
-        let id = cursor?.id ?? UUID()
         let rows = try await query(
             """
             SELECT \(unescaped: Self.claimColumns)
             WHERE c.tenant_id = \(tenant.rawValue) AND c.member_id = \(member)
-              AND (\(cursor == nil) OR (c.created_at, c.id) < (timestamptz 'epoch' + \(micros) * interval '1 microsecond', \(id)))
+              AND \(after: cursor, on: "c")
             ORDER BY c.created_at DESC, c.id DESC LIMIT \(limit.value + 1)
             """
         )

@@ -171,13 +171,11 @@ extension TenantConnection {
 
     /// A member's schedules, newest first, each with its installments.
     public func schedules(member: UUID, limit: PageLimit, after cursor: PageCursor?) async throws -> Page<Schedule> {
-        let micros = cursor?.createdAtMicros ?? Int64.max
-        let id = cursor?.id ?? UUID()
         let rows = try await query(
             """
             SELECT s.id FROM schedules s
             WHERE s.tenant_id = \(tenant.rawValue) AND s.member_id = \(member)
-              AND (\(cursor == nil) OR (s.created_at, s.id) < (timestamptz 'epoch' + \(micros) * interval '1 microsecond', \(id)))
+              AND \(after: cursor, on: "s")
             ORDER BY s.created_at DESC, s.id DESC LIMIT \(limit.value + 1)
             """
         )

@@ -220,8 +220,6 @@ extension TenantConnection {
     public func deliveries(filter: DeliveryFilter, only: UUID? = nil, limit: PageLimit, after cursor: PageCursor?)
         async throws -> Page<WebhookDelivery>
     {
-        let micros = cursor?.createdAtMicros ?? Int64.max
-        let id = cursor?.id ?? UUID()
         let rows = try await query(
             """
             SELECT d.id, d.endpoint_id, d.event_type, d.payload, d.state, d.next_attempt_at, d.created_at,
@@ -237,7 +235,7 @@ extension TenantConnection {
               AND (\(filter.endpoint == nil) OR d.endpoint_id = \(filter.endpoint ?? UUID()))
               AND (\(filter.state == nil) OR d.state = \(filter.state ?? ""))
               AND (\(filter.eventType == nil) OR d.event_type = \(filter.eventType ?? ""))
-              AND (\(cursor == nil) OR (d.created_at, d.id) < (timestamptz 'epoch' + \(micros) * interval '1 microsecond', \(id)))
+              AND \(after: cursor, on: "d")
             ORDER BY d.created_at DESC, d.id DESC LIMIT \(limit.value + 1)
             """
         )
