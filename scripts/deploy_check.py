@@ -46,7 +46,8 @@ def ok(what: str) -> None:
 
 def settings_text() -> str:
     """The settings sources: one file per component in Sources/jifen/Runtime/Settings/."""
-    return "\n".join(path.read_text() for path in sorted((ROOT / "Sources/jifen/Runtime/Settings").glob("*.swift")))
+    folder = ROOT / "Sources/jifen/Runtime/Settings"
+    return "\n".join(path.read_text() for path in sorted(folder.glob("*.swift")))
 
 
 def settings_names() -> set[str]:
