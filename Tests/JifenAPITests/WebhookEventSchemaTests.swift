@@ -26,7 +26,7 @@ import Testing
         let at = Date(timeIntervalSince1970: 1_796_083_200)
         let uuid = "2a7c9e41-5b3d-4f6a-8c1e-0d9b7a5f3e21"
         var examples: [(String, JSONValue)] = []
-        func add(_ name: String, _ event: some DomainEvent) {
+        func add(_ name: String, _ event: some MemberStreamEvent) {
             examples.append(
                 (name, message(MemberEvent(member: "cust-42", sequence: 7, event: event), type: event.type))
             )

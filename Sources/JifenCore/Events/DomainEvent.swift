@@ -5,7 +5,7 @@
 /// follow from the types:
 ///
 /// ```swift
-/// public struct TierChanged: DomainEvent {
+/// public struct TierChanged: MemberStreamEvent {
 ///     public static let types = ["tier.changed"]
 ///     public var type: String { "tier.changed" }
 ///     public var from: String
@@ -22,6 +22,10 @@ public protocol DomainEvent: Encodable, Sendable {
     /// The `type` of this event: one of ``types``.
     var type: String { get }
 }
+
+/// An event on a member's stream: stored with the member and numbered per member
+/// (``MemberEvent``). Every event but `webhook.test` is one.
+public protocol MemberStreamEvent: DomainEvent {}
 
 /// The event types, in the order of the catalogue. A new event type is added here.
 public enum DomainEvents {

@@ -1,5 +1,5 @@
 /// A schedule granted one of its installments: installment `installment` of `installments`.
-public struct InstallmentGranted: DomainEvent, Equatable {
+public struct InstallmentGranted: MemberStreamEvent, Equatable {
     public static let types = ["schedule.installment_granted"]
     public var type: String { "schedule.installment_granted" }
 

@@ -1,7 +1,7 @@
 /// What `domain_events.data` holds for an event on a member's stream: the event's fields and
 /// the member's external id. The fan-out adds `sequence` when it builds the webhook message,
 /// which the tests pass here to encode a message as sent.
-public struct MemberEvent<Event: DomainEvent>: Encodable, Sendable {
+public struct MemberEvent<Event: MemberStreamEvent>: Encodable, Sendable {
     public var member: String
     public var sequence: Int64?
     public var event: Event

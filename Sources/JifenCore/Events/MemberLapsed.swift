@@ -1,7 +1,7 @@
 import Foundation
 
 /// A member's last order is older than the program's repurchase window: sent once per lapse.
-public struct MemberLapsed: DomainEvent, Equatable {
+public struct MemberLapsed: MemberStreamEvent, Equatable {
     public static let types = ["member.lapsed"]
     public var type: String { "member.lapsed" }
 

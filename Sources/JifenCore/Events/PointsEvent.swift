@@ -3,7 +3,7 @@ import Foundation
 /// A change to a member's points: the `points.*` events the spec gives one schema
 /// (`PointsEventData`). `points` is what moved, `available` and `pending` the balance just after;
 /// the optional fields say where the points came from and are absent when not set.
-public struct PointsEvent: DomainEvent, Equatable {
+public struct PointsEvent: MemberStreamEvent, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
         case pending = "points.pending"
         case earned = "points.earned"

@@ -1,7 +1,7 @@
 /// Points of a member that expire on `expiresOn`, sent when a reminder window
 /// (`expiry.reminder_days`) is reached. Recorded in bulk by the expiry sweep's SQL
 /// (`TenantConnection+expiry.swift`), which writes these keys.
-public struct PointsExpiring: DomainEvent, Equatable {
+public struct PointsExpiring: MemberStreamEvent, Equatable {
     public static let types = ["points.expiring"]
     public var type: String { "points.expiring" }
 

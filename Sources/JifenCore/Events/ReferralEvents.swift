@@ -1,7 +1,7 @@
 /// On the referrer's stream: its referee's first qualifying order counted, the referrer got
 /// `points` (the referee `refereePoints`); `available` and `pending` are the referrer's balance
 /// just after.
-public struct ReferralRewarded: DomainEvent, Equatable {
+public struct ReferralRewarded: MemberStreamEvent, Equatable {
     public static let types = ["referral.rewarded"]
     public var type: String { "referral.rewarded" }
 
@@ -35,7 +35,7 @@ public struct ReferralRewarded: DomainEvent, Equatable {
 }
 
 /// On the referrer's stream: a referral was rejected by the rule `reason`.
-public struct ReferralRejected: DomainEvent, Equatable {
+public struct ReferralRejected: MemberStreamEvent, Equatable {
     public static let types = ["referral.rejected"]
     public var type: String { "referral.rejected" }
 

@@ -1,5 +1,5 @@
 /// A member claimed `quantity` of a reward for `points`, spent by the captured `redemption`.
-public struct RewardClaimed: DomainEvent, Equatable {
+public struct RewardClaimed: MemberStreamEvent, Equatable {
     public static let types = ["reward.claimed"]
     public var type: String { "reward.claimed" }
 

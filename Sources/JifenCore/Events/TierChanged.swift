@@ -1,5 +1,5 @@
 /// A member moved to another tier; `value` is the qualifying metric at the move.
-public struct TierChanged: DomainEvent, Equatable {
+public struct TierChanged: MemberStreamEvent, Equatable {
     public static let types = ["tier.changed"]
     public var type: String { "tier.changed" }
 

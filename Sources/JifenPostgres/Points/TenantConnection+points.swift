@@ -234,7 +234,7 @@ extension TenantConnection {
     /// Records a domain event for the shop on the member's stream, numbered per member. The
     /// stored data is the event's fields and `member` (``MemberEvent``); the fan-out adds
     /// `sequence`.
-    func recordEvent(_ member: MemberPoints, _ event: some DomainEvent) async throws {
+    func recordEvent(_ member: MemberPoints, _ event: some MemberStreamEvent) async throws {
         let data = MemberEvent(member: member.externalID, event: event)
         let json = String(decoding: try JSONEncoder().encode(data), as: UTF8.self)
         try await query(
