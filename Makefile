@@ -5,6 +5,11 @@ SHELL := /bin/bash
 SERVICES := deploy/local/services.sh
 WITH_ENV := eval "$$($(SERVICES) env)" &&
 JIFEN := .build/debug/jifen
+# The tests run as the built test binary, not through `swift test`: they need the services'
+# URLs in their environment, and SwiftPM (6.3) rebuilds Hummingbird (113 files) and the OpenAPI
+# generator's tool whenever it runs in an environment different from the last build's (any
+# variable will do), so `make build` and `swift test` under WITH_ENV rebuilt them on every turn.
+TESTS := .build/debug/jifenPackageTests.xctest --testing-library swift-testing
 VENV := .local/venv
 
 .PHONY: docs-check docs-links run test services services-down build migrate spec-lint format-lint format tools bench contract-fuzz client-flow release-spec deploy-check image
@@ -16,10 +21,10 @@ run: services build migrate
 ## test: services up, build, the whole suite against real PostgreSQL and Redis, contract fuzzing,
 ## the generated-client flow, spec and format lint, and the deploy/ files' validation
 test: services tools build migrate
-	$(WITH_ENV) swift test --skip PostgresRestartTests
+	$(WITH_ENV) $(TESTS) --skip PostgresRestartTests
 	@# The PostgreSQL restart runs alone: beside the other 250 tests on 2 cores, the worker has
 	@# been seen not to pick up again within the test's 2 minutes (see docs/security.md).
-	$(WITH_ENV) swift test --skip-build --filter PostgresRestartTests
+	$(WITH_ENV) $(TESTS) --filter PostgresRestartTests
 	@# No test may leave a ledger inconsistent (those that corrupt one on purpose repair it).
 	$(WITH_ENV) $(JIFEN) audit
 	$(MAKE) --no-print-directory contract-fuzz client-flow docs-check docs-links spec-lint format-lint deploy-check

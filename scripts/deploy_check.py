@@ -4,7 +4,7 @@
 The schema validators (docker compose config, kubernetes-validate, promtool, hadolint) say
 whether each file is well-formed; this says whether the files agree with each other and with the
 code: every environment variable a container gets is a setting Jifen reads
-(Sources/jifen/Runtime/Settings.swift), grace periods outlast the drain and job times, probes and
+(Sources/jifen/Runtime/Settings/), grace periods outlast the drain and job times, probes and
 scrape annotations point at ports the containers open, selectors select, every metric the
 dashboard and alerts use is in deploy/metrics.txt (with labels it has), every alert has a unit
 test that makes it fire, every dashboard panel has its line in docs/operations.md (Deploy), and the image and the
@@ -44,19 +44,25 @@ def ok(what: str) -> None:
 # What the code defines
 
 
+def settings_text() -> str:
+    """The settings sources: one file per component in Sources/jifen/Runtime/Settings/."""
+    folder = ROOT / "Sources/jifen/Runtime/Settings"
+    return "\n".join(path.read_text() for path in sorted(folder.glob("*.swift")))
+
+
 def settings_names() -> set[str]:
-    """Environment variables Settings.swift reads: config keys `a.b.c` are `A_B_C`."""
-    text = (ROOT / "Sources/jifen/Runtime/Settings.swift").read_text()
+    """Environment variables the settings read: config keys `a.b.c` are `A_B_C`."""
+    text = settings_text()
     names = {key.replace(".", "_").upper() for key in re.findall(r'forKey:\s*"([a-z0-9.]+)"', text)}
-    names |= {key.replace(".", "_").upper() for key in re.findall(r'integer\(\s*config,\s*"([a-z0-9.]+)"', text)}
+    names |= {key.replace(".", "_").upper() for key in re.findall(r'(?:integer|flag)\(\s*"([a-z0-9.]+)"', text)}
     if len(names) < 10:
-        problem("Settings.swift", f"found only {len(names)} settings; has the file's shape changed?")
+        problem("Settings/", f"found only {len(names)} settings; has the files' shape changed?")
     return names
 
 
 def settings_default(name: str) -> int | None:
-    """The integer default of a setting read with `integer(config, "…", "NAME", default: N, …)`."""
-    text = (ROOT / "Sources/jifen/Runtime/Settings.swift").read_text()
+    """The integer default of a setting read with `config.integer("…", "NAME", default: N, …)`."""
+    text = settings_text()
     match = re.search(r'"' + name + r'",\s*default:\s*([0-9_]+)', text)
     return int(match.group(1).replace("_", "")) if match else None
 

@@ -143,7 +143,7 @@ final class Receiver: Sendable {
         // Recording the event queued its fan-out job (the trigger on domain_events).
         let queued = try await TestServers.shared.database.withTenant(shop.tenant) { connection in
             try await connection.connection.query(
-                "SELECT count(*) FROM outbox WHERE kind = 'events.fanout'",
+                "SELECT count(*) FROM outbox WHERE kind = \(JobKind.fanOutEvents.name)",
                 logger: TestServers.shared.logger
             ).decode(Int.self).first(where: { _ in true })
         }

@@ -52,7 +52,7 @@ import Testing
         #expect(points.earned == 259)
         #expect(balance?.available == 259)
         #expect(balance?.lifetimeEarned == 259)
-        #expect(try await outboxRows(tenant.id, kind: "order.score") == 1)
+        #expect(try await outboxRows(tenant.id, kind: .scoreOrder) == 1)
         #expect(try await queue.stats().dead == 0)
     }
 
@@ -256,7 +256,7 @@ import Testing
         // The score job again, and the fan-out job its points.earned event asked for.
         #expect(try await store.relay(batch: 10, tenants: [tenant.id]) { try await fresh.enqueue($0) } == 2)
         let again = try await fresh.read(count: 10, block: .milliseconds(10))
-        #expect(again.compactMap(\.job?.kind.name).sorted() == ["events.fanout", "order.score"])
+        #expect(again.compactMap(\.job?.kind.name).sorted() == [JobKind.fanOutEvents.name, JobKind.scoreOrder.name])
         try await ScoreOrderHandler(database: servers.database, logger: servers.logger).handle(
             try #require(again.first { $0.job?.kind == .scoreOrder }?.job)
         )

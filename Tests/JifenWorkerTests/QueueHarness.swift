@@ -76,10 +76,10 @@ func paidOrder(_ id: String, member: String = "m-1", amount: Int64 = 25_900) thr
 }
 
 /// Outbox rows of one kind for `tenant`.
-func outboxRows(_ tenant: TenantID, kind: String) async throws -> Int {
+func outboxRows(_ tenant: TenantID, kind: JobKind) async throws -> Int {
     try await TestServers.shared.database.withTenant(tenant) { connection in
         try await connection.connection.query(
-            "SELECT count(*) FROM outbox WHERE kind = \(kind)",
+            "SELECT count(*) FROM outbox WHERE kind = \(kind.name)",
             logger: TestServers.shared.logger
         ).decode(Int.self).first(where: { _ in true }) ?? 0
     }

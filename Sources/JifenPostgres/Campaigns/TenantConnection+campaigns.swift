@@ -130,7 +130,7 @@ extension TenantConnection {
         let campaignRef = id.uuidString.lowercased()
         for memberID in members {
             let member = try await lockMember(memberID)
-            var data = try await grantLot(
+            let balance = try await grantLot(
                 member,
                 points: points,
                 source: .campaign,
@@ -142,10 +142,17 @@ extension TenantConnection {
                 now: now
             )
             if sendEvents {
-                data["points"] = .int(points)
-                data["reason_code"] = .string(reasonCode)
-                data["campaign"] = .string(campaignRef)
-                try await recordEvent(member, type: "points.adjusted", data: data)
+                try await recordEvent(
+                    member,
+                    PointsEvent(
+                        .adjusted,
+                        points: points,
+                        available: balance.available,
+                        pending: balance.pending,
+                        reasonCode: reasonCode,
+                        campaign: campaignRef
+                    )
+                )
             }
         }
         try await query(

@@ -57,11 +57,18 @@ extension TenantConnection {
                     lots: [LotTouch(lotID: lotID, points: points)]
                 )
             )
-            var data = try await changeBalance(member.id, available: points, earned: points, lastEarnedAt: now)
+            let balance = try await updateBalance(member.id, available: points, earned: points, lastEarnedAt: now)
             try await settleDebt(member)
-            data["points"] = .int(points)
-            data["check_in_streak"] = .int(streak)
-            try await recordEvent(member, type: "points.earned", data: data)
+            try await recordEvent(
+                member,
+                PointsEvent(
+                    .earned,
+                    points: points,
+                    available: balance.available,
+                    pending: balance.pending,
+                    checkInStreak: streak
+                )
+            )
         }
         try await query(
             """

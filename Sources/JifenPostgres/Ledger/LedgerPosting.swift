@@ -11,9 +11,9 @@ struct LedgerPosting: Sendable {
     /// A lot created by this change (its id is `entry.lot`).
     var lot: NewLot?
     var balance = BalanceChange()
-    /// The event, its data without the balance: the statement adds `available` and `pending`
-    /// as they are after the change (and `member`).
-    var event: (type: String, data: [String: EventValue])?
+    /// The event the shop is sent. Its `available` and `pending` are set by the statement, to
+    /// the balance just after the change, whatever the caller put there.
+    var event: PointsEvent?
     /// A newly scored order's share of the member's statistics.
     var growth: (delta: GrowthDelta, placedAt: Date)?
 
@@ -39,19 +39,16 @@ struct LedgerPosting: Sendable {
 }
 
 extension TenantConnection {
-    /// Writes `posting` in one statement; returns the balance after it when the balance changed
-    /// (as event data). Throws if the entry's key is taken: the effects that go with the entry
-    /// would be applied twice, so the transaction must roll back (as ``append(_:)``).
+    /// Writes `posting` in one statement; returns the balance after it when the balance changed.
+    /// Throws if the entry's key is taken: the effects that go with the entry would be applied
+    /// twice, so the transaction must roll back (as ``append(_:)``).
     @discardableResult
-    func post(_ posting: LedgerPosting, member: MemberPoints) async throws -> [String: EventValue]? {
+    func post(_ posting: LedgerPosting, member: MemberPoints) async throws -> BalanceAfter? {
         let entry = posting.entry
         let lot = posting.lot
         let change = posting.balance
-        var eventJSON: String?
-        if let event = posting.event {
-            var data = event.data
-            data["member"] = .string(member.externalID)
-            eventJSON = String(decoding: try JSONEncoder().encode(data), as: UTF8.self)
+        let eventJSON = try posting.event.map {
+            String(decoding: try JSONEncoder().encode(MemberEvent(member: member.externalID, event: $0)), as: UTF8.self)
         }
         let touchBalance = !change.isEmpty || posting.event != nil
         let growth = posting.growth?.delta
@@ -109,6 +106,6 @@ extension TenantConnection {
         }
         if entry.kind == .earn { PointsMetrics.awarded.increment(by: Int64(entry.available + entry.pending)) }
         guard let available, let pending else { return nil }
-        return ["available": .int(available), "pending": .int(pending)]
+        return BalanceAfter(available: available, pending: pending)
     }
 }

@@ -30,8 +30,6 @@ extension TenantConnection {
     public func ledger(member: UUID, filter: LedgerFilter = LedgerFilter(), limit: PageLimit, after cursor: PageCursor?)
         async throws -> Page<LedgerEntry>
     {
-        let micros = cursor?.createdAtMicros ?? Int64.max
-        let id = cursor?.id ?? UUID()
         let rows = try await query(
             """
             SELECT e.id, e.kind, e.available_delta, e.pending_delta, o.external_id, e.description, e.created_at,
@@ -43,7 +41,7 @@ extension TenantConnection {
               AND (\(filter.kind == nil) OR e.kind = \(filter.kind ?? ""))
               AND (\(filter.since == nil) OR e.created_at >= \(filter.since ?? .distantPast))
               AND (\(filter.until == nil) OR e.created_at < \(filter.until ?? .distantFuture))
-              AND (\(cursor == nil) OR (e.created_at, e.id) < (timestamptz 'epoch' + \(micros) * interval '1 microsecond', \(id)))
+              AND \(after: cursor, on: "e")
             ORDER BY e.created_at DESC, e.id DESC
             LIMIT \(limit.value + 1)
             """
@@ -77,8 +75,6 @@ extension TenantConnection {
     public func lots(member: UUID, state: String?, limit: PageLimit, after cursor: PageCursor?) async throws
         -> Page<Lot>
     {
-        let micros = cursor?.createdAtMicros ?? Int64.max
-        let id = cursor?.id ?? UUID()
         let rows = try await query(
             """
             SELECT l.id, l.source, o.external_id, l.points, l.remaining, l.state, l.earned_at, l.available_at,
@@ -87,7 +83,7 @@ extension TenantConnection {
             LEFT JOIN orders o ON o.tenant_id = l.tenant_id AND o.id = l.order_id
             WHERE l.tenant_id = \(tenant.rawValue) AND l.member_id = \(member)
               AND (\(state == nil) OR l.state = \(state ?? ""))
-              AND (\(cursor == nil) OR (l.created_at, l.id) < (timestamptz 'epoch' + \(micros) * interval '1 microsecond', \(id)))
+              AND \(after: cursor, on: "l")
             ORDER BY l.created_at DESC, l.id DESC
             LIMIT \(limit.value + 1)
             """

@@ -104,11 +104,13 @@ extension TenantConnection {
             let direction = tiers.rank(of: move.code) > currentRank ? "up" : "down"
             try await recordEvent(
                 member,
-                type: "tier.changed",
-                data: [
-                    "from": .string(current.code), "to": .string(move.code), "direction": .string(direction),
-                    "metric": .string(tiers.metric.rawValue), "value": .int(value),
-                ]
+                TierChanged(
+                    from: current.code,
+                    to: move.code,
+                    direction: direction == "up" ? .up : .down,
+                    metric: tiers.metric,
+                    value: value
+                )
             )
             return TierChange(from: current.code, to: move.code, value: value)
         }
@@ -179,12 +181,13 @@ extension TenantConnection {
                 let days = Int64(now.timeIntervalSince(lastOrder) / 86_400)
                 try await recordEvent(
                     member,
-                    type: "member.lapsed",
-                    data: [
-                        "last_order_at": .string(lastOrder.formatted(.iso8601)), "days_since_last_order": .int(days),
-                        "repurchase_window_days": .int(lapse.repurchaseWindowDays), "order_count": .int(Int64(orders)),
-                        "total_spend": .int(spend),
-                    ]
+                    MemberLapsed(
+                        lastOrderAt: lastOrder,
+                        daysSinceLastOrder: days,
+                        repurchaseWindowDays: lapse.repurchaseWindowDays,
+                        orderCount: Int64(orders),
+                        totalSpend: spend
+                    )
                 )
             }
         }

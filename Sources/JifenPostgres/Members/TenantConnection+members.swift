@@ -99,8 +99,6 @@ extension TenantConnection {
         cursor: PageCursor? = nil,
         limit: Int? = nil
     ) async throws -> PostgresRowSequence {
-        let micros = cursor?.createdAtMicros ?? Int64.max
-        let id = cursor?.id ?? UUID()
         // The base tier is stored as NULL until the member's first evaluation.
         let baseTier = filter.tier != nil && tiers?.base.code == filter.tier
         let inactiveSince = filter.inactiveDays.map { now.addingTimeInterval(-TimeInterval($0) * 86_400) }
@@ -115,7 +113,7 @@ extension TenantConnection {
               AND (\(filter.minSpend)::bigint IS NULL OR m.total_spend >= \(filter.minSpend))
               AND (\(filter.maxSpend)::bigint IS NULL OR m.total_spend <= \(filter.maxSpend))
               AND (\(inactiveSince)::timestamptz IS NULL OR m.last_order_at < \(inactiveSince))
-              AND (\(cursor == nil) OR (m.created_at, m.id) < (timestamptz 'epoch' + \(micros) * interval '1 microsecond', \(id)))
+              AND \(after: cursor, on: "m")
             ORDER BY m.created_at DESC, m.id DESC
             LIMIT \(limit)
             """

@@ -88,7 +88,7 @@ extension TenantConnection {
                     lots: [LotTouch(lotID: lotID, points: points)]
                 )
             )
-            var data = try await changeBalance(
+            let balance = try await updateBalance(
                 member.id,
                 available: pending ? 0 : points,
                 pending: pending ? points : 0,
@@ -96,9 +96,16 @@ extension TenantConnection {
                 lastEarnedAt: occurredAt
             )
             if pending { try await scheduleRelease(at: availableAt) } else { try await settleDebt(member) }
-            data["points"] = .int(points)
-            data["activity"] = .string(draft.type)
-            try await recordEvent(member, type: pending ? "points.pending" : "points.earned", data: data)
+            try await recordEvent(
+                member,
+                PointsEvent(
+                    pending ? .pending : .earned,
+                    points: points,
+                    available: balance.available,
+                    pending: balance.pending,
+                    activity: draft.type
+                )
+            )
         }
         try await query(
             """

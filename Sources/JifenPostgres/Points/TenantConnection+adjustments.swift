@@ -47,11 +47,18 @@ extension TenantConnection {
             entry.lots = try await consumeLots(member: member.id, points: wanted)
         }
         try await append(entry)
-        var data = try await changeBalance(member.id, available: request.points)
+        let balance = try await updateBalance(member.id, available: request.points)
         if request.points > 0 { try await settleDebt(member) }
-        data["points"] = .int(request.points)
-        data["reason_code"] = .string(request.reasonCode)
-        try await recordEvent(member, type: "points.adjusted", data: data)
+        try await recordEvent(
+            member,
+            PointsEvent(
+                .adjusted,
+                points: request.points,
+                available: balance.available,
+                pending: balance.pending,
+                reasonCode: request.reasonCode
+            )
+        )
         return Adjustment(
             id: id,
             member: member.externalID,

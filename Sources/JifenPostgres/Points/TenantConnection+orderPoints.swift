@@ -183,12 +183,15 @@ extension TenantConnection {
                 earned: award.points,
                 lastEarnedAt: timing.earnedAt
             )
-            var data: [String: EventValue] = [
-                "points": .int(award.points), "order": .string(order.externalID),
-                "program_version": .int(Int64(program.version)),
-            ]
-            if timing.pending { data["available_at"] = .string(timing.qualifiesAt.formatted(.iso8601)) }
-            posting.event = (timing.pending ? "points.pending" : "points.earned", data)
+            posting.event = PointsEvent(
+                timing.pending ? .pending : .earned,
+                points: award.points,
+                available: 0,
+                pending: 0,
+                order: order.externalID,
+                programVersion: program.version,
+                availableAt: timing.pending ? timing.qualifiesAt : nil
+            )
         }
         try await post(posting, member: member)
         guard award.points > 0 else { return award }
@@ -267,18 +270,25 @@ extension TenantConnection {
         if debt > 0 { write.description = "\(debt) points were already spent: owed from future points" }
         if forgiven > 0 { write.description = "\(forgiven) points were already spent: forgiven (stop_at_zero)" }
         try await append(write)
-        var data = try await changeBalance(
+        let balance = try await updateBalance(
             member.id,
             available: write.available,
             pending: write.pending,
             debt: debt,
             reversed: points - forgiven
         )
-        data["points"] = .int(points - forgiven)
-        data["order"] = .string(order.externalID)
-        data["source"] = .string(entry.source.rawValue)
-        if let ref = entry.sourceRef { data["refund"] = .string(ref) }
-        try await recordEvent(member, type: "points.reversed", data: data)
+        try await recordEvent(
+            member,
+            PointsEvent(
+                .reversed,
+                points: points - forgiven,
+                available: balance.available,
+                pending: balance.pending,
+                order: order.externalID,
+                source: entry.source.rawValue,
+                refund: entry.sourceRef
+            )
+        )
         return (points - forgiven, forgiven)
     }
 

@@ -68,9 +68,10 @@ extension TenantConnection {
     }
 
     /// Applies deltas to the member's balance row (which the caller holds) and returns the
-    /// balance after them, as event data. `lastEarnedAt` restarts the inactivity clock.
+    /// balance after them, which points events carry. `lastEarnedAt` restarts the inactivity
+    /// clock.
     @discardableResult
-    func changeBalance(
+    func updateBalance(
         _ member: UUID,
         available: Int64 = 0,
         pending: Int64 = 0,
@@ -81,7 +82,7 @@ extension TenantConnection {
         reversed: Int64 = 0,
         expired: Int64 = 0,
         lastEarnedAt: Date? = nil
-    ) async throws -> [String: EventValue] {
+    ) async throws -> BalanceAfter {
         let rows = try await query(
             """
             UPDATE balances SET
@@ -96,9 +97,41 @@ extension TenantConnection {
             """
         )
         for try await (available, pending) in rows.decode((Int64, Int64).self) {
-            return ["available": .int(available), "pending": .int(pending)]
+            return BalanceAfter(available: available, pending: pending)
         }
         throw JifenError(.internalError, "member \(member) has no balance row")
+    }
+
+    /// ``updateBalance(_:available:pending:held:debt:earned:redeemed:reversed:expired:lastEarnedAt:)``
+    /// returning the balance as the dictionary that the order, refund and referral paths still
+    /// add their event fields to before they build the typed event. Those files are being
+    /// restructured (issue 22); once they call `updateBalance`, this goes.
+    @discardableResult
+    func changeBalance(
+        _ member: UUID,
+        available: Int64 = 0,
+        pending: Int64 = 0,
+        held: Int64 = 0,
+        debt: Int64 = 0,
+        earned: Int64 = 0,
+        redeemed: Int64 = 0,
+        reversed: Int64 = 0,
+        expired: Int64 = 0,
+        lastEarnedAt: Date? = nil
+    ) async throws -> [String: EventValue] {
+        let balance = try await updateBalance(
+            member,
+            available: available,
+            pending: pending,
+            held: held,
+            debt: debt,
+            earned: earned,
+            redeemed: redeemed,
+            reversed: reversed,
+            expired: expired,
+            lastEarnedAt: lastEarnedAt
+        )
+        return ["available": .int(balance.available), "pending": .int(balance.pending)]
     }
 
     /// Creates a lot, dated by the program's expiry policy, and returns its id. (Earning also
@@ -198,11 +231,12 @@ extension TenantConnection {
         try await changeBalance(member.id, debt: -touched.total)
     }
 
-    /// Records a domain event for the shop, numbered per member.
-    func recordEvent(_ member: MemberPoints, type: String, data: [String: EventValue]) async throws {
-        var payload = data
-        payload["member"] = .string(member.externalID)
-        let json = String(decoding: try JSONEncoder().encode(payload), as: UTF8.self)
+    /// Records a domain event for the shop on the member's stream, numbered per member. The
+    /// stored data is the event's fields and `member` (``MemberEvent``); the fan-out adds
+    /// `sequence`.
+    func recordEvent(_ member: MemberPoints, _ event: some MemberStreamEvent) async throws {
+        let data = MemberEvent(member: member.externalID, event: event)
+        let json = String(decoding: try JSONEncoder().encode(data), as: UTF8.self)
         try await query(
             """
             WITH next AS (
@@ -211,14 +245,14 @@ extension TenantConnection {
                 RETURNING event_sequence
             )
             INSERT INTO domain_events (tenant_id, member_id, sequence, type, data)
-            SELECT \(tenant.rawValue), \(member.id), event_sequence, \(type), \(json)::jsonb FROM next
+            SELECT \(tenant.rawValue), \(member.id), event_sequence, \(event.type), \(json)::jsonb FROM next
             """
         )
     }
 
     /// Grants `points` available at once as a new lot with its `adjust` entry, and repays any
-    /// debt from them: what campaigns and referrals give. Returns the balance after it, as
-    /// event data. The caller holds the member's balance row.
+    /// debt from them: what campaigns and referrals give. Returns the balance after it. The
+    /// caller holds the member's balance row.
     @discardableResult
     func grantLot(
         _ member: MemberPoints,
@@ -230,7 +264,7 @@ extension TenantConnection {
         description: String? = nil,
         program: Program,
         now: Date
-    ) async throws -> [String: EventValue] {
+    ) async throws -> BalanceAfter {
         let lot = try await addLot(
             member: member.id,
             source: source.rawValue,
@@ -255,22 +289,24 @@ extension TenantConnection {
                 lots: [LotTouch(lotID: lot, points: points)]
             )
         )
-        let data = try await changeBalance(member.id, available: points)
+        let balance = try await updateBalance(member.id, available: points)
         try await settleDebt(member)
-        return data
+        return balance
     }
 }
 
-/// A value in an event's `data`: events are small flat JSON objects.
-enum EventValue: Sendable, Encodable {
+/// A value in the dictionary ``TenantConnection/changeBalance(_:available:pending:held:debt:earned:redeemed:reversed:expired:lastEarnedAt:)``
+/// returns: what events were built from before they were typed (issue 22); it remains only
+/// until the order, refund and referral paths build their events from ``BalanceAfter``.
+enum EventValue: Sendable {
     case string(String)
     case int(Int64)
+}
 
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        switch self {
-        case .string(let value): try container.encode(value)
-        case .int(let value): try container.encode(value)
-        }
+extension [String: EventValue] {
+    /// The balance fields ``TenantConnection/changeBalance(_:available:pending:held:debt:earned:redeemed:reversed:expired:lastEarnedAt:)`` put in.
+    var balance: BalanceAfter {
+        func number(_ key: String) -> Int64 { if case .int(let value) = self[key] { value } else { 0 } }
+        return BalanceAfter(available: number("available"), pending: number("pending"))
     }
 }

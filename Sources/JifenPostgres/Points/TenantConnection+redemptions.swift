@@ -101,13 +101,14 @@ extension TenantConnection {
     }
 
     /// Captures a hold of `member` (whose lock the caller holds, with the redemption's):
-    /// the points are spent, `points.redeemed` tells the shop. `extra` adds to the event.
+    /// the points are spent, `points.redeemed` tells the shop (with the reward claim that spent
+    /// them, if one did).
     @discardableResult
     func captureHeld(
         _ redemption: Redemption,
         member: MemberPoints,
         description: String? = nil,
-        extra: [String: EventValue] = [:],
+        rewardClaim: String? = nil,
         now: Date
     ) async throws -> Redemption? {
         let id = redemption.id
@@ -129,12 +130,19 @@ extension TenantConnection {
                 lots: redemption.lots
             )
         )
-        var data = try await changeBalance(member.id, held: -redemption.points, redeemed: redemption.points)
-        data["points"] = .int(redemption.points)
-        data["redemption"] = .string(id.uuidString.lowercased())
-        if let reference = redemption.orderReference { data["order_reference"] = .string(reference) }
-        data.merge(extra) { current, _ in current }
-        try await recordEvent(member, type: "points.redeemed", data: data)
+        let balance = try await updateBalance(member.id, held: -redemption.points, redeemed: redemption.points)
+        try await recordEvent(
+            member,
+            PointsEvent(
+                .redeemed,
+                points: redemption.points,
+                available: balance.available,
+                pending: balance.pending,
+                redemption: id.uuidString.lowercased(),
+                orderReference: redemption.orderReference,
+                rewardClaim: rewardClaim
+            )
+        )
         return try await self.redemption(id)
     }
 
@@ -210,10 +218,12 @@ extension TenantConnection {
                     lots: lapsed
                 )
             )
-            var data = try await changeBalance(member.id, available: -lapsed.total, expired: lapsed.total)
+            let balance = try await updateBalance(member.id, available: -lapsed.total, expired: lapsed.total)
             PointsMetrics.expired.increment(by: lapsed.total)
-            data["points"] = .int(lapsed.total)
-            try await recordEvent(member, type: "points.expired", data: data)
+            try await recordEvent(
+                member,
+                PointsEvent(.expired, points: lapsed.total, available: balance.available, pending: balance.pending)
+            )
         }
         try await settleDebt(member)
     }

@@ -48,11 +48,16 @@ extension TenantConnection {
                     lots: [LotTouch(lotID: lotID, points: remaining)]
                 )
             )
-            var data = try await changeBalance(member.id, available: remaining, pending: -remaining)
+            let balance = try await updateBalance(member.id, available: remaining, pending: -remaining)
             try await settleDebt(member)
-            data["points"] = .int(remaining)
-            if let orderID, let order = try await orderExternalID(orderID) { data["order"] = .string(order) }
-            try await recordEvent(member, type: "points.released", data: data)
+            var event = PointsEvent(
+                .released,
+                points: remaining,
+                available: balance.available,
+                pending: balance.pending
+            )
+            if let orderID { event.order = try await orderExternalID(orderID) }
+            try await recordEvent(member, event)
             if orderID != nil {
                 if program == nil { program = try await self.program() }
                 if let program {

@@ -85,11 +85,7 @@ extension TenantConnection {
         if let rejection {
             try await recordEvent(
                 try await lockMember(referrer.id),
-                type: "referral.rejected",
-                data: [
-                    "referral": .string(id.uuidString.lowercased()), "referee": .string(referee.rawValue),
-                    "reason": .string(rejection.rawValue),
-                ]
+                ReferralRejected(referral: id.uuidString.lowercased(), referee: referee.rawValue, reason: rejection)
             )
         }
         guard let referral = try await referral(id: id) else {
@@ -170,11 +166,7 @@ extension TenantConnection {
                 )
                 try await recordEvent(
                     referrer,
-                    type: "referral.rejected",
-                    data: [
-                        "referral": .string(reference), "referee": .string(referee.externalID),
-                        "reason": .string(ReferralRejection.referrerMonthlyLimit.rawValue),
-                    ]
+                    ReferralRejected(referral: reference, referee: referee.externalID, reason: .referrerMonthlyLimit)
                 )
                 return
             }
@@ -206,7 +198,17 @@ extension TenantConnection {
         data["referee"] = .string(referee.externalID)
         data["points"] = .int(rules.referrerPoints)
         data["referee_points"] = .int(rules.refereePoints)
-        try await recordEvent(referrer, type: "referral.rewarded", data: data)
+        try await recordEvent(
+            referrer,
+            ReferralRewarded(
+                referral: reference,
+                referee: referee.externalID,
+                points: rules.referrerPoints,
+                refereePoints: rules.refereePoints,
+                available: data.balance.available,
+                pending: data.balance.pending
+            )
+        )
     }
 
     func referral(referee: UUID) async throws -> Referral? {

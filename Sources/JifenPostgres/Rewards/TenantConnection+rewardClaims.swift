@@ -75,27 +75,30 @@ extension TenantConnection {
             held,
             member: member,
             description: description,
-            extra: ["reward_claim": .string(claim)],
+            rewardClaim: claim,
             now: now
         )
-        var data: [String: EventValue] = [
-            "claim": .string(claim),
-            "reward": .string(reward.id.uuidString.lowercased()),
-            "reward_name": .string(reward.name),
-            "quantity": .int(Int64(request.quantity)),
-            "points": .int(points),
-            "redemption": .string(redemptionID.uuidString.lowercased()),
-        ]
-        if let sku = reward.externalID { data["reward_external_id"] = .string(sku) }
         // The balance after, as every points event carries it.
-        let balance = try await query(
+        let rows = try await query(
             "SELECT available, pending FROM balances WHERE tenant_id = \(tenant.rawValue) AND member_id = \(member.id)"
         )
-        for try await (available, pending) in balance.decode((Int64, Int64).self) {
-            data["available"] = .int(available)
-            data["pending"] = .int(pending)
+        guard let (available, pending) = try await rows.decode((Int64, Int64).self).first(where: { _ in true }) else {
+            throw JifenError(.internalError, "member \(member.id) has no balance row while it is locked")
         }
-        try await recordEvent(member, type: "reward.claimed", data: data)
+        try await recordEvent(
+            member,
+            RewardClaimed(
+                claim: claim,
+                reward: reward.id.uuidString.lowercased(),
+                rewardExternalID: reward.externalID,
+                rewardName: reward.name,
+                quantity: Int64(request.quantity),
+                points: points,
+                available: available,
+                pending: pending,
+                redemption: redemptionID.uuidString.lowercased()
+            )
+        )
         try await takeStock(reward.id, quantity: request.quantity, now: now)
         guard let claimed = try await rewardClaim(claimID) else {
             throw JifenError(.internalError, "claim \(claimID) vanished in its own transaction")
@@ -155,13 +158,11 @@ extension TenantConnection {
     public func rewardClaims(member: UUID, limit: PageLimit, after cursor: PageCursor?) async throws
         -> Page<RewardClaim>
     {
-        let micros = cursor?.createdAtMicros ?? Int64.max
-        let id = cursor?.id ?? UUID()
         let rows = try await query(
             """
             SELECT \(unescaped: Self.claimColumns)
             WHERE c.tenant_id = \(tenant.rawValue) AND c.member_id = \(member)
-              AND (\(cursor == nil) OR (c.created_at, c.id) < (timestamptz 'epoch' + \(micros) * interval '1 microsecond', \(id)))
+              AND \(after: cursor, on: "c")
             ORDER BY c.created_at DESC, c.id DESC LIMIT \(limit.value + 1)
             """
         )

@@ -39,13 +39,11 @@ extension TenantConnection {
     /// The catalogue, newest first; `activeAt`: only the rewards claimable then (enabled, inside
     /// their window, not sold out).
     public func rewards(activeAt now: Date?, limit: PageLimit, after cursor: PageCursor?) async throws -> Page<Reward> {
-        let micros = cursor?.createdAtMicros ?? Int64.max
-        let id = cursor?.id ?? UUID()
         let rows = try await query(
             """
             SELECT \(unescaped: Self.rewardColumns) FROM rewards
             WHERE tenant_id = \(tenant.rawValue)
-              AND (\(cursor == nil) OR (created_at, id) < (timestamptz 'epoch' + \(micros) * interval '1 microsecond', \(id)))
+              AND \(after: cursor)
               AND (\(now)::timestamptz IS NULL OR (
                    enabled AND (stock IS NULL OR stock > 0)
                    AND (available_from IS NULL OR available_from <= \(now))

@@ -139,7 +139,7 @@ extension TenantConnection {
                     lots: [LotTouch(lotID: lot, points: points)]
                 )
             )
-            var data = try await changeBalance(member.id, available: points, earned: points)
+            let balance = try await updateBalance(member.id, available: points, earned: points)
             try await settleDebt(member)
             if number == count {
                 try await query(
@@ -149,11 +149,17 @@ extension TenantConnection {
                     """
                 )
             }
-            data["points"] = .int(points)
-            data["schedule"] = .string(scheduleID.uuidString.lowercased())
-            data["installment"] = .int(Int64(number))
-            data["installments"] = .int(Int64(count))
-            try await recordEvent(member, type: "schedule.installment_granted", data: data)
+            try await recordEvent(
+                member,
+                InstallmentGranted(
+                    points: points,
+                    available: balance.available,
+                    pending: balance.pending,
+                    schedule: scheduleID.uuidString.lowercased(),
+                    installment: Int64(number),
+                    installments: Int64(count)
+                )
+            )
             granted += 1
         }
         return granted
@@ -165,13 +171,11 @@ extension TenantConnection {
 
     /// A member's schedules, newest first, each with its installments.
     public func schedules(member: UUID, limit: PageLimit, after cursor: PageCursor?) async throws -> Page<Schedule> {
-        let micros = cursor?.createdAtMicros ?? Int64.max
-        let id = cursor?.id ?? UUID()
         let rows = try await query(
             """
             SELECT s.id FROM schedules s
             WHERE s.tenant_id = \(tenant.rawValue) AND s.member_id = \(member)
-              AND (\(cursor == nil) OR (s.created_at, s.id) < (timestamptz 'epoch' + \(micros) * interval '1 microsecond', \(id)))
+              AND \(after: cursor, on: "s")
             ORDER BY s.created_at DESC, s.id DESC LIMIT \(limit.value + 1)
             """
         )

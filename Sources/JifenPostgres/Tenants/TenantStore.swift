@@ -70,13 +70,11 @@ public struct TenantStore: Sendable {
 
     public func list(limit: PageLimit, after cursor: PageCursor?) async throws -> Page<Tenant> {
         try await database.withSystem { connection in
-            let micros = cursor?.createdAtMicros ?? Int64.max
-            let id = cursor?.id ?? UUID()
             let rows = try await connection.query(
                 """
                 SELECT \(unescaped: Self.columns)
                 FROM tenants
-                WHERE (\(cursor == nil) OR (created_at, id) < (timestamptz 'epoch' + \(micros) * interval '1 microsecond', \(id)))
+                WHERE \(after: cursor)
                 ORDER BY created_at DESC, id DESC
                 LIMIT \(limit.value + 1)
                 """,

@@ -47,18 +47,16 @@ extension TenantConnection {
     /// A `webhook.test` message to one endpoint (whatever it subscribes to).
     public func sendTest(endpoint id: UUID, now: Date = Date()) async throws -> WebhookDelivery? {
         guard try await endpoint(id) != nil else { return nil }
-        let body = try JSONSerialization.data(
-            withJSONObject: [
-                "type": "webhook.test",
-                "timestamp": now.formatted(.iso8601),
-                "data": ["endpoint": id.uuidString.lowercased()],
-            ],
-            options: [.sortedKeys]
+        let event = WebhookTest(endpoint: id.uuidString.lowercased())
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let body = try encoder.encode(
+            WebhookMessage(type: event.type, timestamp: now.formatted(.iso8601), data: event)
         )
         let rows = try await query(
             """
             INSERT INTO webhook_deliveries (tenant_id, endpoint_id, event_type, payload, state, next_attempt_at)
-            VALUES (\(tenant.rawValue), \(id), 'webhook.test', \(String(decoding: body, as: UTF8.self)), 'pending', \(now))
+            VALUES (\(tenant.rawValue), \(id), \(event.type), \(String(decoding: body, as: UTF8.self)), 'pending', \(now))
             RETURNING id
             """
         )
@@ -222,8 +220,6 @@ extension TenantConnection {
     public func deliveries(filter: DeliveryFilter, only: UUID? = nil, limit: PageLimit, after cursor: PageCursor?)
         async throws -> Page<WebhookDelivery>
     {
-        let micros = cursor?.createdAtMicros ?? Int64.max
-        let id = cursor?.id ?? UUID()
         let rows = try await query(
             """
             SELECT d.id, d.endpoint_id, d.event_type, d.payload, d.state, d.next_attempt_at, d.created_at,
@@ -239,7 +235,7 @@ extension TenantConnection {
               AND (\(filter.endpoint == nil) OR d.endpoint_id = \(filter.endpoint ?? UUID()))
               AND (\(filter.state == nil) OR d.state = \(filter.state ?? ""))
               AND (\(filter.eventType == nil) OR d.event_type = \(filter.eventType ?? ""))
-              AND (\(cursor == nil) OR (d.created_at, d.id) < (timestamptz 'epoch' + \(micros) * interval '1 microsecond', \(id)))
+              AND \(after: cursor, on: "d")
             ORDER BY d.created_at DESC, d.id DESC LIMIT \(limit.value + 1)
             """
         )

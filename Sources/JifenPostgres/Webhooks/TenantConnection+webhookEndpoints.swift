@@ -43,13 +43,11 @@ extension TenantConnection {
     }
 
     public func endpoints(limit: PageLimit, after cursor: PageCursor?) async throws -> Page<WebhookEndpoint> {
-        let micros = cursor?.createdAtMicros ?? Int64.max
-        let id = cursor?.id ?? UUID()
         let rows = try await query(
             """
             SELECT \(unescaped: Self.endpointColumns) FROM webhook_endpoints
             WHERE tenant_id = \(tenant.rawValue) AND deleted_at IS NULL
-              AND (\(cursor == nil) OR (created_at, id) < (timestamptz 'epoch' + \(micros) * interval '1 microsecond', \(id)))
+              AND \(after: cursor)
             ORDER BY created_at DESC, id DESC LIMIT \(limit.value + 1)
             """
         )

@@ -7,35 +7,30 @@ import Logging
 /// left. A worker killed midway loses at most its open batch; the job comes back (visibility
 /// timeout) and the next run starts from the members not granted yet. Two runs at once split
 /// the work (rows being granted are skipped, not waited for).
-public struct CampaignHandler: JobHandler {
-    public let kind = JobKind.runCampaign
-    let database: Database
-    let logger: Logger
-    let clock: @Sendable () -> Date
+public typealias CampaignHandler = TenantJobHandler<CampaignPayload>
 
+/// `{"campaign_id": uuid}`
+public struct CampaignPayload: Decodable, Sendable {
+    var campaignID: UUID
+    enum CodingKeys: String, CodingKey { case campaignID = "campaign_id" }
+}
+
+extension TenantJobHandler where Payload == CampaignPayload {
     public init(database: Database, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
-        self.database = database
-        self.logger = logger
-        self.clock = clock
-    }
-
-    struct Payload: Decodable {
-        var campaignID: UUID
-        enum CodingKeys: String, CodingKey { case campaignID = "campaign_id" }
-    }
-
-    public func handle(_ job: Job) async throws {
-        let (tenant, payload) = try job.tenantAndPayload(Payload.self, shape: #"{"campaign_id": uuid}"#)
-        var total = 0
-        while true {
-            let granted = try await database.withTenant(tenant) {
-                try await $0.grantCampaignBatch(payload.campaignID, limit: SweepHandler.batchSize, now: clock())
+        self.init(
+            kind: .runCampaign,
+            payload: CampaignPayload.self,
+            shape: #"{"campaign_id": uuid}"#,
+            database: database,
+            logger: logger,
+            clock: clock
+        ) { job in
+            let campaign = job.payload.campaignID
+            // A fresh `now` per batch: a long campaign's grants are dated as they happen.
+            let total = try await job.inBatches(until: { $0 == 0 }) {
+                try await $0.grantCampaignBatch(campaign, limit: SweepHandler.batchSize, now: job.now)
             }
-            if granted == 0 { break }
-            total += granted
-        }
-        if total > 0 {
-            logger.info("campaign granted", metadata: ["campaign": "\(payload.campaignID)", "members": "\(total)"])
+            if total > 0 { job.log("campaign granted", ["campaign": "\(campaign)", "members": "\(total)"]) }
         }
     }
 }

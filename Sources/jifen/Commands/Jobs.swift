@@ -22,7 +22,7 @@ struct Jobs: AsyncParsableCommand {
             let backlog = try await connections.withRunningClient {
                 try await OutboxStore(database: connections.database).backlog()
             }
-            print("queue \(settings.jobQueue)")
+            print("queue \(settings.redis.jobQueue)")
             print("  ready      \(stats.ready)")
             for lane in JobLane.allCases {
                 let lane = (lane, stats.lane(lane))

@@ -12,10 +12,10 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         let (settings, logger) = try startUp("jifen.migrate")
-        let migrations = try Migration.load(from: settings.migrationsDirectory)
+        let migrations = try Migration.load(from: settings.database.migrationsDirectory)
         let connections = try Connections(
             settings: settings,
-            databaseURL: settings.migrationDatabaseURL,
+            databaseURL: settings.database.migrationURL,
             logger: logger
         )
         let (applied, sealed) = try await connections.withRunningClient {

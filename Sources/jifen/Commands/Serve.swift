@@ -12,33 +12,35 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let (settings, logger) = try startUp("jifen.api")
-        MetricsRegistry.bootstrap(databasePoolSize: settings.databasePoolSize)
+        MetricsRegistry.bootstrap(databasePoolSize: settings.database.poolSize)
         let connections = try Connections(settings: settings, logger: logger)
         let specification: Data
         do {
-            specification = try Data(contentsOf: URL(fileURLWithPath: settings.specificationPath))
+            specification = try Data(contentsOf: URL(fileURLWithPath: settings.api.specificationPath))
         } catch {
-            throw ValidationError("cannot read the OpenAPI spec at '\(settings.specificationPath)': set OPENAPI_SPEC")
+            throw ValidationError(
+                "cannot read the OpenAPI spec at '\(settings.api.specificationPath)': set OPENAPI_SPEC"
+            )
         }
-        if let problem = OperatorTokenPolicy.problem(with: settings.operatorToken) {
+        if let problem = OperatorTokenPolicy.problem(with: settings.api.operatorToken) {
             throw ValidationError(problem)
         }
-        if settings.operatorToken.isEmpty {
+        if settings.api.operatorToken.isEmpty {
             logger.warning("OPERATOR_TOKEN is empty: the /admin endpoints are disabled")
         }
         let drain = DrainState()
         let app = try APIApplication.make(
             configuration: APIConfiguration(
                 host: settings.host,
-                port: settings.port,
-                operatorToken: settings.operatorToken,
-                defaultRateLimit: settings.defaultRateLimit,
-                redisPrefix: settings.jobQueue,
+                port: settings.api.port,
+                operatorToken: settings.api.operatorToken,
+                defaultRateLimit: settings.api.defaultRateLimit,
+                redisPrefix: settings.redis.jobQueue,
                 metrics: MetricsRegistry.exposition,
-                authFailureBurst: settings.authFailureBurst,
-                authFailuresPerMinute: settings.authFailuresPerMinute,
-                trustForwardedFor: settings.trustForwardedFor,
-                keyCacheTTL: .seconds(settings.keyCacheSeconds)
+                authFailureBurst: settings.api.authFailureBurst,
+                authFailuresPerMinute: settings.api.authFailuresPerMinute,
+                trustForwardedFor: settings.api.trustForwardedFor,
+                keyCacheTTL: .seconds(settings.api.keyCacheSeconds)
             ),
             database: connections.database,
             redis: connections.redis,
@@ -57,7 +59,7 @@ struct Serve: AsyncParsableCommand {
         group.maximumCancellationDuration = .seconds(5)
         let services = ServiceGroup(configuration: group)
         let notice = Self.drainNotice(drainSeconds: settings.drainSeconds)
-        logger.info("api starting", metadata: ["host": "\(settings.host)", "port": "\(settings.port)"])
+        logger.info("api starting", metadata: ["host": "\(settings.host)", "port": "\(settings.api.port)"])
         let signals = Task {
             for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
                 logger.info("api draining", metadata: ["signal": "\(signal)", "notice_ms": "\(notice.milliseconds)"])

@@ -13,73 +13,37 @@ struct Work: AsyncParsableCommand {
 
     func run() async throws {
         let (settings, logger) = try startUp("jifen.worker")
-        MetricsRegistry.bootstrap(databasePoolSize: settings.databasePoolSize)
+        MetricsRegistry.bootstrap(databasePoolSize: settings.database.poolSize)
         let connections = try Connections(settings: settings, logger: logger)
-        // Blocking reads get their own threads and connection (docs/architecture.md, Pitfalls).
         let readerThreads = NIOThreadPool(numberOfThreads: 2)
         readerThreads.start()
-        let queue = JobQueue(
+        let queue = try settings.redis.workerQueue(
             keys: connections.queueKeys,
             redis: connections.redis,
-            blocking: RedisClient(
-                configuration: try settings.redisConfiguration(),
-                threadPool: readerThreads,
-                maxIdle: 1
-            )
-        )
-        // Webhook deliveries: each attempt makes its own HTTP client, pinned to the address
-        // it checked (AddressPolicy), without redirects.
-        let dispatcher = WebhookDispatcher(
-            database: connections.database,
-            addresses: AddressPolicy(allowPrivate: settings.allowPrivateWebhooks),
-            logger: logger
+            readerThreads: readerThreads
         )
         let runner = JobRunner(
             queue: queue,
-            handlers: PointsHandlers.all(database: connections.database, logger: logger) + [dispatcher],
-            configuration: JobRunnerConfiguration(
-                concurrency: settings.workerConcurrency,
-                retry: settings.retryPolicy,
-                visibilityTimeout: .seconds(settings.jobVisibilityTimeoutSeconds),
-                lanes: JobRunnerConfiguration.defaultLanes(
-                    concurrency: settings.workerConcurrency,
-                    tenantConcurrency: settings.jobTenantConcurrency,
-                    webhookTenantConcurrency: settings.webhookTenantConcurrency
-                )
-            ),
+            handlers: PointsHandlers.all(database: connections.database, logger: logger)
+                + [settings.webhooks.dispatcher(database: connections.database, logger: logger)],
+            configuration: settings.runner.configuration(webhooks: settings.webhooks),
             logger: logger
         )
-        let relay = OutboxRelay(
-            store: OutboxStore(database: connections.database),
+        let relay = settings.relay.relay(
+            database: connections.database,
             queue: queue,
-            configuration: .init(
-                busyPollInterval: .milliseconds(settings.outboxBusyPollMilliseconds),
-                retention: .seconds(settings.outboxRetentionHours * 3600),
-                tenants: settings.workerTenants
-            ),
+            tenants: settings.runner.tenants,
             logger: logger
         )
         // PostgreSQL first: queries hang until its clients run.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] =
             connections.postgresServices.map { .init(service: $0) } + [.init(service: relay)]
-        if settings.schedulerInterval > 0 {
-            let schedule = Scheduler.Configuration(
-                interval: .seconds(settings.schedulerInterval),
-                leaseTTL: .seconds(settings.schedulerLeaseSeconds),
-                tenants: settings.workerTenants
-            )
-            let scheduler = Scheduler(
-                lease: Lease(
-                    redis: connections.redis,
-                    key: schedule.leaseKey(connections.queueKeys),
-                    holder: "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8))",
-                    ttl: .seconds(settings.schedulerLeaseSeconds)
-                ),
-                queue: queue,
-                tenants: TenantStore(database: connections.database),
-                configuration: schedule,
-                logger: logger
-            )
+        if let scheduler = settings.scheduler.scheduler(
+            connections: connections,
+            queue: queue,
+            tenants: settings.runner.tenants,
+            logger: logger
+        ) {
             services.append(.init(service: scheduler))
         }
         services.append(
@@ -107,9 +71,9 @@ struct Work: AsyncParsableCommand {
         logger.info(
             "worker starting",
             metadata: [
-                "concurrency": "\(settings.workerConcurrency)", "queue": "\(settings.jobQueue)",
-                "tenants": "\(settings.workerTenants.map { $0.map(\.description).joined(separator: ",") } ?? "all")",
-                "scheduler_interval": "\(settings.schedulerInterval)", "metrics_port": "\(settings.metricsPort)",
+                "concurrency": "\(settings.runner.concurrency)", "queue": "\(settings.redis.jobQueue)",
+                "tenants": "\(settings.runner.tenants.map { $0.map(\.description).joined(separator: ",") } ?? "all")",
+                "scheduler_interval": "\(settings.scheduler.interval)", "metrics_port": "\(settings.metricsPort)",
                 "secrets_key": "\(settings.secrets.current.id)",
             ]
         )

@@ -18,21 +18,21 @@ struct Connections: Sendable {
     /// `databaseURL` replaces both URLs (`jifen migrate` works as the schema owner, which holds
     /// the system scope as well).
     init(settings: Settings, databaseURL: String? = nil, logger: Logger) throws {
-        var configuration = try DatabaseURL.configuration(databaseURL ?? settings.databaseURL)
-        configuration.options.maximumConnections = settings.databasePoolSize
+        var configuration = try DatabaseURL.configuration(databaseURL ?? settings.database.url)
+        configuration.options.maximumConnections = settings.database.poolSize
         postgres = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        var system = try DatabaseURL.configuration(databaseURL ?? settings.systemDatabaseURL)
-        system.options.maximumConnections = settings.systemDatabasePoolSize
+        var system = try DatabaseURL.configuration(databaseURL ?? settings.database.systemURL)
+        system.options.maximumConnections = settings.database.systemPoolSize
         systemPostgres = PostgresClient(configuration: system, backgroundLogger: logger)
         database = Database(
             client: postgres,
             systemClient: systemPostgres,
             logger: logger,
             secrets: settings.secrets,
-            acquireTimeout: .seconds(settings.databaseAcquireTimeoutSeconds)
+            acquireTimeout: .seconds(settings.database.acquireTimeoutSeconds)
         )
-        redis = RedisClient(configuration: try settings.redisConfiguration())
-        queueKeys = QueueKeys(name: settings.jobQueue)
+        redis = RedisClient(configuration: try settings.redis.configuration())
+        queueKeys = QueueKeys(name: settings.redis.jobQueue)
     }
 
     /// The job queue for short commands (enqueue, stats, dead jobs).
