@@ -102,6 +102,27 @@ import Testing
         try await expectAuditClean(shop.tenant)
     }
 
+    /// Scoring keeps decoded programs in memory by (tenant, version) and reads the current
+    /// version in the statement that locks the order: a saved change applies to the very next
+    /// order scored, with no bound to wait for (issue 16).
+    @Test func aSavedProgramAppliesToTheNextOrderScored() async throws {
+        let shop = try await makeTenant()
+        try await withAPI { api async throws in
+            try await api.putProgram(#"{"earning":{"rate":{"points":1,"per":1}}}"#, key: shop.key)
+            #expect(
+                try await api.paidOrder("o-1", member: "m", amount: 10_000, tenant: shop.tenant, key: shop.key) == 100
+            )
+            // Version 1 is now in this process's cache; version 2 must win at once.
+            try await api.putProgram(#"{"earning":{"rate":{"points":3,"per":1}}}"#, key: shop.key)
+            #expect(
+                try await api.paidOrder("o-2", member: "m", amount: 10_000, tenant: shop.tenant, key: shop.key) == 300
+            )
+            let order = try await api.send(.get, "/v1/orders/o-2", key: shop.key).json()
+            #expect((order["points"] as? [String: Any])?["program_version"] as? Int == 2)
+        }
+        try await expectAuditClean(shop.tenant)
+    }
+
     @Test func ordersInAnotherCurrencyEarnNothingWithAReason() async throws {
         let shop = try await makeTenant()
         try await withAPI { api async throws in
