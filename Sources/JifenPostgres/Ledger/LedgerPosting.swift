@@ -4,7 +4,8 @@ import PostgresNIO
 
 /// One change to a member's points as a unit: a ledger entry, and with it, as the change needs,
 /// a new lot, the balance deltas, the event the shop is sent and the member's order statistics.
-/// ``TenantConnection/post(_:)`` writes it in one statement (one round trip where the parts
+/// ``TenantConnection/post(_:member:)`` writes it in one prepared statement
+/// (``ScoringStatements/Posting``) (one round trip where the parts
 /// took four or five; issue 16), all or nothing. The caller holds the member's balance row.
 struct LedgerPosting: Sendable {
     var entry: LedgerWrite
@@ -45,63 +46,13 @@ extension TenantConnection {
     @discardableResult
     func post(_ posting: LedgerPosting, member: MemberPoints) async throws -> BalanceAfter? {
         let entry = posting.entry
-        let lot = posting.lot
-        let change = posting.balance
         let eventJSON = try posting.event.map {
             String(decoding: try JSONEncoder().encode(MemberEvent(member: member.externalID, event: $0)), as: UTF8.self)
         }
-        let touchBalance = !change.isEmpty || posting.event != nil
-        let growth = posting.growth?.delta
-        let placedAt = posting.growth.flatMap { $0.delta.dates ? $0.placedAt : nil }
-        let rows = try await query(
-            """
-            WITH lot AS (
-                INSERT INTO point_lots (tenant_id, id, member_id, source, order_id, points, remaining, state, earned_at,
-                                        available_at, expires_at, program_version)
-                SELECT \(tenant.rawValue), \(entry.lot), \(entry.member), \(lot?.source), \(lot?.order), \(lot?.points),
-                       \(lot?.points), CASE WHEN \(lot?.pending) THEN 'pending' ELSE 'available' END, \(lot?.earnedAt),
-                       \(lot?.availableAt), \(lot?.expiresAt), \(lot?.programVersion)
-                WHERE \(lot != nil)
-            ), entry AS (
-                INSERT INTO ledger_entries (tenant_id, member_id, kind, available_delta, pending_delta, lot_id, order_id,
-                                            idempotency_key, source, source_ref, program_version, reason, actor,
-                                            description, lots)
-                VALUES (\(tenant.rawValue), \(entry.member), \(entry.kind.rawValue), \(entry.available), \(entry.pending),
-                        \(entry.lot), \(entry.order), \(entry.key), \(entry.source.rawValue), \(entry.sourceRef),
-                        \(entry.programVersion), \(entry.reason), \(entry.actor), \(entry.description),
-                        \(try LotTouch.json(entry.lots))::jsonb)
-                ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
-                RETURNING 1
-            ), balance AS (
-                UPDATE balances SET
-                    available = available + \(change.available), pending = pending + \(change.pending),
-                    lifetime_earned = lifetime_earned + \(change.earned),
-                    last_earned_at = greatest(last_earned_at, \(change.lastEarnedAt)),
-                    event_sequence = event_sequence + \(eventJSON == nil ? 0 : 1),
-                    updated_at = clock_timestamp()
-                WHERE tenant_id = \(tenant.rawValue) AND member_id = \(entry.member) AND \(touchBalance)
-                RETURNING available, pending, event_sequence
-            ), event AS (
-                INSERT INTO domain_events (tenant_id, member_id, sequence, type, data)
-                SELECT \(tenant.rawValue), \(entry.member), event_sequence, \(posting.event?.type),
-                       \(eventJSON)::jsonb || jsonb_build_object('available', available, 'pending', pending)
-                FROM balance WHERE \(eventJSON != nil)
-            ), growth AS (
-                UPDATE members SET
-                    order_count = order_count + \(growth?.orders ?? 0), total_spend = total_spend + \(growth?.spend ?? 0),
-                    first_order_at = least(first_order_at, \(placedAt)),
-                    last_order_at = greatest(last_order_at, \(placedAt))
-                WHERE tenant_id = \(tenant.rawValue) AND id = \(entry.member) AND \(growth != nil)
-            )
-            SELECT (SELECT count(*) FROM entry)::integer, (SELECT available FROM balance), (SELECT pending FROM balance)
-            """
+        let rows = try await run(
+            ScoringStatements.Posting(tenant: tenant.rawValue, posting: posting, eventJSON: eventJSON)
         )
-        guard
-            let (appended, available, pending) = try await rows.decode((Int, Int64?, Int64?).self).first(where: { _ in
-                true
-            }),
-            appended == 1
-        else {
+        guard let (appended, available, pending) = rows.first, appended == 1 else {
             throw JifenError(.internalError, "ledger entry '\(entry.key)' exists already; nothing was applied twice")
         }
         if entry.kind == .earn { PointsMetrics.awarded.increment(by: Int64(entry.available + entry.pending)) }

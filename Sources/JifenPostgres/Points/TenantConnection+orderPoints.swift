@@ -109,28 +109,19 @@ extension TenantConnection {
         } else {
             let paidAt = timing.earnedAt
             let day = program.day(containing: paidAt)
-            let rows = try await query(
-                """
-                WITH qualifies AS (
-                    UPDATE orders SET qualifies_at = \(timing.qualifiesAt)
-                    WHERE tenant_id = \(tenant.rawValue) AND id = \(order.id)
+            let rows = try await run(
+                ScoringStatements.EarningContext(
+                    qualifiesAt: timing.qualifiesAt,
+                    tenant: tenant.rawValue,
+                    order: order.id,
+                    member: member.id,
+                    dayStart: day.start,
+                    dayEnd: day.end,
+                    paidAt: paidAt
                 )
-                SELECT
-                    NOT EXISTS (SELECT 1 FROM point_lots WHERE tenant_id = \(tenant.rawValue) AND member_id = \(member.id)
-                                AND source = 'order' AND order_id <> \(order.id)),
-                    coalesce((SELECT sum(points) FROM point_lots WHERE tenant_id = \(tenant.rawValue)
-                              AND member_id = \(member.id) AND source = 'order'
-                              AND earned_at >= \(day.start) AND earned_at < \(day.end)), 0)::bigint,
-                    ARRAY(SELECT multiplier_percent FROM campaigns
-                          WHERE tenant_id = \(tenant.rawValue) AND kind = 'multiplier' AND starts_at <= \(paidAt)
-                            AND ends_at > \(paidAt) ORDER BY id),
-                    ARRAY(SELECT coalesce(category, '') FROM campaigns
-                          WHERE tenant_id = \(tenant.rawValue) AND kind = 'multiplier' AND starts_at <= \(paidAt)
-                            AND ends_at > \(paidAt) ORDER BY id)
-                """
             )
             var context = EarningContext()
-            for try await (first, today, percents, categories) in rows.decode((Bool, Int64, [Int64], [String]).self) {
+            for (first, today, percents, categories) in rows {
                 // Multiplier campaigns running when the order was paid ('' = the whole order).
                 context.campaigns = zip(percents, categories).map {
                     CampaignMultiplier(percent: $0, category: $1.isEmpty ? nil : $1)
@@ -377,32 +368,11 @@ extension TenantConnection {
         // first would not see its `earn` entry and fail on the duplicate instead of doing nothing.
         // The balance row is locked in the second statement (lock order: order, then balance);
         // its upsert returns the row as it is after any wait, so the balance read is current.
-        try await query(
-            "SELECT 1 FROM orders WHERE tenant_id = \(tenant.rawValue) AND id = \(orderID) FOR UPDATE"
+        _ = try await run(ScoringStatements.LockOrder(tenant: tenant.rawValue, order: orderID))
+        let rows = try await run(
+            ScoringStatements.OrderFacts(tenant: tenant.rawValue, order: orderID, earnKey: Self.earnKey(orderID))
         )
-        let rows = try await query(
-            """
-            WITH o AS (
-                SELECT o.tenant_id, o.external_id, o.member_id, o.currency, o.amount, o.status, o.paid_at, o.placed_at,
-                       o.lines::text AS lines,
-                       EXISTS (SELECT 1 FROM ledger_entries e
-                               WHERE e.tenant_id = o.tenant_id AND e.idempotency_key = \(Self.earnKey(orderID))) AS scored,
-                       EXISTS (SELECT 1 FROM refunds r WHERE r.tenant_id = o.tenant_id AND r.order_id = o.id) AS refunded
-                FROM orders o
-                WHERE o.tenant_id = \(tenant.rawValue) AND o.id = \(orderID)
-            ), b AS (
-                INSERT INTO balances (tenant_id, member_id) SELECT tenant_id, member_id FROM o
-                ON CONFLICT (tenant_id, member_id) DO UPDATE SET tenant_id = EXCLUDED.tenant_id
-                RETURNING available, pending, held, debt
-            )
-            SELECT o.external_id, o.member_id, o.currency, o.amount, o.status, o.paid_at, o.placed_at, o.lines, o.scored,
-                   o.refunded, m.external_id, m.tier, b.available, b.pending, b.held, b.debt,
-                   coalesce((SELECT max(version) FROM programs WHERE tenant_id = \(tenant.rawValue)), 0)
-            FROM o, b, members m
-            WHERE m.tenant_id = \(tenant.rawValue) AND m.id = o.member_id
-            """
-        )
-        for try await row in rows {
+        for row in rows {
             let (external, memberID, currency, amount, status, paidAt, placedAt, lines, scored, hasRefunds) =
                 try row.decode((String, UUID, String, Int64, String, Date?, Date, String, Bool, Bool).self)
             let columns = try row.makeRandomAccess()
