@@ -112,7 +112,7 @@ public struct Database: Sendable {
                     }
                 }
                 group.addTask {
-                    try? await Task.sleep(for: acquireTimeout)
+                    await LoopTimer.sleep(for: acquireTimeout)
                     if !Task.isCancelled && !leased.withLockedValue({ $0 }) {
                         throw JifenError(
                             .serviceUnavailable,
