@@ -57,7 +57,11 @@ public final class TestServers: Sendable {
         do {
             var configuration = try DatabaseURL.configuration(databaseURL)
             configuration.options.maximumConnections = 40
-            let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+            let client = PostgresClient(
+                configuration: configuration,
+                eventLoopGroup: SpreadEventLoops(),
+                backgroundLogger: logger
+            )
             Task { await client.run() }
             var system = try DatabaseURL.configuration(systemURL)
             system.options.maximumConnections = 8

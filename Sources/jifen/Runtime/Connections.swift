@@ -20,10 +20,18 @@ struct Connections: Sendable {
     init(settings: Settings, databaseURL: String? = nil, logger: Logger) throws {
         var configuration = try DatabaseURL.configuration(databaseURL ?? settings.database.url)
         configuration.options.maximumConnections = settings.database.poolSize
-        postgres = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        postgres = PostgresClient(
+            configuration: configuration,
+            eventLoopGroup: SpreadEventLoops(),
+            backgroundLogger: logger
+        )
         var system = try DatabaseURL.configuration(databaseURL ?? settings.database.systemURL)
         system.options.maximumConnections = settings.database.systemPoolSize
-        systemPostgres = PostgresClient(configuration: system, backgroundLogger: logger)
+        systemPostgres = PostgresClient(
+            configuration: system,
+            eventLoopGroup: SpreadEventLoops(),
+            backgroundLogger: logger
+        )
         database = Database(
             client: postgres,
             systemClient: systemPostgres,
