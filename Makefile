@@ -96,7 +96,8 @@ format:
 	swift format --in-place --recursive Package.swift Sources Tests
 
 ## bench: benchmark the API, the pgbench baseline, the workers and memory; appends to BENCHMARKS.md
-## (BENCH_BUILD=release|debug, BENCH_SECONDS, BENCH_ORDERS: see scripts/bench/run.sh; BENCH_EXPIRY_TENANTS,
+## (BENCH_BUILD=release|debug, BENCH_BINARY, BENCH_SECONDS, BENCH_ORDERS, BENCH_STEADY_RATE/SECONDS: see
+## scripts/bench/run.sh; BENCH_EXPIRY_TENANTS,
 ## BENCH_EXPIRY_LOTS: see scripts/bench/expiry.sh; BENCH_MANY_*, BENCH_NOISY_*: see scripts/bench/tenants.sh)
 bench:
 	scripts/bench/run.sh
