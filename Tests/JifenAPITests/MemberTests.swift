@@ -1,6 +1,8 @@
 import JifenTestSupport
 import Testing
 
+@testable import JifenAPI
+
 @Suite struct MemberTests {
     @Test func putCreatesThenReplacesTheProfile() async throws {
         let shop = try await makeTenant()
@@ -12,14 +14,15 @@ import Testing
                 json: #"{"email":"li.wei@example.com","name":"Li Wei","tags":["vip","tea"]}"#
             )
             #expect(created.status == .created)
-            #expect(try created.json()["tags"] as? [String] == ["vip", "tea"])
+            let first = try created.decoded(Components.Schemas.Member.self)
+            #expect(first.tags == ["vip", "tea"])
 
             let replaced = try await api.send(.put, "/v1/members/cust-1", key: shop.key, json: #"{"tags":["tea"]}"#)
             #expect(replaced.status == .ok)
-            let member = try replaced.json()
-            #expect(member["tags"] as? [String] == ["tea"])
-            #expect(member["email"] == nil)
-            #expect(member["id"] as? String == (try created.json()["id"] as? String))
+            let member = try replaced.decoded(Components.Schemas.Member.self)
+            #expect(member.tags == ["tea"])
+            #expect(member.email == nil)
+            #expect(member.id == first.id)
         }
     }
 
@@ -28,8 +31,8 @@ import Testing
         try await withAPI { api async throws in
             let response = try await api.send(.put, "/v1/members/cust-1", key: shop.key, json: #"{"email":"nope"}"#)
             #expect(response.status == .unprocessableContent)
-            let errors = try response.json()["errors"] as? [[String: Any]]
-            #expect(errors?.first?["field"] as? String == "email")
+            let problem = try response.decoded(Components.Schemas.Problem.self)
+            #expect(problem.errors?.first?.field == "email")
             let badID = try await api.send(.put, "/v1/members/bad%20id", key: shop.key, json: "{}")
             #expect(badID.status == .unprocessableContent)
         }
@@ -45,9 +48,9 @@ import Testing
             var pages = 0
             repeat {
                 let uri = "/v1/members?limit=2" + (cursor.map { "&cursor=\($0)" } ?? "")
-                let page = try await api.send(.get, uri, key: shop.key).json()
-                seen += (page["data"] as? [[String: Any]] ?? []).compactMap { $0["external_id"] as? String }
-                cursor = page["next_cursor"] as? String
+                let page = try await api.send(.get, uri, key: shop.key).decoded(Components.Schemas.MemberList.self)
+                seen += page.data.map(\.externalId)
+                cursor = page.nextCursor
                 pages += 1
             } while cursor != nil && pages < 10
             #expect(pages == 3)

@@ -1,6 +1,8 @@
 import JifenTestSupport
 import Testing
 
+@testable import JifenAPI
+
 @Suite struct OrderRecordingTests {
     @Test func theSameOrderPostedFiveTimesAtOnceIsOneOrderAndOneJob() async throws {
         let shop = try await makeTenant()
@@ -34,18 +36,20 @@ import Testing
                 json: orderJSON("o-1", status: "placed")
             )
             #expect(placed.status == .created)
-            #expect(try placed.json()["paid_at"] == nil)
+            let placedOrder = try placed.decoded(Components.Schemas.Order.self)
+            #expect(placedOrder.paidAt == nil)
 
             let paid = try await api.send(.post, "/v1/orders", key: shop.key, json: orderJSON("o-1", status: "paid"))
             #expect(paid.status == .ok)
-            #expect(try paid.json()["status"] as? String == "paid")
-            #expect(try paid.json()["paid_at"] as? String != nil)
-            #expect(try paid.json()["id"] as? String == placed.json()["id"] as? String)
+            let paidOrder = try paid.decoded(Components.Schemas.Order.self)
+            #expect(paidOrder.status == .paid)
+            #expect(paidOrder.paidAt != nil)
+            #expect(paidOrder.id == placedOrder.id)
 
             // A late `placed` webhook changes nothing.
             let stale = try await api.send(.post, "/v1/orders", key: shop.key, json: orderJSON("o-1", status: "placed"))
             #expect(stale.status == .ok)
-            #expect(try stale.json()["status"] as? String == "paid")
+            #expect(try stale.decoded(Components.Schemas.Order.self).status == .paid)
         }
         #expect(try await TestServers.shared.count("orders", tenant: shop.tenant) == 1)
         #expect(try await TestServers.shared.count("outbox", tenant: shop.tenant) == 2)
@@ -65,7 +69,8 @@ import Testing
                 json: orderJSON("o-1", member: "m-1", amount: 1)
             )
             #expect(repriced.status == .conflict)
-            #expect(try await api.send(.get, "/v1/orders/o-1", key: shop.key).json()["amount"] as? Int == 25_900)
+            let stored = try await api.send(.get, "/v1/orders/o-1", key: shop.key)
+            #expect(try stored.decoded(Components.Schemas.Order.self).amount == 25_900)
         }
     }
 
@@ -76,7 +81,7 @@ import Testing
             try await api.send(.post, "/v1/orders", key: shop.key, json: orderJSON("o-1", member: "new-member"))
             let member = try await api.send(.get, "/v1/members/new-member", key: shop.key)
             #expect(member.status == .ok)
-            #expect(try member.json()["external_id"] as? String == "new-member")
+            #expect(try member.decoded(Components.Schemas.Member.self).externalId == "new-member")
         }
     }
 }
