@@ -75,7 +75,7 @@ extension TenantConnection {
                 lots: touched
             )
         )
-        try await changeBalance(member.id, available: -points, held: points)
+        try await updateBalance(member.id, available: -points, held: points)
         return (id, expiresAt)
     }
 
@@ -201,7 +201,7 @@ extension TenantConnection {
                 lots: redemption.lots
             )
         )
-        try await changeBalance(member.id, available: redemption.points, held: -redemption.points)
+        try await updateBalance(member.id, available: redemption.points, held: -redemption.points)
         // Points whose lot expired while they were held expire now, as they would have.
         let restoredIDs = Set(restored.map(\.lotID))
         let lapsed = redemption.lots.filter { !restoredIDs.contains($0.lotID) }
