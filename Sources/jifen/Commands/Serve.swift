@@ -40,7 +40,8 @@ struct Serve: AsyncParsableCommand {
                 authFailureBurst: settings.api.authFailureBurst,
                 authFailuresPerMinute: settings.api.authFailuresPerMinute,
                 trustForwardedFor: settings.api.trustForwardedFor,
-                keyCacheTTL: .seconds(settings.api.keyCacheSeconds)
+                // The cache's listener holds a pooled connection: a pool of one is left to requests.
+                keyCacheTTL: settings.database.poolSize >= 2 ? .seconds(settings.api.keyCacheSeconds) : .zero
             ),
             database: connections.database,
             redis: connections.redis,
