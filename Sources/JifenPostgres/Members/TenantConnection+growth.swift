@@ -60,9 +60,9 @@ extension TenantConnection {
         return orders
     }
 
-    /// Moves the member up as soon as its qualifying metric reaches a higher level; below its
-    /// level, starts the grace period, and — at the periodic evaluation (`allowDowngrade`) — moves
-    /// it down once the grace period is over. Records `tier.changed` for every move.
+    /// Reads the member's qualifying metric and stored tier, and writes what ``TierDecision``
+    /// decides: up at once, down only at the periodic evaluation (`allowDowngrade`) after the
+    /// grace period, the grace clock otherwise. Records `tier.changed` for every move.
     @discardableResult
     func evaluateTier(_ member: MemberPoints, program: Program, now: Date, allowDowngrade: Bool) async throws
         -> TierChange?
@@ -70,61 +70,44 @@ extension TenantConnection {
         guard let tiers = program.tiers else { return nil }
         let orders = try await qualifyingOrders(member.id, tiers: tiers, program: program, now: now)
         let value = orders.reduce(Int64(0)) { $0 + tiers.contribution(ofSpend: $1.spend) }
-        let target = tiers.level(for: value)
         let rows = try await query(
             "SELECT tier, tier_below_since FROM members WHERE tenant_id = \(tenant.rawValue) AND id = \(member.id)"
         )
         var stored: (code: String?, belowSince: Date?) = (nil, nil)
         for try await row in rows.decode((String?, Date?).self) { stored = row }
-        let current = tiers.level(code: stored.code)
-        let currentRank = tiers.rank(of: current.code)
-        let targetRank = tiers.rank(of: target.code)
-
-        var move: Level?
-        var belowSince = stored.belowSince
-        if targetRank > currentRank {
-            move = target
-        } else if targetRank < currentRank {
-            let since = stored.belowSince ?? now
-            belowSince = since
-            if allowDowngrade && now >= since.addingTimeInterval(TimeInterval(tiers.graceDays) * 86_400) {
-                move = target
-            }
-        } else {
-            belowSince = nil
-        }
-        if let move {
+        let decision = TierDecision.decide(
+            tiers: tiers,
+            value: value,
+            storedCode: stored.code,
+            belowSince: stored.belowSince,
+            now: now,
+            allowDowngrade: allowDowngrade
+        )
+        switch decision {
+        case .move(let from, let to, let direction):
             try await query(
                 """
-                UPDATE members SET tier = \(move.code), tier_since = \(now), tier_below_since = NULL,
+                UPDATE members SET tier = \(to.code), tier_since = \(now), tier_below_since = NULL,
                                    tier_evaluated_at = \(now)
                 WHERE tenant_id = \(tenant.rawValue) AND id = \(member.id)
                 """
             )
-            let direction = tiers.rank(of: move.code) > currentRank ? "up" : "down"
             try await recordEvent(
                 member,
-                TierChanged(
-                    from: current.code,
-                    to: move.code,
-                    direction: direction == "up" ? .up : .down,
-                    metric: tiers.metric,
-                    value: value
-                )
+                TierChanged(from: from.code, to: to.code, direction: direction, metric: tiers.metric, value: value)
             )
-            return TierChange(from: current.code, to: move.code, value: value)
+            return TierChange(from: from.code, to: to.code, value: value)
+        case .keep(let level, let belowSince):
+            try await query(
+                """
+                UPDATE members SET tier = coalesce(tier, \(level.code)), tier_below_since = \(belowSince),
+                                   tier_evaluated_at = CASE WHEN \(allowDowngrade) THEN \(now) ELSE tier_evaluated_at END
+                WHERE tenant_id = \(tenant.rawValue) AND id = \(member.id)
+                """
+            )
+            return nil
         }
-        try await query(
-            """
-            UPDATE members SET tier = coalesce(tier, \(current.code)), tier_below_since = \(belowSince),
-                               tier_evaluated_at = CASE WHEN \(allowDowngrade) THEN \(now) ELSE tier_evaluated_at END
-            WHERE tenant_id = \(tenant.rawValue) AND id = \(member.id)
-            """
-        )
-        return nil
     }
-
-    typealias Level = TierRules.Level
 
     /// The daily evaluation: members not evaluated for a day are looked at again — downgrades
     /// after the grace period, and upgrades nothing else triggered (an order whose return window

@@ -3,7 +3,7 @@ import JifenCore
 import PostgresNIO
 
 extension TenantConnection {
-    /// Records a refund of a paid order and claws back its share of the order's points in
+    /// Records a refund of a paid order, as ``RefundAdmission`` admits it, and claws back its share of the order's points in
     /// the same transaction. The shop's refund id makes it idempotent: the same refund again
     /// returns the stored one (`created` false); the same id with another amount or lines is a
     /// conflict. A refund bringing the refunded total to the order's amount marks the order
@@ -15,25 +15,19 @@ extension TenantConnection {
         async throws -> (refund: Refund, created: Bool)?
     {
         guard let stored = try await order(externalID, lock: true) else { return nil }
-        if let existing = try await refund(order: stored, externalID: draft.externalID.rawValue) {
-            guard existing.amount == draft.amount, existing.lines == draft.lines else {
-                throw JifenError.conflict(
-                    "refund '\(draft.externalID)' of order '\(externalID)' was recorded with another amount or lines"
-                )
-            }
+        let existing = try await refund(order: stored, externalID: draft.externalID.rawValue)
+        let admission = try RefundAdmission.admit(
+            draft,
+            order: externalID,
+            status: stored.status,
+            amount: stored.amount.minorUnits,
+            lines: stored.lines,
+            refunded: try await refundedTotal(stored.id),
+            recorded: existing.map { RefundAdmission.Recorded(amount: $0.amount, lines: $0.lines) }
+        )
+        guard case .admitted(let completes) = admission else {
+            guard let existing else { throw JifenError(.internalError, "a repeated refund without its record") }
             return (existing, false)
-        }
-        switch stored.status {
-        case .placed: throw JifenError.conflict("order '\(externalID)' is not paid: cancel it instead")
-        case .cancelled: throw JifenError.conflict("order '\(externalID)' is cancelled")
-        case .refunded: throw JifenError.conflict("order '\(externalID)' is already fully refunded")
-        case .paid: break
-        }
-        _ = try RefundDraft.priced(draft.lines, in: stored.lines)
-        let refunded = try await refundedTotal(stored.id)
-        let left = stored.amount.minorUnits - refunded
-        if draft.amount > left {
-            throw JifenError.invalid("amount", "must be at most \(left), what is left of the order to refund")
         }
         let lines = String(decoding: try JSONEncoder().encode(draft.lines), as: UTF8.self)
         try await query(
@@ -45,9 +39,9 @@ extension TenantConnection {
         if settleNow {
             _ = try await settleOrder(stored.id, now: now)
         } else {
-            try await enqueueScoring(orderID: stored.id, status: draft.amount == left ? .refunded : .paid)
+            try await enqueueScoring(orderID: stored.id, status: completes ? .refunded : .paid)
         }
-        if draft.amount == left {
+        if completes {
             try await query(
                 """
                 UPDATE orders SET status = 'refunded', refunded_at = \(now), updated_at = clock_timestamp()
@@ -61,28 +55,25 @@ extension TenantConnection {
         return (refund, true)
     }
 
-    /// Cancels an order: before payment it simply never earns; after, what it earned is taken
-    /// back. Cancelling a cancelled order changes nothing; a refunded one cannot be cancelled.
+    /// Cancels an order as ``CancelAdmission`` admits it: before payment it simply never earns;
+    /// after, what it earned is taken back. Cancelling a cancelled order changes nothing; a
+    /// refunded one cannot be cancelled.
     public func cancel(order externalID: ExternalID, now: Date = Date(), settleNow: Bool = true) async throws -> Order?
     {
         guard let stored = try await order(externalID, lock: true) else { return nil }
-        switch stored.status {
-        case .cancelled: return stored
-        case .refunded: throw JifenError.conflict("order '\(externalID)' is refunded and cannot be cancelled")
-        case .placed, .paid:
-            try await query(
-                """
-                UPDATE orders SET status = 'cancelled', cancelled_at = \(now), updated_at = clock_timestamp()
-                WHERE tenant_id = \(tenant.rawValue) AND id = \(stored.id)
-                """
-            )
-            if settleNow {
-                _ = try await settleOrder(stored.id, now: now)
-            } else {
-                try await enqueueScoring(orderID: stored.id, status: .cancelled)
-            }
-            return try await order(id: stored.id)
+        guard try CancelAdmission.admit(order: externalID, status: stored.status) == .admitted else { return stored }
+        try await query(
+            """
+            UPDATE orders SET status = 'cancelled', cancelled_at = \(now), updated_at = clock_timestamp()
+            WHERE tenant_id = \(tenant.rawValue) AND id = \(stored.id)
+            """
+        )
+        if settleNow {
+            _ = try await settleOrder(stored.id, now: now)
+        } else {
+            try await enqueueScoring(orderID: stored.id, status: .cancelled)
         }
+        return try await order(id: stored.id)
     }
 
     /// The order's refunds, oldest first.

@@ -43,8 +43,10 @@ extension TenantConnection {
             FROM members WHERE tenant_id = \(tenant.rawValue) AND referral_code = \(code.uppercased())
             """
         )
-        var found: (id: UUID, email: String?, phone: String)?
-        for try await row in referrers.decode((UUID, String?, String).self) { found = row }
+        var found: ReferralVerdict.Person?
+        for try await (id, email, phone) in referrers.decode((UUID, String?, String).self) {
+            found = ReferralVerdict.Person(id: id, email: email, phone: phone)
+        }
         guard let referrer = found else { throw JifenError.invalid("code", "no member has this referral code") }
         let refereeID = try await ensureMember(referee)
         if let existing = try await referral(referee: refereeID) {
@@ -56,13 +58,15 @@ extension TenantConnection {
             return (existing, false)
         }
         let program = try await program()
-        let rejection = try await rejection(
+        let facts = try await attributionFacts(referee: refereeID, ip: ip, now: now)
+        let rejection = ReferralVerdict.atAttribution(
             referrer: referrer,
-            refereeID: refereeID,
+            referee: facts.referee,
+            refereeHasOrdered: facts.ordered,
             ip: ip,
-            limit: program.referrals?.maxPerIPPerDay,
-            now: now
-        )
+            referralsFromIP: facts.fromIP,
+            rules: program.referrals
+        ).rejection
         let inserted = try await query(
             """
             INSERT INTO referrals (tenant_id, referrer_id, referee_id, code, status, reason, ip, created_at)
@@ -94,38 +98,33 @@ extension TenantConnection {
         return (referral, true)
     }
 
-    /// The rules judged at attribution: the same person, an existing customer, one IP too often.
-    private func rejection(
-        referrer: (id: UUID, email: String?, phone: String),
-        refereeID: UUID,
-        ip: String?,
-        limit: Int64?,
-        now: Date
-    ) async throws -> ReferralRejection? {
-        if referrer.id == refereeID { return .selfReferral }
+    /// What the rules judged at attribution (``ReferralVerdict/atAttribution(referrer:referee:refereeHasOrdered:ip:referralsFromIP:rules:)``)
+    /// compare: the referee's email and phone (normalised as the referrer's), whether it has
+    /// ordered, and the referrals from `ip` in the last 24 hours.
+    private func attributionFacts(referee: UUID, ip: String?, now: Date) async throws
+        -> (referee: ReferralVerdict.Person, ordered: Bool, fromIP: Int64)
+    {
         let rows = try await query(
             """
             SELECT lower(email), regexp_replace(coalesce(phone, ''), '[^0-9]', '', 'g'),
-                   EXISTS (SELECT 1 FROM orders WHERE tenant_id = \(tenant.rawValue) AND member_id = \(refereeID)
+                   EXISTS (SELECT 1 FROM orders WHERE tenant_id = \(tenant.rawValue) AND member_id = \(referee)
                            AND status IN ('paid', 'refunded')),
                    (SELECT count(*) FROM referrals WHERE tenant_id = \(tenant.rawValue) AND ip = \(ip)::inet
                     AND created_at > \(now) - interval '24 hours')::bigint
-            FROM members WHERE tenant_id = \(tenant.rawValue) AND id = \(refereeID)
+            FROM members WHERE tenant_id = \(tenant.rawValue) AND id = \(referee)
             """
         )
-        for try await (email, phone, ordered, sameIP) in rows.decode((String?, String, Bool, Int64).self) {
-            if let email, email == referrer.email { return .selfReferral }
-            if !phone.isEmpty, phone == referrer.phone { return .selfReferral }
-            if ordered { return .alreadyCustomer }
-            if let limit, ip != nil, sameIP >= limit { return .sameIPLimit }
+        var facts = (referee: ReferralVerdict.Person(id: referee), ordered: false, fromIP: Int64(0))
+        for try await (email, phone, ordered, fromIP) in rows.decode((String?, String, Bool, Int64).self) {
+            facts = (ReferralVerdict.Person(id: referee, email: email, phone: phone), ordered, fromIP)
         }
-        return nil
+        return facts
     }
 
     /// Rewards the member's pending referral once its first qualifying order counts (paid, past
-    /// the return window, not refunded away): the referrer's points, the referee's by policy,
-    /// and `referral.rewarded` — or `referral.rejected` when the referrer is over its monthly
-    /// limit. Idempotent: the referral row is locked and its status checked first. The caller
+    /// the return window, not refunded away: the query's condition), as ``ReferralVerdict``
+    /// decides: the parties' lots and `referral.rewarded`, or `referral.rejected` when the
+    /// referrer is over its monthly limit. Idempotent: the referral row is locked and its status checked first. The caller
     /// holds the referee's balance row.
     func rewardReferral(_ referee: MemberPoints, program: Program, now: Date) async throws {
         guard let rules = program.referrals else { return }
@@ -146,40 +145,38 @@ extension TenantConnection {
         guard let pending, pending.qualifies else { return }
         let reference = pending.id.uuidString.lowercased()
         let referrer = try await lockMember(pending.referrer)
-        if let limit = rules.maxRewardsPerMonth {
-            let month = Calendar.gregorian(in: program.zone).dateInterval(of: .month, for: now)
-            let counted = try await query(
+        // Counted under the referrer's balance lock, so two referees qualifying at once cannot
+        // both pass its monthly limit.
+        let month = rules.rewardMonth(containing: now, in: program.zone)
+        let counted = try await query(
+            """
+            SELECT count(*)::bigint FROM referrals
+            WHERE tenant_id = \(tenant.rawValue) AND referrer_id = \(pending.referrer) AND status = 'rewarded'
+              AND rewarded_at >= \(month.start) AND rewarded_at < \(month.end)
+            """
+        )
+        let rewarded = try await counted.decode(Int64.self).first(where: { _ in true }) ?? 0
+        let verdict = ReferralVerdict.atQualifyingOrder(rules: rules, referrerRewardedThisMonth: rewarded)
+        if let reason = verdict.rejection {
+            try await query(
                 """
-                SELECT count(*)::bigint FROM referrals
-                WHERE tenant_id = \(tenant.rawValue) AND referrer_id = \(pending.referrer) AND status = 'rewarded'
-                  AND rewarded_at >= \(month?.start ?? now) AND rewarded_at < \(month?.end ?? now)
+                UPDATE referrals SET status = 'rejected', reason = \(reason.rawValue), qualified_at = \(now)
+                WHERE tenant_id = \(tenant.rawValue) AND id = \(pending.id)
                 """
             )
-            let rewarded = try await counted.decode(Int64.self).first(where: { _ in true }) ?? 0
-            if rewarded >= limit {
-                try await query(
-                    """
-                    UPDATE referrals SET status = 'rejected', reason = \(ReferralRejection.referrerMonthlyLimit.rawValue),
-                                         qualified_at = \(now)
-                    WHERE tenant_id = \(tenant.rawValue) AND id = \(pending.id)
-                    """
-                )
-                try await recordEvent(
-                    referrer,
-                    ReferralRejected(referral: reference, referee: referee.externalID, reason: .referrerMonthlyLimit)
-                )
-                return
-            }
+            try await recordEvent(
+                referrer,
+                ReferralRejected(referral: reference, referee: referee.externalID, reason: reason)
+            )
+            return
         }
-        for (member, points, role) in [
-            (referrer, rules.referrerPoints, "referrer"), (referee, rules.refereePoints, "referee"),
-        ]
-        where points > 0 {
+        guard case .rewarded(let reward) = verdict else { return }
+        for grant in reward.grants {
             try await grantLot(
-                member,
-                points: points,
+                grant.party == .referrer ? referrer : referee,
+                points: grant.points,
                 source: .referral,
-                key: "referral:\(reference):\(role)",
+                key: "referral:\(reference):\(grant.party.rawValue)",
                 sourceRef: reference,
                 reason: "referral",
                 program: program,
@@ -189,22 +186,22 @@ extension TenantConnection {
         try await query(
             """
             UPDATE referrals SET status = 'rewarded', qualified_at = \(now), rewarded_at = \(now),
-                                 referrer_points = \(rules.referrerPoints), referee_points = \(rules.refereePoints)
+                                 referrer_points = \(reward.referrerPoints), referee_points = \(reward.refereePoints)
             WHERE tenant_id = \(tenant.rawValue) AND id = \(pending.id)
             """
         )
         var data = try await changeBalance(referrer.id)
         data["referral"] = .string(reference)
         data["referee"] = .string(referee.externalID)
-        data["points"] = .int(rules.referrerPoints)
-        data["referee_points"] = .int(rules.refereePoints)
+        data["points"] = .int(reward.referrerPoints)
+        data["referee_points"] = .int(reward.refereePoints)
         try await recordEvent(
             referrer,
             ReferralRewarded(
                 referral: reference,
                 referee: referee.externalID,
-                points: rules.referrerPoints,
-                refereePoints: rules.refereePoints,
+                points: reward.referrerPoints,
+                refereePoints: reward.refereePoints,
                 available: data.balance.available,
                 pending: data.balance.pending
             )
