@@ -102,40 +102,8 @@ extension TenantConnection {
         throw JifenError(.internalError, "member \(member) has no balance row")
     }
 
-    /// ``updateBalance(_:available:pending:held:debt:earned:redeemed:reversed:expired:lastEarnedAt:)``
-    /// returning the balance as the dictionary that the order, refund and referral paths still
-    /// add their event fields to before they build the typed event. Those files are being
-    /// restructured (issue 22); once they call `updateBalance`, this goes.
-    @discardableResult
-    func changeBalance(
-        _ member: UUID,
-        available: Int64 = 0,
-        pending: Int64 = 0,
-        held: Int64 = 0,
-        debt: Int64 = 0,
-        earned: Int64 = 0,
-        redeemed: Int64 = 0,
-        reversed: Int64 = 0,
-        expired: Int64 = 0,
-        lastEarnedAt: Date? = nil
-    ) async throws -> [String: EventValue] {
-        let balance = try await updateBalance(
-            member,
-            available: available,
-            pending: pending,
-            held: held,
-            debt: debt,
-            earned: earned,
-            redeemed: redeemed,
-            reversed: reversed,
-            expired: expired,
-            lastEarnedAt: lastEarnedAt
-        )
-        return ["available": .int(balance.available), "pending": .int(balance.pending)]
-    }
-
     /// Creates a lot, dated by the program's expiry policy, and returns its id. (Earning also
-    /// restarts the member's inactivity clock: callers pass `lastEarnedAt` to `changeBalance`.)
+    /// restarts the member's inactivity clock: callers pass `lastEarnedAt` to `updateBalance`.)
     func addLot(
         member: UUID,
         source: String,
@@ -228,7 +196,7 @@ extension TenantConnection {
                 lots: touched
             )
         )
-        try await changeBalance(member.id, debt: -touched.total)
+        try await updateBalance(member.id, debt: -touched.total)
     }
 
     /// Records a domain event for the shop on the member's stream, numbered per member. The
@@ -292,21 +260,5 @@ extension TenantConnection {
         let balance = try await updateBalance(member.id, available: points)
         try await settleDebt(member)
         return balance
-    }
-}
-
-/// A value in the dictionary ``TenantConnection/changeBalance(_:available:pending:held:debt:earned:redeemed:reversed:expired:lastEarnedAt:)``
-/// returns: what events were built from before they were typed (issue 22); it remains only
-/// until the order, refund and referral paths build their events from ``BalanceAfter``.
-enum EventValue: Sendable {
-    case string(String)
-    case int(Int64)
-}
-
-extension [String: EventValue] {
-    /// The balance fields ``TenantConnection/changeBalance(_:available:pending:held:debt:earned:redeemed:reversed:expired:lastEarnedAt:)`` put in.
-    var balance: BalanceAfter {
-        func number(_ key: String) -> Int64 { if case .int(let value) = self[key] { value } else { 0 } }
-        return BalanceAfter(available: number("available"), pending: number("pending"))
     }
 }

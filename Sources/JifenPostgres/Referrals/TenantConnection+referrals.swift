@@ -190,11 +190,8 @@ extension TenantConnection {
             WHERE tenant_id = \(tenant.rawValue) AND id = \(pending.id)
             """
         )
-        var data = try await changeBalance(referrer.id)
-        data["referral"] = .string(reference)
-        data["referee"] = .string(referee.externalID)
-        data["points"] = .int(reward.referrerPoints)
-        data["referee_points"] = .int(reward.refereePoints)
+        // The referrer's balance after its grant (a change of nothing returns it as it is).
+        let balance = try await updateBalance(referrer.id)
         try await recordEvent(
             referrer,
             ReferralRewarded(
@@ -202,8 +199,8 @@ extension TenantConnection {
                 referee: referee.externalID,
                 points: reward.referrerPoints,
                 refereePoints: reward.refereePoints,
-                available: data.balance.available,
-                pending: data.balance.pending
+                available: balance.available,
+                pending: balance.pending
             )
         )
     }
