@@ -215,13 +215,10 @@ extension TenantConnection {
 
     /// Referrals the member made, newest first.
     public func referrals(of member: UUID, limit: PageLimit, after cursor: PageCursor?) async throws -> Page<Referral> {
-        let micros = cursor?.createdAtMicros ?? Int64.max
-        let id = cursor?.id ?? UUID()
         let rows = try await query(
             """
             \(unescaped: Self.referralSelect)
-            WHERE r.tenant_id = \(tenant.rawValue) AND r.referrer_id = \(member)
-              AND (\(cursor == nil) OR (r.created_at, r.id) < (timestamptz 'epoch' + \(micros) * interval '1 microsecond', \(id)))
+            WHERE r.tenant_id = \(tenant.rawValue) AND r.referrer_id = \(member) AND \(after: cursor, on: "r")
             ORDER BY r.created_at DESC, r.id DESC
             LIMIT \(limit.value + 1)
             """
