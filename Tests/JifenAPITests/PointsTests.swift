@@ -4,6 +4,8 @@ import JifenPostgres
 import JifenTestSupport
 import Testing
 
+@testable import JifenAPI
+
 /// What a shop sees of scoring through the API: the order's points, the member's balance and
 /// ledger. Scoring runs here by calling the store, as the `order.score` job does.
 @Suite struct PointsTests {
@@ -12,30 +14,30 @@ import Testing
         let shop = try await makeTenant()
         try await withAPI { api async throws in
             let recorded = try await api.send(.post, "/v1/orders", key: shop.key, json: orderJSON("o-1", member: "m-1"))
-            let before = try recorded.json()["points"] as? [String: Any]
-            #expect(before?["state"] as? String == "unscored")
-            #expect(before?["earned"] as? Int == 0)
+            let before = try recorded.decoded(Components.Schemas.Order.self).points
+            #expect(before.state == .unscored)
+            #expect(before.earned == 0)
 
             #expect(try await settle(shop.tenant, order: "o-1")?.award?.points == 259)
             #expect(try await settle(shop.tenant, order: "o-1")?.award == nil)
 
-            let order = try await api.send(.get, "/v1/orders/o-1", key: shop.key).json()
-            let points = order["points"] as? [String: Any]
-            #expect(points?["earned"] as? Int == 259)
-            #expect(points?["state"] as? String == "available")
+            let order = try await api.send(.get, "/v1/orders/o-1", key: shop.key)
+            let points = try order.decoded(Components.Schemas.Order.self).points
+            #expect(points.earned == 259)
+            #expect(points.state == .available)
 
-            let member = try await api.send(.get, "/v1/members/m-1", key: shop.key).json()
-            let balance = member["balance"] as? [String: Any]
-            #expect(balance?["available"] as? Int == 259)
-            #expect(balance?["pending"] as? Int == 0)
-            #expect(balance?["lifetime_earned"] as? Int == 259)
+            let member = try await api.send(.get, "/v1/members/m-1", key: shop.key)
+            let balance = try member.decoded(Components.Schemas.Member.self).balance
+            #expect(balance.available == 259)
+            #expect(balance.pending == 0)
+            #expect(balance.lifetimeEarned == 259)
 
-            let ledger = try await api.send(.get, "/v1/members/m-1/ledger", key: shop.key).json()
-            let entries = ledger["data"] as? [[String: Any]] ?? []
+            let ledger = try await api.send(.get, "/v1/members/m-1/ledger", key: shop.key)
+            let entries = try ledger.decoded(Components.Schemas.LedgerPage.self).data
             #expect(entries.count == 1)
-            #expect(entries.first?["kind"] as? String == "earn")
-            #expect(entries.first?["available_delta"] as? Int == 259)
-            #expect(entries.first?["order"] as? String == "o-1")
+            #expect(entries.first?.kind == .earn)
+            #expect(entries.first?.availableDelta == 259)
+            #expect(entries.first?.order == "o-1")
         }
     }
 
@@ -62,14 +64,13 @@ import Testing
                 )
                 _ = try await settle(shop.tenant, order: "o-\(index)")
             }
-            let first = try await api.send(.get, "/v1/members/m-1/ledger?limit=2", key: shop.key).json()
-            let cursor = try #require(first["next_cursor"] as? String)
+            let first = try await api.send(.get, "/v1/members/m-1/ledger?limit=2", key: shop.key)
+                .decoded(Components.Schemas.LedgerPage.self)
+            let cursor = try #require(first.nextCursor)
             let second = try await api.send(.get, "/v1/members/m-1/ledger?limit=2&cursor=\(cursor)", key: shop.key)
-                .json()
-            let orders = ((first["data"] as? [[String: Any]] ?? []) + (second["data"] as? [[String: Any]] ?? []))
-                .compactMap { $0["order"] as? String }
-            #expect(orders == ["o-3", "o-2", "o-1"])
-            #expect(second["next_cursor"] == nil)
+                .decoded(Components.Schemas.LedgerPage.self)
+            #expect((first.data + second.data).compactMap(\.order) == ["o-3", "o-2", "o-1"])
+            #expect(second.nextCursor == nil)
 
             #expect(try await api.send(.get, "/v1/members/m-1/ledger", key: other.key).status == .notFound)
             #expect(try await api.send(.get, "/v1/members/nobody/ledger", key: shop.key).status == .notFound)

@@ -3,6 +3,8 @@ import JifenCore
 import JifenTestSupport
 import Testing
 
+@testable import JifenAPI
+
 @Suite struct ProgramTests {
     @Test func aShopStartsOnTheDefaultProgramAndEverySaveIsANewVersion() async throws {
         let shop = try await makeTenant()
@@ -42,7 +44,7 @@ import Testing
                 key: shop.key
             )
             #expect(bad.status == .unprocessableContent)
-            let fields = (try bad.json()["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String }
+            let fields = (try bad.decoded(Components.Schemas.Problem.self).errors ?? []).map(\.field)
             #expect(fields.contains("time_zone"))
             #expect(fields.contains("earning.multipliers[0]"))
             #expect(fields.contains("activities[1].type"))
@@ -117,8 +119,8 @@ import Testing
             #expect(
                 try await api.paidOrder("o-2", member: "m", amount: 10_000, tenant: shop.tenant, key: shop.key) == 300
             )
-            let order = try await api.send(.get, "/v1/orders/o-2", key: shop.key).json()
-            #expect((order["points"] as? [String: Any])?["program_version"] as? Int == 2)
+            let order = try await api.send(.get, "/v1/orders/o-2", key: shop.key)
+            #expect(try order.decoded(Components.Schemas.Order.self).points.programVersion == 2)
         }
         try await expectAuditClean(shop.tenant)
     }
@@ -128,10 +130,10 @@ import Testing
         try await withAPI { api async throws in
             try await api.putProgram(#"{"currency":"JPY"}"#, key: shop.key)
             #expect(try await api.paidOrder("o-1", member: "m", tenant: shop.tenant, key: shop.key) == 0)
-            let order = try await api.send(.get, "/v1/orders/o-1", key: shop.key).json()
-            #expect((order["points"] as? [String: Any])?["state"] as? String == "none")
-            let ledger = try await api.send(.get, "/v1/members/m/ledger", key: shop.key).json()
-            #expect((ledger["data"] as? [[String: Any]])?.first?["reason"] as? String == "currency_mismatch")
+            let order = try await api.send(.get, "/v1/orders/o-1", key: shop.key)
+            #expect(try order.decoded(Components.Schemas.Order.self).points.state == .none)
+            let ledger = try await api.send(.get, "/v1/members/m/ledger", key: shop.key)
+            #expect(try ledger.decoded(Components.Schemas.LedgerPage.self).data.first?.reason == "currency_mismatch")
         }
     }
 }
