@@ -21,9 +21,14 @@ extension Job {
     /// is wrong: a malformed job never gets better by being retried.
     func tenantAndPayload<Payload: Decodable>(_ type: Payload.Type, shape: String) throws -> (TenantID, Payload) {
         guard let tenant else { throw PermanentJobFailure("\(kind) without a tenant") }
+        return (tenant, try decodedPayload(type, shape: shape))
+    }
+
+    /// The payload decoded, or a permanent failure saying it is not `shape`.
+    func decodedPayload<Payload: Decodable>(_ type: Payload.Type, shape: String) throws -> Payload {
         guard let payload = try? JSONDecoder().decode(Payload.self, from: Data(self.payload.utf8)) else {
             throw PermanentJobFailure("\(kind) payload is not \(shape)")
         }
-        return (tenant, payload)
+        return payload
     }
 }

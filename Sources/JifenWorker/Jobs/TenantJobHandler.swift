@@ -47,12 +47,7 @@ extension TenantJobHandler where Payload: Decodable {
             database: database,
             logger: logger,
             clock: clock,
-            decode: { job in
-                guard let payload = try? JSONDecoder().decode(Payload.self, from: Data(job.payload.utf8)) else {
-                    throw PermanentJobFailure("\(job.kind) payload is not \(shape)")
-                }
-                return payload
-            },
+            decode: { try $0.decodedPayload(Payload.self, shape: shape) },
             work: work
         )
     }
