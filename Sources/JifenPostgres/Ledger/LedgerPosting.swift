@@ -53,9 +53,9 @@ extension TenantConnection {
             ScoringStatements.Posting(tenant: tenant.rawValue, posting: posting, eventJSON: eventJSON)
         )
         guard let (appended, available, pending) = rows.first, appended == 1 else {
-            throw JifenError(.internalError, "ledger entry '\(entry.key)' exists already; nothing was applied twice")
+            throw entry.alreadyApplied
         }
-        if entry.kind == .earn { PointsMetrics.awarded.increment(by: Int64(entry.available + entry.pending)) }
+        entry.countAwarded()
         guard let available, let pending else { return nil }
         return BalanceAfter(available: available, pending: pending)
     }

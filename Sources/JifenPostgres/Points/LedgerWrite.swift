@@ -1,4 +1,5 @@
 import Foundation
+import JifenCore
 
 /// One ledger entry to append: what changed, why, and which lots it touched.
 struct LedgerWrite: Sendable {
@@ -29,4 +30,17 @@ struct LedgerWrite: Sendable {
     var actor: String? = nil
     var description: String? = nil
     var lots: [LotTouch] = []
+}
+
+extension LedgerWrite {
+    /// The entry's key was taken: the effects that go with it would be applied twice, so the
+    /// caller's transaction must roll back.
+    var alreadyApplied: JifenError {
+        JifenError(.internalError, "ledger entry '\(key)' exists already; nothing was applied twice")
+    }
+
+    /// Counts what an `earn` entry awarded, once it is written.
+    func countAwarded() {
+        if kind == .earn { PointsMetrics.awarded.increment(by: Int64(available + pending)) }
+    }
 }

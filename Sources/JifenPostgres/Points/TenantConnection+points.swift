@@ -55,9 +55,9 @@ extension TenantConnection {
             """
         )
         guard try await rows.decode(Int.self).first(where: { _ in true }) != nil else {
-            throw JifenError(.internalError, "ledger entry '\(entry.key)' exists already; nothing was applied twice")
+            throw entry.alreadyApplied
         }
-        if entry.kind == .earn { PointsMetrics.awarded.increment(by: Int64(entry.available + entry.pending)) }
+        entry.countAwarded()
     }
 
     func entryExists(key: String) async throws -> Bool {
