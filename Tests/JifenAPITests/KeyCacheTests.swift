@@ -26,7 +26,11 @@ import Testing
     /// An authenticator with a live cache (the listener running) and a lookup counter.
     /// `channel`: a private one for a test that kills its listener's connection (the real one is
     /// shared by every test's listener).
-    static func withHarness(channel: String = KeyChanges.channel, _ body: (Harness) async throws -> Void) async throws {
+    static func withHarness(
+        channel: String = KeyChanges.channel,
+        listeningOn listenerDatabase: Database? = nil,
+        _ body: (Harness) async throws -> Void
+    ) async throws {
         let servers = try await TestServers.shared.ready()
         let store = TenantStore(database: servers.database)
         let cache = KeyCache(ttl: .seconds(3600))
@@ -37,7 +41,7 @@ import Testing
         }
         let listener = Task {
             try await KeyChangeListener(
-                database: servers.database,
+                database: listenerDatabase ?? servers.database,
                 cache: cache,
                 logger: servers.logger,
                 retry: .milliseconds(100),
@@ -97,19 +101,33 @@ import Testing
     }
 
     @Test func whileTheListenerIsDownEveryRequestLooksItsKeyUp() async throws {
+        let servers = try await TestServers.shared.ready()
         let channel = "test_keys_\(UUID().uuidString.lowercased().prefix(8))"
-        try await Self.withHarness(channel: channel) { harness in
+        // The listener gets a pool of its own: its connection is killed below, and a killed
+        // connection must not be one the other suites share.
+        let client = PostgresClient(
+            configuration: try DatabaseURL.configuration(servers.databaseURL),
+            backgroundLogger: servers.logger
+        )
+        let running = Task { await client.run() }
+        defer { running.cancel() }
+        let database = Database(
+            client: client,
+            systemClient: servers.database.systemClient,
+            logger: servers.logger,
+            secrets: servers.database.secrets
+        )
+        try await Self.withHarness(channel: channel, listeningOn: database) { harness in
             let (tenant, key) = try await TestServers.shared.makeTenant("key cache outage")
             _ = try await harness.keys.authenticate(key.secret.value)
             // Kill this test's listening backend (a role may signal its own backends).
-            let database = TestServers.shared.database
-            let killed = try await database.client.withConnection { connection in
+            let killed = try await servers.database.client.withConnection { connection in
                 try await connection.query(
                     """
                     SELECT count(pg_terminate_backend(pid))::int FROM pg_stat_activity
                     WHERE pid <> pg_backend_pid() AND query LIKE 'LISTEN%' || \(channel) || '%' AND state = 'idle'
                     """,
-                    logger: TestServers.shared.logger
+                    logger: servers.logger
                 ).decode(Int.self).first(where: { _ in true }) ?? 0
             }
             #expect(killed >= 1)
