@@ -37,6 +37,8 @@ extension CampaignDraft {
             if body.multiplierPercent == nil { missing.append("multiplier_percent") }
             if body.startsAt == nil { missing.append("starts_at") }
             if body.endsAt == nil { missing.append("ends_at") }
+        case .coupons:
+            if body.coupons == nil { missing.append("coupons") }
         }
         if !missing.isEmpty {
             throw JifenError.validation(
@@ -44,22 +46,30 @@ extension CampaignDraft {
             )
         }
         let kind: Kind
+        let filter = MemberFilter(
+            tag: body.filter?.tag,
+            tier: body.filter?.tier,
+            minOrders: body.filter?.minOrders,
+            maxOrders: body.filter?.maxOrders,
+            minSpend: body.filter?.minSpend,
+            maxSpend: body.filter?.maxSpend,
+            inactiveDays: body.filter?.inactiveDays
+        )
         switch body.kind {
         case .grant:
-            let filter = body.filter
             kind = .grant(
                 points: body.points ?? 0,
                 reasonCode: body.reasonCode ?? "",
                 sendEvents: body.sendEvents ?? true,
-                filter: MemberFilter(
-                    tag: filter?.tag,
-                    tier: filter?.tier,
-                    minOrders: filter?.minOrders,
-                    maxOrders: filter?.maxOrders,
-                    minSpend: filter?.minSpend,
-                    maxSpend: filter?.maxSpend,
-                    inactiveDays: filter?.inactiveDays
-                )
+                filter: filter
+            )
+        case .coupons:
+            let coupons = body.coupons
+            kind = .coupons(
+                template: try APIHandler.bodyUUID(coupons?.template ?? "", field: "coupons.template"),
+                count: coupons?.count ?? 1,
+                intervalMonths: coupons?.intervalMonths ?? 0,
+                filter: filter
             )
         case .multiplier:
             kind = .multiplier(
@@ -86,17 +96,21 @@ extension Components.Schemas.Campaign {
                 points: points,
                 reasonCode: reasonCode,
                 sendEvents: sendEvents,
-                filter: .init(
-                    tag: filter.tag,
-                    tier: filter.tier,
-                    minOrders: filter.minOrders,
-                    maxOrders: filter.maxOrders,
-                    minSpend: filter.minSpend,
-                    maxSpend: filter.maxSpend,
-                    inactiveDays: filter.inactiveDays
-                ),
+                filter: .init(filter),
                 progress: .init(done: campaign.done, total: campaign.total),
                 completedAt: campaign.completedAt,
+                createdAt: campaign.createdAt
+            )
+        case .coupons(let template, let count, let interval, let filter):
+            self.init(
+                id: id,
+                kind: .coupons,
+                name: campaign.name,
+                state: campaign.completedAt == nil ? .running : .completed,
+                filter: .init(filter),
+                progress: .init(done: campaign.done, total: campaign.total),
+                completedAt: campaign.completedAt,
+                coupons: .init(template: template.uuidString.lowercased(), count: count, intervalMonths: interval),
                 createdAt: campaign.createdAt
             )
         case .multiplier(let percent, let category, let startsAt, let endsAt):
@@ -112,5 +126,19 @@ extension Components.Schemas.Campaign {
                 createdAt: campaign.createdAt
             )
         }
+    }
+}
+
+extension Components.Schemas.SegmentFilter {
+    init(_ filter: MemberFilter) {
+        self.init(
+            tag: filter.tag,
+            tier: filter.tier,
+            minOrders: filter.minOrders,
+            maxOrders: filter.maxOrders,
+            minSpend: filter.minSpend,
+            maxSpend: filter.maxSpend,
+            inactiveDays: filter.inactiveDays
+        )
     }
 }

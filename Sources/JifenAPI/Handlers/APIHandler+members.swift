@@ -102,4 +102,11 @@ extension APIHandler {
         guard let id = UUID(uuidString: text) else { throw JifenError.notFound("no \(kind) '\(text)'") }
         return id
     }
+
+    /// An id in a request body: not a UUID is a 422 naming the field (the contract checks the
+    /// format first; this keeps the handler honest without `!`).
+    static func bodyUUID(_ text: String, field: String) throws(JifenError) -> UUID {
+        guard let id = UUID(uuidString: text) else { throw JifenError.invalid(field, "must be a UUID") }
+        return id
+    }
 }

@@ -14,7 +14,11 @@ extension APIHandler {
             status: OrderStatus(body.status),
             placedAt: body.placedAt,
             paidAt: body.paidAt,
-            lines: body.lines?.map(OrderLine.init)
+            lines: body.lines?.map(OrderLine.init),
+            coupons: body.coupons,
+            redemption: try body.redemption.map { text throws(JifenError) in
+                try Self.bodyUUID(text, field: "redemption")
+            }
         )
         let (order, recording, points) = try await withTenant { connection in
             let (order, recording) = try await connection.recordOrder(draft)

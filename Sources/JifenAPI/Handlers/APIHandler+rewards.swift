@@ -16,7 +16,10 @@ extension APIHandler {
             availableUntil: body.availableUntil,
             perMemberLimit: body.perMemberLimit,
             externalID: body.externalId,
-            enabled: body.enabled
+            enabled: body.enabled,
+            couponTemplate: try body.couponTemplate.map { text throws(JifenError) in
+                try Self.bodyUUID(text, field: "coupon_template")
+            }
         )
         let reward = try await withTenant { try await $0.createReward(draft) }
         logger.info("reward created", metadata: ["reward": "\(reward.id)", "points_cost": "\(reward.pointsCost)"])

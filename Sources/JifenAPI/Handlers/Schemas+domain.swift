@@ -79,6 +79,7 @@ extension Components.Schemas.MemberTier {
             since: member.tier.code == nil ? nil : member.tier.since,
             earnMultiplierPercent: level.earnMultiplierPercent,
             discountPercent: level.discountPercent,
+            freeShipping: level.freeShipping,
             perks: level.perks
         )
     }
@@ -155,6 +156,8 @@ extension Components.Schemas.Order {
             cancelledAt: order.cancelledAt,
             refundedAt: order.refundedAt,
             lines: order.lines.map(Components.Schemas.OrderLine.init),
+            coupons: order.couponCodes.isEmpty ? nil : order.couponCodes,
+            redemption: order.redemptionID?.uuidString.lowercased(),
             points: .init(points),
             createdAt: order.createdAt,
             updatedAt: order.updatedAt

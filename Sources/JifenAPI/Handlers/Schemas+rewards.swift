@@ -20,6 +20,7 @@ extension Components.Schemas.Reward {
             perMemberLimit: reward.perMemberLimit,
             enabled: reward.enabled,
             active: reward.isActive(at: now),
+            couponTemplate: reward.couponTemplate?.uuidString.lowercased(),
             createdAt: reward.createdAt,
             updatedAt: reward.updatedAt
         )
@@ -37,6 +38,7 @@ extension Components.Schemas.RewardClaim {
             quantity: claim.quantity,
             points: claim.points,
             redemption: claim.redemption.uuidString.lowercased(),
+            coupons: claim.coupons.isEmpty ? nil : claim.coupons,
             createdAt: claim.createdAt
         )
     }

@@ -95,6 +95,10 @@ public struct JobKind: Sendable, Hashable, Codable, CustomStringConvertible, Exp
     public static let detectLapses: JobKind = "members.lapse"
     /// Grant a grant campaign's members in batches (payload `{"campaign_id": uuid}`).
     public static let runCampaign: JobKind = "campaigns.run"
+    /// Expire a tenant's issued coupons past their end (`coupon.expired`).
+    public static let expireCoupons: JobKind = "coupons.expire"
+    /// Record `coupon.expiring` reminders.
+    public static let remindCoupons: JobKind = "coupons.remind"
     /// Turn a tenant's new domain events into webhook deliveries.
     public static let fanOutEvents: JobKind = "events.fanout"
     /// Send one webhook delivery (one attempt).

@@ -14,6 +14,14 @@ public struct OrderDraft: Sendable, Hashable {
     /// The shop sent no `lines` at all: an update then keeps the stored ones (a status update
     /// need not repeat them), where an empty list would clear them.
     public var linesOmitted: Bool
+    /// Coupon codes the order uses, canonical (`CouponCode.normalise`): reserved when the order
+    /// is recorded, redeemed when it is paid.
+    public var coupons: [String]
+    /// The points hold that paid part of it: captured when it is paid.
+    public var redemption: UUID?
+
+    /// The most coupons one order may name.
+    public static let maxCoupons = 10
 
     public init(
         externalID: ExternalID,
@@ -23,7 +31,9 @@ public struct OrderDraft: Sendable, Hashable {
         placedAt: Date,
         paidAt: Date? = nil,
         lines: [OrderLine] = [],
-        linesOmitted: Bool = false
+        linesOmitted: Bool = false,
+        coupons: [String] = [],
+        redemption: UUID? = nil
     ) {
         self.externalID = externalID
         self.member = member
@@ -33,6 +43,8 @@ public struct OrderDraft: Sendable, Hashable {
         self.paidAt = paidAt
         self.lines = lines
         self.linesOmitted = linesOmitted
+        self.coupons = coupons
+        self.redemption = redemption
     }
 
     /// Validates raw request fields, naming every invalid one at once.
@@ -44,7 +56,9 @@ public struct OrderDraft: Sendable, Hashable {
         status: OrderStatus,
         placedAt: Date,
         paidAt: Date?,
-        lines given: [OrderLine]?
+        lines given: [OrderLine]?,
+        coupons codes: [String]? = nil,
+        redemption: UUID? = nil
     ) throws(JifenError) -> OrderDraft {
         let lines = given ?? []
         var validator = Validator()
@@ -60,6 +74,16 @@ public struct OrderDraft: Sendable, Hashable {
         if lines.count > maxLines { validator.fail("lines", "must have at most \(maxLines) lines") }
         for (index, line) in lines.enumerated() { line.validate("lines[\(index)]", into: &validator) }
         if let paidAt, paidAt < placedAt { validator.fail("paid_at", "must not be before placed_at") }
+        var coupons: [String] = []
+        if (codes?.count ?? 0) > maxCoupons { validator.fail("coupons", "must have at most \(maxCoupons) codes") }
+        for (index, text) in (codes ?? []).enumerated() {
+            guard let code = CouponCode.normalise(text) else {
+                validator.fail("coupons[\(index)]", "is not a coupon code (XXXX-XXXX-XXXX)")
+                continue
+            }
+            if coupons.contains(code) { validator.fail("coupons[\(index)]", "is named twice") }
+            coupons.append(code)
+        }
         try validator.finish()
         guard let externalID, let member, let money else {
             // `finish` threw if any of them failed; this keeps the compiler honest without `!`.
@@ -73,7 +97,9 @@ public struct OrderDraft: Sendable, Hashable {
             placedAt: placedAt,
             paidAt: paidAt,
             lines: lines,
-            linesOmitted: given == nil
+            linesOmitted: given == nil,
+            coupons: coupons,
+            redemption: redemption
         )
     }
 }

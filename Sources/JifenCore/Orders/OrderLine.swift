@@ -22,7 +22,7 @@ public struct OrderLine: Sendable, Hashable, Codable {
     }
 
     /// Records what is wrong with this line under `field` (`lines[2]`).
-    func validate(_ field: String, into validator: inout Validator) {
+    public func validate(_ field: String, into validator: inout Validator) {
         validator.text(sku, "\(field).sku", max: 128, required: true)
         validator.text(category, "\(field).category", max: 128)
         validator.text(name, "\(field).name", max: 200)

@@ -29,6 +29,8 @@ public struct Program: Sendable, Hashable, Codable {
     public var lapse: LapseRules?
     /// `nil`: referrals are recorded but reward nothing.
     public var referrals: ReferralRules?
+    /// Welcome pack, what a cancelled order's coupons become, reminders.
+    public var coupons: CouponRules
 
     public init(
         version: Int = 0,
@@ -43,7 +45,8 @@ public struct Program: Sendable, Hashable, Codable {
         checkIn: CheckInRules? = nil,
         tiers: TierRules? = nil,
         lapse: LapseRules? = nil,
-        referrals: ReferralRules? = nil
+        referrals: ReferralRules? = nil,
+        coupons: CouponRules = CouponRules()
     ) {
         self.version = version
         self.currency = currency
@@ -58,6 +61,7 @@ public struct Program: Sendable, Hashable, Codable {
         self.tiers = tiers
         self.lapse = lapse
         self.referrals = referrals
+        self.coupons = coupons
     }
 
     /// What a shop that never saved a program runs: 1 point per whole unit of the order's
@@ -65,7 +69,7 @@ public struct Program: Sendable, Hashable, Codable {
     public static let `default` = Program()
 
     enum CodingKeys: String, CodingKey {
-        case version, currency, earning, redemption, clawback, activities, expiry, tiers, lapse, referrals
+        case version, currency, earning, redemption, clawback, activities, expiry, tiers, lapse, referrals, coupons
         case timeZone = "time_zone"
         case checkIn = "check_in"
         case pendingDays = "pending_days"
@@ -86,6 +90,7 @@ public struct Program: Sendable, Hashable, Codable {
         tiers = try container.decodeIfPresent(TierRules.self, forKey: .tiers)
         lapse = try container.decodeIfPresent(LapseRules.self, forKey: .lapse)
         referrals = try container.decodeIfPresent(ReferralRules.self, forKey: .referrals)
+        coupons = try container.decodeIfPresent(CouponRules.self, forKey: .coupons) ?? CouponRules()
     }
 
     public var zone: TimeZone { TimeZone(identifier: timeZone) ?? .gmt }
@@ -162,6 +167,7 @@ public struct Program: Sendable, Hashable, Codable {
         tiers?.validate(into: &v)
         lapse?.validate(into: &v)
         referrals?.validate(into: &v)
+        coupons.validate(into: &v)
         try v.finish()
     }
 

@@ -29,9 +29,11 @@ public struct TierRules: Sendable, Hashable, Codable {
         public var threshold: Int64
         /// Applied to the points an order earns (150 = ×1.5).
         public var earnMultiplierPercent: Int64
-        /// For the shop to honour at checkout (Jifen only reports it): 5 = 5 % off.
+        /// Off every line at checkout (`POST /v1/checkout/quotes`): 5 = 5 % off, the member pays 95 %.
         public var discountPercent: Int64
-        /// Free-form benefits for the shop to honour (`free_shipping`).
+        /// Shipping is free for the level's members at checkout.
+        public var freeShipping: Bool
+        /// Free-form benefits for the shop to honour.
         public var perks: [String]
 
         public init(
@@ -40,6 +42,7 @@ public struct TierRules: Sendable, Hashable, Codable {
             threshold: Int64,
             earnMultiplierPercent: Int64 = 100,
             discountPercent: Int64 = 0,
+            freeShipping: Bool = false,
             perks: [String] = []
         ) {
             self.code = code
@@ -47,6 +50,7 @@ public struct TierRules: Sendable, Hashable, Codable {
             self.threshold = threshold
             self.earnMultiplierPercent = earnMultiplierPercent
             self.discountPercent = discountPercent
+            self.freeShipping = freeShipping
             self.perks = perks
         }
 
@@ -54,6 +58,7 @@ public struct TierRules: Sendable, Hashable, Codable {
             case code, name, threshold, perks
             case earnMultiplierPercent = "earn_multiplier_percent"
             case discountPercent = "discount_percent"
+            case freeShipping = "free_shipping"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -63,6 +68,7 @@ public struct TierRules: Sendable, Hashable, Codable {
             threshold = try container.decode(Int64.self, forKey: .threshold)
             earnMultiplierPercent = try container.decodeIfPresent(Int64.self, forKey: .earnMultiplierPercent) ?? 100
             discountPercent = try container.decodeIfPresent(Int64.self, forKey: .discountPercent) ?? 0
+            freeShipping = try container.decodeIfPresent(Bool.self, forKey: .freeShipping) ?? false
             perks = try container.decodeIfPresent([String].self, forKey: .perks) ?? []
         }
     }

@@ -18,6 +18,8 @@ public struct RewardDraft: Sendable, Hashable {
     /// The shop's own id (its SKU), unique in its catalogue.
     public var externalID: ExternalID?
     public var enabled: Bool
+    /// A reward of type coupon: each unit claimed issues a coupon of this template.
+    public var couponTemplate: UUID? = nil
 
     public static func validate(
         name: String,
@@ -28,7 +30,8 @@ public struct RewardDraft: Sendable, Hashable {
         availableUntil: Date?,
         perMemberLimit: Int?,
         externalID: String?,
-        enabled: Bool?
+        enabled: Bool?,
+        couponTemplate: UUID? = nil
     ) throws(JifenError) -> RewardDraft {
         var v = Validator()
         v.text(name, "name", max: 200, required: true)
@@ -50,7 +53,8 @@ public struct RewardDraft: Sendable, Hashable {
             availableUntil: availableUntil,
             perMemberLimit: perMemberLimit,
             externalID: id,
-            enabled: enabled ?? true
+            enabled: enabled ?? true,
+            couponTemplate: couponTemplate
         )
     }
 

@@ -8,6 +8,9 @@ public struct CampaignDraft: Sendable, Hashable {
         case grant(points: Int64, reasonCode: String, sendEvents: Bool, filter: MemberFilter)
         /// ×`percent`/100 on orders paid in [`startsAt`, `endsAt`), on `category` lines only if set.
         case multiplier(percent: Int64, category: String?, startsAt: Date, endsAt: Date)
+        /// `count` coupons of `template` to every member in `filter` (at creation), the n-th valid
+        /// from `intervalMonths` × n months after the issue ("four coupons of 50, one a month").
+        case coupons(template: UUID, count: Int, intervalMonths: Int, filter: MemberFilter)
     }
 
     public var name: String
@@ -27,6 +30,10 @@ public struct CampaignDraft: Sendable, Hashable {
             if !(1...10_000).contains(percent) { v.fail("multiplier_percent", "must be between 1 and 10000") }
             v.text(category, "category", max: 128)
             if endsAt <= startsAt { v.fail("ends_at", "must be after starts_at") }
+        case .coupons(_, let count, let interval, let filter):
+            if !(1...24).contains(count) { v.fail("coupons.count", "must be between 1 and 24") }
+            if !(0...12).contains(interval) { v.fail("coupons.interval_months", "must be between 0 and 12") }
+            for (field, message) in filter.invalidFields { v.fail("filter.\(field)", message) }
         }
         try v.finish()
         self.name = name
@@ -39,7 +46,7 @@ public struct Campaign: Sendable, Hashable {
     public var id: UUID
     public var name: String
     public var kind: CampaignDraft.Kind
-    /// Members granted so far, of `total` (grants only).
+    /// Members granted so far, of `total` (grants and coupons).
     public var done: Int
     public var total: Int
     public var completedAt: Date?

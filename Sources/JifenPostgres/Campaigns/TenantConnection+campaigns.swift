@@ -18,30 +18,21 @@ extension TenantConnection {
                         \(filterJSON)::jsonb, \(now))
                 """
             )
-            // A UUID's text is safe to splice: hex digits and dashes only.
-            try await filteredMembers(
-                """
-                INSERT INTO campaign_members (tenant_id, campaign_id, member_id)
-                SELECT m.tenant_id, '\(id.uuidString.lowercased())'::uuid, m.id FROM members m
-                """,
-                filter: filter,
-                tiers: try await program().tiers,
-                now: now
-            )
+            try await targetMembers(id, filter: filter, now: now)
+        case .coupons(let template, let count, let interval, let filter):
+            guard try await couponTemplate(template) != nil else {
+                throw JifenError.invalid("coupons.template", "no coupon template '\(template.uuidString.lowercased())'")
+            }
+            let filterJSON = String(decoding: try JSONEncoder().encode(filter), as: UTF8.self)
             try await query(
                 """
-                UPDATE campaigns SET total = (SELECT count(*) FROM campaign_members
-                                              WHERE tenant_id = \(tenant.rawValue) AND campaign_id = \(id)),
-                                     completed_at = CASE WHEN EXISTS (SELECT 1 FROM campaign_members
-                                                                      WHERE tenant_id = \(tenant.rawValue) AND campaign_id = \(id))
-                                                         THEN NULL ELSE \(now) END
-                WHERE tenant_id = \(tenant.rawValue) AND id = \(id)
+                INSERT INTO campaigns (tenant_id, id, kind, name, filter, coupon_template_id, coupon_count,
+                                       coupon_interval_months, created_at)
+                VALUES (\(tenant.rawValue), \(id), 'coupons', \(draft.name), \(filterJSON)::jsonb, \(template), \(count),
+                        \(interval), \(now))
                 """
             )
-            try await enqueue(
-                .runCampaign,
-                payload: #"{"campaign_id":"\#(id.uuidString.lowercased())"}"#
-            )
+            try await targetMembers(id, filter: filter, now: now)
         case .multiplier(let percent, let category, let startsAt, let endsAt):
             try await query(
                 """
@@ -58,18 +49,53 @@ extension TenantConnection {
         return campaign
     }
 
+    /// Fixes a segment campaign's members now (those matching `filter`) and queues the
+    /// `campaigns.run` job that serves them in batches.
+    private func targetMembers(_ id: UUID, filter: MemberFilter, now: Date) async throws {
+        // A UUID's text is safe to splice: hex digits and dashes only.
+        try await filteredMembers(
+            """
+            INSERT INTO campaign_members (tenant_id, campaign_id, member_id)
+            SELECT m.tenant_id, '\(id.uuidString.lowercased())'::uuid, m.id FROM members m
+            """,
+            filter: filter,
+            tiers: try await program().tiers,
+            now: now
+        )
+        try await query(
+            """
+            UPDATE campaigns SET total = (SELECT count(*) FROM campaign_members
+                                          WHERE tenant_id = \(tenant.rawValue) AND campaign_id = \(id)),
+                                 completed_at = CASE WHEN EXISTS (SELECT 1 FROM campaign_members
+                                                                  WHERE tenant_id = \(tenant.rawValue) AND campaign_id = \(id))
+                                                     THEN NULL ELSE \(now) END
+            WHERE tenant_id = \(tenant.rawValue) AND id = \(id)
+            """
+        )
+        try await enqueue(.runCampaign, payload: #"{"campaign_id":"\#(id.uuidString.lowercased())"}"#)
+    }
+
     public func campaign(_ id: UUID) async throws -> Campaign? {
         let rows = try await query(
             """
             SELECT id, kind, name, points, reason_code, send_events, filter::text, total, done, completed_at,
-                   multiplier_percent, category, starts_at, ends_at, created_at
+                   multiplier_percent, category, starts_at, ends_at, created_at, coupon_template_id, coupon_count,
+                   coupon_interval_months
             FROM campaigns WHERE tenant_id = \(tenant.rawValue) AND id = \(id)
             """
         )
         for try await row in rows {
             let c = row.makeRandomAccess()
             let kind: CampaignDraft.Kind
-            if try c.value(1, String.self) == "grant" {
+            let kindText = try c.value(1, String.self)
+            if kindText == "coupons" {
+                kind = .coupons(
+                    template: try c.value(15, UUID.self),
+                    count: try c.value(16, Int.self),
+                    intervalMonths: try c.value(17, Int.self),
+                    filter: try JSONDecoder().decode(MemberFilter.self, from: Data(try c.value(6, String.self).utf8))
+                )
+            } else if kindText == "grant" {
                 kind = .grant(
                     points: try c.value(3, Int64.self),
                     reasonCode: try c.value(4, String.self),
@@ -103,9 +129,11 @@ extension TenantConnection {
     /// skipped, not waited for. Returns how many it granted; 0 when none are left, and the
     /// campaign is then complete.
     public func grantCampaignBatch(_ id: UUID, limit: Int = 500, now: Date = Date()) async throws -> Int {
-        guard let campaign = try await campaign(id),
-            case .grant(let points, let reasonCode, let sendEvents, _) = campaign.kind
-        else { return 0 }
+        guard let campaign = try await campaign(id) else { return 0 }
+        switch campaign.kind {
+        case .grant, .coupons: break
+        case .multiplier: return 0
+        }
         let due = try await query(
             """
             SELECT member_id FROM campaign_members
@@ -127,14 +155,39 @@ extension TenantConnection {
             return 0
         }
         let program = try await program()
-        let campaignRef = id.uuidString.lowercased()
         for memberID in members {
             let member = try await lockMember(memberID)
+            try await serve(campaign, member: member, program: program, now: now)
+        }
+        try await query(
+            """
+            UPDATE campaign_members SET granted_at = \(now)
+            WHERE tenant_id = \(tenant.rawValue) AND campaign_id = \(id) AND member_id = ANY(\(members))
+            """
+        )
+        try await query(
+            """
+            UPDATE campaigns SET done = done + \(members.count),
+                                 completed_at = CASE WHEN done + \(members.count) >= total THEN \(now) END
+            WHERE tenant_id = \(tenant.rawValue) AND id = \(id)
+            """
+        )
+        return members.count
+    }
+
+    /// What a segment campaign gives one member: points (a lot, an `adjust` entry keyed per
+    /// campaign and member, and if asked a `points.adjusted` event), or coupons (keyed per
+    /// campaign, member and number, so a batch redone after a crash issues none twice).
+    private func serve(_ campaign: Campaign, member: MemberPoints, program: Program, now: Date) async throws {
+        let campaignRef = campaign.id.uuidString.lowercased()
+        let memberRef = member.id.uuidString.lowercased()
+        switch campaign.kind {
+        case .grant(let points, let reasonCode, let sendEvents, _):
             let balance = try await grantLot(
                 member,
                 points: points,
                 source: .campaign,
-                key: "campaign:\(campaignRef):\(memberID.uuidString.lowercased())",
+                key: "campaign:\(campaignRef):\(memberRef)",
                 sourceRef: campaignRef,
                 reason: reasonCode,
                 description: campaign.name,
@@ -154,20 +207,29 @@ extension TenantConnection {
                     )
                 )
             }
+        case .coupons(let template, let count, let interval, _):
+            for n in 0..<count {
+                let issue = CouponIssue(
+                    template: template,
+                    key: "campaign:\(campaignRef):\(memberRef):\(n)",
+                    source: .campaign,
+                    sourceRef: campaignRef,
+                    startingAfterMonths: n * interval
+                )
+                do {
+                    _ = try await issueCoupon(issue, to: member, program: program, now: now)
+                } catch let error as JifenError where [.conflict, .outOfStock].contains(error.code) {
+                    // Out of stock, disabled or over the member's limit: this member gets fewer, the
+                    // campaign goes on (decided before any write, so the transaction is intact).
+                    logger.info(
+                        "campaign coupon not issued",
+                        metadata: [
+                            "campaign": "\(campaignRef)", "member": "\(member.externalID)", "why": "\(error.detail)",
+                        ]
+                    )
+                }
+            }
+        case .multiplier: return
         }
-        try await query(
-            """
-            UPDATE campaign_members SET granted_at = \(now)
-            WHERE tenant_id = \(tenant.rawValue) AND campaign_id = \(id) AND member_id = ANY(\(members))
-            """
-        )
-        try await query(
-            """
-            UPDATE campaigns SET done = done + \(members.count),
-                                 completed_at = CASE WHEN done + \(members.count) >= total THEN \(now) END
-            WHERE tenant_id = \(tenant.rawValue) AND id = \(id)
-            """
-        )
-        return members.count
     }
 }

@@ -31,6 +31,7 @@ extension TenantConnection {
         guard let (id, created) = try await rows.decode((UUID, Bool).self).first(where: { _ in true }) else {
             throw JifenError(.internalError, "member upsert returned no row")
         }
+        if created { try await welcome(id, now: Date()) }
         let member = try await query(
             "\(unescaped: Self.memberSelect) WHERE m.tenant_id = \(tenant.rawValue) AND m.id = \(id)"
         )
@@ -39,21 +40,33 @@ extension TenantConnection {
     }
 
     /// The member's id, creating a bare member if the shop has not sent one yet (orders may
-    /// arrive before the member does).
-    public func ensureMember(_ externalID: ExternalID) async throws -> UUID {
+    /// arrive before the member does). A member created here gets the program's welcome pack.
+    public func ensureMember(_ externalID: ExternalID, now: Date = Date()) async throws -> UUID {
         // DO UPDATE (not DO NOTHING) so the row comes back even when a concurrent transaction
-        // inserted it a moment ago.
+        // inserted it a moment ago. The second column says whether a welcome pack is due: this
+        // statement inserted the row (`xmax = 0`) and the current program has one — asked in the
+        // same round trip, as most orders are of members already known or of programs without one.
         let rows = try await query(
             """
-            INSERT INTO members (tenant_id, external_id) VALUES (\(tenant.rawValue), \(externalID.rawValue))
+            INSERT INTO members AS m (tenant_id, external_id) VALUES (\(tenant.rawValue), \(externalID.rawValue))
             ON CONFLICT (tenant_id, external_id) DO UPDATE SET external_id = EXCLUDED.external_id
-            RETURNING id
+            RETURNING m.id, (m.xmax = 0) AND coalesce(jsonb_array_length(
+                (SELECT p.rules #> '{coupons,welcome}' FROM programs p WHERE p.tenant_id = m.tenant_id
+                 ORDER BY p.version DESC LIMIT 1)), 0) > 0
             """
         )
-        guard let id = try await rows.decode(UUID.self).first(where: { _ in true }) else {
+        guard let (id, welcomeDue) = try await rows.decode((UUID, Bool).self).first(where: { _ in true }) else {
             throw JifenError(.internalError, "member insert returned no row")
         }
+        if welcomeDue { try await welcome(id, now: now) }
         return id
+    }
+
+    /// A member seen for the first time gets the program's welcome pack (coupons), if it has one.
+    private func welcome(_ memberID: UUID, now: Date) async throws {
+        let program = try await program()
+        guard !program.coupons.welcome.isEmpty else { return }
+        try await issueWelcomePack(memberID, program: program, now: now)
     }
 
     public func member(_ externalID: ExternalID) async throws -> Member? {

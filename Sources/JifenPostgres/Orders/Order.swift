@@ -15,6 +15,13 @@ public struct Order: Sendable, Hashable {
     public var lines: [OrderLine]
     public var createdAt: Date
     public var updatedAt: Date
+    /// The coupons the order named when it was recorded (their codes).
+    public var couponCodes: [String] = []
+    /// The points hold it was paid with, if it named one.
+    public var redemptionID: UUID? = nil
+
+    /// Anything beyond points that the order's status changes must carry along.
+    var hasBenefits: Bool { !couponCodes.isEmpty || redemptionID != nil }
 
     var snapshot: OrderSnapshot { OrderSnapshot(member: member, amount: amount, status: status, lines: lines) }
 }

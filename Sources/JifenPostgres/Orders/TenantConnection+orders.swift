@@ -5,7 +5,7 @@ import PostgresNIO
 extension TenantConnection {
     static let orderColumns = """
         o.id, o.external_id, m.external_id, o.currency, o.amount, o.status, o.placed_at, o.paid_at,
-        o.cancelled_at, o.refunded_at, o.lines::text, o.created_at, o.updated_at
+        o.cancelled_at, o.refunded_at, o.lines::text, o.created_at, o.updated_at, o.coupon_codes, o.redemption_id
         """
 
     /// Records an order or a later state of it, idempotently by its external id, and writes
@@ -14,18 +14,18 @@ extension TenantConnection {
     ///
     /// Concurrent posts of the same order serialise on the unique index: the losers wait for
     /// the winner's commit, then find its row and compare.
-    public func recordOrder(_ draft: OrderDraft) async throws -> (Order, OrderRecording) {
-        let memberID = try await ensureMember(draft.member)
+    public func recordOrder(_ draft: OrderDraft, now: Date = Date()) async throws -> (Order, OrderRecording) {
+        let memberID = try await ensureMember(draft.member, now: now)
         let lines = try String(decoding: JSONEncoder().encode(draft.lines), as: UTF8.self)
         let paidAt: Date? = draft.status == .placed ? nil : (draft.paidAt ?? Date())
         let inserted = try await query(
             """
             INSERT INTO orders (tenant_id, external_id, member_id, currency, amount, status, placed_at, paid_at,
-                                cancelled_at, refunded_at, lines)
+                                cancelled_at, refunded_at, lines, coupon_codes, redemption_id)
             VALUES (\(tenant.rawValue), \(draft.externalID.rawValue), \(memberID), \(draft.amount.currency.code),
                     \(draft.amount.minorUnits), \(draft.status.rawValue), \(draft.placedAt), \(paidAt),
                     \(draft.status == .cancelled ? Date() : nil), \(draft.status == .refunded ? Date() : nil),
-                    \(lines)::jsonb)
+                    \(lines)::jsonb, \(draft.coupons), \(draft.redemption))
             ON CONFLICT (tenant_id, external_id) DO NOTHING
             RETURNING id, paid_at, cancelled_at, refunded_at, created_at, updated_at
             """
@@ -47,13 +47,27 @@ extension TenantConnection {
                 refundedAt: refundedAt,
                 lines: draft.lines,
                 createdAt: createdAt,
-                updatedAt: updatedAt
+                updatedAt: updatedAt,
+                couponCodes: draft.coupons,
+                redemptionID: draft.redemption
             )
+            if order.hasBenefits {
+                try await reserveBenefits(of: order, memberID: memberID, now: now)
+                try await settleBenefits(of: order, now: now)
+            }
             return (order, .created)
         }
 
         guard let stored = try await order(draft.externalID, lock: true) else {
             throw JifenError(.internalError, "order '\(draft.externalID)' vanished after a conflict")
+        }
+        // Benefits are taken when the order is first recorded; sending them again is fine, other
+        // ones are a conflict (leaving them out keeps the recorded ones, as for lines).
+        if !draft.coupons.isEmpty && Set(draft.coupons) != Set(stored.couponCodes) {
+            throw JifenError.conflict("order '\(draft.externalID)' was recorded with other coupons")
+        }
+        if let redemption = draft.redemption, redemption != stored.redemptionID {
+            throw JifenError.conflict("order '\(draft.externalID)' was recorded with another redemption")
         }
         switch try OrderChange.between(stored: stored.snapshot, incoming: draft) {
         case .unchanged:
@@ -74,7 +88,9 @@ extension TenantConnection {
                 """
             )
             if statusChanged { try await enqueueScoring(orderID: stored.id, status: draft.status) }
-            return (try await order(id: stored.id), .updated)
+            let updated = try await order(id: stored.id)
+            if statusChanged && updated.hasBenefits { try await settleBenefits(of: updated, now: now) }
+            return (updated, .updated)
         }
     }
 
@@ -112,30 +128,27 @@ extension TenantConnection {
     }
 
     static func order(from row: PostgresRow) throws -> Order {
-        let (
-            id, external, member, currency, amount, status, placedAt, paidAt, cancelledAt, refundedAt, lines, createdAt,
-            updatedAt
-        ) =
-            try row.decode(
-                (UUID, String, String, String, Int64, String, Date, Date?, Date?, Date?, String, Date, Date).self,
-                context: .default
-            )
-        guard let status = OrderStatus(rawValue: status) else {
-            throw JifenError(.internalError, "order \(id) has unknown status '\(status)'")
+        let c = row.makeRandomAccess()
+        let id = try c.value(0, UUID.self)
+        let statusText = try c.value(5, String.self)
+        guard let status = OrderStatus(rawValue: statusText) else {
+            throw JifenError(.internalError, "order \(id) has unknown status '\(statusText)'")
         }
         return Order(
             id: id,
-            externalID: try ExternalID(external),
-            member: try ExternalID(member),
-            amount: try Money(minorUnits: amount, currency: Currency(currency)),
+            externalID: try ExternalID(try c.value(1, String.self)),
+            member: try ExternalID(try c.value(2, String.self)),
+            amount: try Money(minorUnits: try c.value(4, Int64.self), currency: Currency(try c.value(3, String.self))),
             status: status,
-            placedAt: placedAt,
-            paidAt: paidAt,
-            cancelledAt: cancelledAt,
-            refundedAt: refundedAt,
-            lines: try JSONDecoder().decode([OrderLine].self, from: Data(lines.utf8)),
-            createdAt: createdAt,
-            updatedAt: updatedAt
+            placedAt: try c.value(6, Date.self),
+            paidAt: try c.value(7, Date?.self),
+            cancelledAt: try c.value(8, Date?.self),
+            refundedAt: try c.value(9, Date?.self),
+            lines: try JSONDecoder().decode([OrderLine].self, from: Data(try c.value(10, String.self).utf8)),
+            createdAt: try c.value(11, Date.self),
+            updatedAt: try c.value(12, Date.self),
+            couponCodes: try c.value(13, [String].self),
+            redemptionID: try c.value(14, UUID?.self)
         )
     }
 }

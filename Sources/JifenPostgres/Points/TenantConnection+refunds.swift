@@ -48,6 +48,11 @@ extension TenantConnection {
                 WHERE tenant_id = \(tenant.rawValue) AND id = \(stored.id)
                 """
             )
+            if stored.hasBenefits {
+                var refunded = stored
+                refunded.status = .refunded
+                try await settleBenefits(of: refunded, now: now)
+            }
         }
         guard let refund = try await refund(order: stored, externalID: draft.externalID.rawValue) else {
             throw JifenError(.internalError, "refund vanished in its own transaction")
@@ -73,7 +78,9 @@ extension TenantConnection {
         } else {
             try await enqueueScoring(orderID: stored.id, status: .cancelled)
         }
-        return try await order(id: stored.id)
+        let cancelled = try await order(id: stored.id)
+        if cancelled.hasBenefits { try await settleBenefits(of: cancelled, now: now) }
+        return cancelled
     }
 
     /// The order's refunds, oldest first.

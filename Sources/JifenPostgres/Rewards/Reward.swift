@@ -17,6 +17,8 @@ public struct Reward: Sendable, Hashable {
     public var availableUntil: Date?
     public var perMemberLimit: Int?
     public var enabled: Bool
+    /// A reward of type coupon issues one coupon of this template per unit claimed.
+    public var couponTemplate: UUID?
     public var createdAt: Date
     public var updatedAt: Date
     var createdAtMicros: Int64

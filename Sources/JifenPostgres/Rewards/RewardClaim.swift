@@ -12,6 +12,8 @@ public struct RewardClaim: Sendable, Hashable {
     public var quantity: Int
     public var points: Int64
     public var redemption: UUID
+    /// The codes of the coupons it issued (a reward of type coupon).
+    public var coupons: [String]
     public var createdAt: Date
     var createdAtMicros: Int64
 

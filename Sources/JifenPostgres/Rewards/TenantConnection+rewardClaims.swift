@@ -100,6 +100,18 @@ extension TenantConnection {
             )
         )
         try await takeStock(reward.id, quantity: request.quantity, now: now)
+        if let template = reward.couponTemplate {
+            // After the reward's stock: a template out of coupons fails the claim, and nothing of it
+            // stays (the transaction rolls back the points too).
+            for n in 0..<request.quantity {
+                _ = try await issueCoupon(
+                    CouponIssue(template: template, key: "reward:\(claim):\(n)", source: .reward, sourceRef: claim),
+                    to: member,
+                    program: program,
+                    now: now
+                )
+            }
+        }
         guard let claimed = try await rewardClaim(claimID) else {
             throw JifenError(.internalError, "claim \(claimID) vanished in its own transaction")
         }
@@ -139,7 +151,9 @@ extension TenantConnection {
 
     static let claimColumns = """
         c.id, c.reward_id, w.external_id, w.name, m.external_id, c.quantity, c.points, r.id, c.created_at,
-        (extract(epoch FROM c.created_at) * 1000000)::bigint
+        (extract(epoch FROM c.created_at) * 1000000)::bigint,
+        ARRAY(SELECT k.code FROM coupons k WHERE k.tenant_id = c.tenant_id AND k.source = 'reward'
+              AND k.source_ref = c.id::text ORDER BY k.issue_key)
         FROM reward_claims c
         JOIN rewards w ON w.tenant_id = c.tenant_id AND w.id = c.reward_id
         JOIN members m ON m.tenant_id = c.tenant_id AND m.id = c.member_id
@@ -172,8 +186,8 @@ extension TenantConnection {
     }
 
     static func claim(from row: PostgresRow) throws -> RewardClaim {
-        let (id, reward, sku, name, member, quantity, points, redemption, createdAt, micros) = try row.decode(
-            (UUID, UUID, String?, String, String, Int, Int64, UUID, Date, Int64).self,
+        let (id, reward, sku, name, member, quantity, points, redemption, createdAt, micros, coupons) = try row.decode(
+            (UUID, UUID, String?, String, String, Int, Int64, UUID, Date, Int64, [String]).self,
             context: .default
         )
         return RewardClaim(
@@ -185,6 +199,7 @@ extension TenantConnection {
             quantity: quantity,
             points: points,
             redemption: redemption,
+            coupons: coupons,
             createdAt: createdAt,
             createdAtMicros: micros
         )

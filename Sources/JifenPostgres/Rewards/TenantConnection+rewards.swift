@@ -7,19 +7,23 @@ import PostgresNIO
 extension TenantConnection {
     static let rewardColumns = """
         id, external_id, name, description, points_cost, stock, claimed, available_from, available_until,
-        per_member_limit, enabled, created_at, updated_at, (extract(epoch FROM created_at) * 1000000)::bigint
+        per_member_limit, enabled, created_at, updated_at, (extract(epoch FROM created_at) * 1000000)::bigint,
+        coupon_template_id
         """
 
     /// Adds a reward. A reward with the same `external_id` in the catalogue is a conflict: the
     /// shop's SKU names one reward.
     public func createReward(_ draft: RewardDraft) async throws -> Reward {
+        if let template = draft.couponTemplate, try await couponTemplate(template) == nil {
+            throw JifenError.invalid("coupon_template", "no coupon template '\(template.uuidString.lowercased())'")
+        }
         let rows = try await query(
             """
             INSERT INTO rewards (tenant_id, external_id, name, description, points_cost, stock, available_from,
-                                 available_until, per_member_limit, enabled)
+                                 available_until, per_member_limit, enabled, coupon_template_id)
             VALUES (\(tenant.rawValue), \(draft.externalID?.rawValue), \(draft.name), \(draft.description),
                     \(draft.pointsCost), \(draft.stock), \(draft.availableFrom), \(draft.availableUntil),
-                    \(draft.perMemberLimit), \(draft.enabled))
+                    \(draft.perMemberLimit), \(draft.enabled), \(draft.couponTemplate))
             ON CONFLICT (tenant_id, external_id) WHERE external_id IS NOT NULL DO NOTHING
             RETURNING \(unescaped: Self.rewardColumns)
             """
@@ -122,10 +126,10 @@ extension TenantConnection {
     static func reward(from row: PostgresRow) throws -> Reward {
         let (
             id, externalID, name, description, cost, stock, claimed, from, until, limit, enabled, createdAt, updatedAt,
-            micros
+            micros, couponTemplate
         ) = try row.decode(
             (
-                UUID, String?, String, String?, Int64, Int64?, Int64, Date?, Date?, Int?, Bool, Date, Date, Int64
+                UUID, String?, String, String?, Int64, Int64?, Int64, Date?, Date?, Int?, Bool, Date, Date, Int64, UUID?
             ).self,
             context: .default
         )
@@ -141,6 +145,7 @@ extension TenantConnection {
             availableUntil: until,
             perMemberLimit: limit,
             enabled: enabled,
+            couponTemplate: couponTemplate,
             createdAt: createdAt,
             updatedAt: updatedAt,
             createdAtMicros: micros

@@ -61,6 +61,12 @@ public enum PointsHandlers {
             SweepHandler.make(kind: .grantInstallments, database: database, logger: logger, clock: clock) {
                 try await $0.grantDueInstallments(now: $1, limit: SweepHandler.batchSize)
             },
+            SweepHandler.make(kind: .expireCoupons, database: database, logger: logger, clock: clock) {
+                try await $0.expireCoupons(now: $1, limit: SweepHandler.batchSize)
+            },
+            SweepHandler.make(kind: .remindCoupons, database: database, logger: logger, clock: clock) {
+                try await $0.remindCoupons(now: $1, limit: SweepHandler.batchSize)
+            },
             SweepHandler.make(kind: .fanOutEvents, database: database, logger: logger, clock: clock) { connection, _ in
                 try await connection.fanOutEvents(limit: SweepHandler.batchSize)
             },

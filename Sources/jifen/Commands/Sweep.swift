@@ -20,10 +20,12 @@ struct Sweep: AsyncParsableCommand {
     static let kinds: [String: JobKind] = [
         "release": .releasePoints, "expire": .expireLots, "remind": .remindExpiring, "holds": .expireHolds,
         "installments": .grantInstallments, "events": .fanOutEvents, "tiers": .evaluateTiers,
-        "lapses": .detectLapses,
+        "lapses": .detectLapses, "coupons": .expireCoupons, "coupon-reminders": .remindCoupons,
     ]
 
-    @Argument(help: "release, expire, remind, holds, installments, events, tiers, lapses or all.") var kind: String
+    @Argument(
+        help: "release, expire, remind, holds, installments, events, tiers, lapses, coupons, coupon-reminders or all."
+    ) var kind: String
     @Option(name: .customLong("tenant"), help: "Only this tenant (repeat for several).") var tenants: [String] = []
 
     func validate() throws {
