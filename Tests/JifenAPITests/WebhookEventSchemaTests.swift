@@ -126,6 +126,23 @@ import Testing
                 redemption: uuid
             )
         )
+        for kind in CouponEvent.Kind.allCases {
+            add(
+                "coupon \(kind.rawValue)",
+                CouponEvent(
+                    kind,
+                    coupon: uuid,
+                    code: "7KQM-4XPD-9HTR",
+                    template: uuid,
+                    templateName: "50 off 200",
+                    benefit: "amount_off",
+                    validFrom: at,
+                    validUntil: at.addingTimeInterval(30 * 86_400),
+                    source: "campaign",
+                    order: kind == .redeemed ? "3001" : nil
+                )
+            )
+        }
         // Not on a member's stream: sent as is (TenantConnection.sendTest).
         let test = WebhookTest(endpoint: uuid)
         examples.append(("test", message(test, type: test.type)))
