@@ -21,6 +21,10 @@ export OPERATOR_TOKEN="fuzz-operator-$(random_token)" LOG_LEVEL=error
 # The fuzzer sends hundreds of requests a second with one key: the rate limit is its own check
 # (RateLimitTests), not the fuzzer's.
 export RATE_LIMIT_PER_SECOND=100000 RATE_LIMIT_BURST=1000000
+# Likewise the limit on failed authentications (FailedAuthenticationTests): every fuzzed inbound
+# webhook fails its signature, and past the limit the answer to a request missing a header would
+# be the limiter's 429 instead of the 401 the check expects.
+export AUTH_FAILURE_BURST=1000000 AUTH_FAILURES_PER_MINUTE=1000000
 
 start_serve .local/contract-fuzz-serve.log
 trap 'stop_pid "$SERVER_PID"' EXIT

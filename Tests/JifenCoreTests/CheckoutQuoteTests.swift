@@ -883,15 +883,17 @@ import Testing
 
     // MARK: - Points earned
 
-    @Test func earnsOnWhatIsPaidInMoneyNotOnShipping() {
-        // 1 point per yuan. Tier 10 % and 50.00 off: 34960; 100.00 in points: 24960 → 249 points.
+    @Test func earnsWhatScoringAwardsTheOrderAsQuoted() {
+        // 1 point per yuan, shipping excluded. Tier 10 % and 50.00 off: 34960; 100.00 in points
+        // and 10.00 shipping: 25960 due. The order's lines at list price (44400) and its shipping
+        // line (1000) split it: 25960 × 44400 / 45400 = 25388.2 → 253.
         let context = CheckoutContext(
             now: Self.now,
             tierDiscountPercent: 10,
             coupons: [Self.coupon("FIFTY", .amountOff(5_000), eligibility: Self.notGiftCards)],
             availablePoints: 10_000,
             redemption: Self.oneToOne,
-            earning: EarningRules(rate: .init(points: 1, per: 1)),
+            earning: EarningRules(rate: .init(points: 1, per: 1), excludedCategories: ["shipping"]),
             programCurrency: Self.cny
         )
         let request = CheckoutRequest(
@@ -903,25 +905,31 @@ import Testing
         )
         let quote = CheckoutQuote.compute(request, context)
         #expect(quote.amountDue == 25_960)
-        #expect(quote.pointsEarned == 249)
+        #expect(quote.pointsEarned == 253)
+        // The same as the earning rules give the order recorded as the quote says.
+        let order = EarningInput(
+            amount: quote.amountDue,
+            minorUnitsPerMajor: 100,
+            lines: Self.cart + [CheckoutQuote.shippingLine(1_000)]
+        )
+        #expect(context.earning.award(for: order).points == quote.pointsEarned)
 
-        // Without points: 34960 → 349.
+        // Without points: 35960 × 44400 / 45400 → 351.
         var plain = request
         plain.points = nil
-        #expect(CheckoutQuote.compute(plain, context).pointsEarned == 349)
+        #expect(CheckoutQuote.compute(plain, context).pointsEarned == 351)
 
-        // Gift cards earn nothing: the lines at list price split 24960 as 34400 : 10000, and
-        // 344.00 × 24960 / 44400 = 193.4 → 193.
+        // Gift cards earn nothing either: 25960 × 34400 / 45400 = 196.7 → 196.
         var excluding = context
-        excluding.earning.excludedCategories = ["gift-card"]
-        #expect(CheckoutQuote.compute(request, excluding).pointsEarned == 193)
+        excluding.earning.excludedCategories = ["shipping", "gift-card"]
+        #expect(CheckoutQuote.compute(request, excluding).pointsEarned == 196)
 
         // The tier's earn multiplier and the first-order bonus come from the earning rules and
-        // context: 249.6 × 1.5 = 374.4 → 374, + 50.
+        // context: 253.88 × 1.5 = 380.8 → 380, + 50.
         var gold = context
         gold.earning.firstOrderBonus = 50
         gold.earningContext = EarningContext(isFirstOrder: true, tierMultiplierPercent: 150)
-        #expect(CheckoutQuote.compute(request, gold).pointsEarned == 424)
+        #expect(CheckoutQuote.compute(request, gold).pointsEarned == 430)
 
         // An order in another currency than the program's earns nothing.
         var dollars = context

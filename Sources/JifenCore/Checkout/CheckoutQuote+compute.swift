@@ -75,12 +75,14 @@ extension CheckoutQuote {
     /// 7. **Amount due** = merchandise after discounts + shipping − shipping waived − points'
     ///    worth, never below 0.
     ///
-    /// 8. **Points earned**, if the order is paid as quoted: the program's earning rules on what
-    ///    the member pays for merchandise with money — after every discount and minus the
-    ///    points' worth. Shipping earns nothing. The lines, at their listed prices, only say how
-    ///    that amount splits between categories (excluded ones, multipliers). An order in another
-    ///    currency than the program's earns nothing. Daily caps count the member's earlier
-    ///    orders of the day as the context gives them.
+    /// 8. **Points earned**: exactly what scoring awards the order this quote describes, recorded
+    ///    with `amount` = the amount due and the cart's lines at their listed prices, plus — when
+    ///    there is shipping — a line `{sku: shipping, category: shipping}` at the shipping's
+    ///    listed price. It is the same computation (``EarningRules/award(for:context:)``): the
+    ///    amount paid in money spreads over the lines in proportion to their listed prices, so
+    ///    a program that excludes the `shipping` category earns nothing on shipping's share. An
+    ///    order in another currency than the program's earns nothing. Daily caps count the
+    ///    member's earlier orders of the day as the context gives them.
     ///
     /// The quote never traps, whatever the sizes: products are computed in 128-bit integers,
     /// and amounts beyond what a quote can report (far beyond any valid order) saturate at the
@@ -115,15 +117,17 @@ extension CheckoutQuote {
 
         var pointsEarned: Int64 = 0
         if context.programCurrency == nil || context.programCurrency == request.currency {
+            var lines = request.lines.map { line in
+                var line = line
+                line.quantity = max(line.quantity, 0)
+                line.unitAmount = max(line.unitAmount, 0)
+                return line
+            }
+            if shipping > 0 { lines.append(Self.shippingLine(Int64(clamping: shipping))) }
             let input = EarningInput(
-                amount: Int64(clamping: paidInMoney),
+                amount: Int64(clamping: amountDue),
                 minorUnitsPerMajor: request.currency.minorUnitsPerMajor,
-                lines: request.lines.map { line in
-                    var line = line
-                    line.quantity = max(line.quantity, 0)
-                    line.unitAmount = max(line.unitAmount, 0)
-                    return line
-                }
+                lines: lines
             )
             pointsEarned = context.earning.award(for: input, context: context.earningContext).points
         }
@@ -151,5 +155,10 @@ extension CheckoutQuote {
             pointsEarned: pointsEarned,
             selectedAutomatically: request.couponCodes == nil
         )
+    }
+
+    /// The line an order carries for its shipping, as the quote assumes it (docs/coupons.md).
+    public static func shippingLine(_ amount: Int64) -> OrderLine {
+        OrderLine(sku: "shipping", category: "shipping", quantity: 1, unitAmount: amount)
     }
 }

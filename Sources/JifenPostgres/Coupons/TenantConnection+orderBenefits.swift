@@ -42,22 +42,25 @@ extension TenantConnection {
         if stacking.count > 1, let alone = stacking.first(where: { !$0.stacksWithCoupons }) {
             throw JifenError.invalid("coupons", "'\(alone.name)' cannot be combined with other coupons")
         }
-        if let redemptionID = order.redemptionID {
-            let rows = try await query(
-                """
-                SELECT state FROM redemptions
-                WHERE tenant_id = \(tenant.rawValue) AND id = \(redemptionID) AND member_id = \(memberID)
-                """
-            )
-            guard let state = try await rows.decode(String.self).first(where: { _ in true }) else {
-                throw JifenError.invalid("redemption", "is not a redemption of member '\(order.member)'")
-            }
-            guard state == "held" || state == "captured" else {
-                throw JifenError.conflict("redemption \(redemptionID.uuidString.lowercased()) was \(state)")
-            }
-            if let alone = stacking.first(where: { !$0.stacksWithPoints }) {
-                throw JifenError.invalid("redemption", "'\(alone.name)' cannot be combined with points")
-            }
+        if order.redemptionID != nil, let alone = stacking.first(where: { !$0.stacksWithPoints }) {
+            throw JifenError.invalid("redemption", "'\(alone.name)' cannot be combined with points")
+        }
+    }
+
+    /// Checks, before a new order is inserted (its foreign key would otherwise fail), that the
+    /// hold it names is the member's and still held or captured.
+    func checkHold(_ redemptionID: UUID, member memberID: UUID, externalID: ExternalID) async throws {
+        let rows = try await query(
+            """
+            SELECT state FROM redemptions
+            WHERE tenant_id = \(tenant.rawValue) AND id = \(redemptionID) AND member_id = \(memberID)
+            """
+        )
+        guard let state = try await rows.decode(String.self).first(where: { _ in true }) else {
+            throw JifenError.invalid("redemption", "is not a redemption of member '\(externalID)'")
+        }
+        guard state == "held" || state == "captured" else {
+            throw JifenError.conflict("redemption \(redemptionID.uuidString.lowercased()) was \(state)")
         }
     }
 

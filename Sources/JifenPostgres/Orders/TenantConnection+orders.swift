@@ -16,6 +16,9 @@ extension TenantConnection {
     /// the winner's commit, then find its row and compare.
     public func recordOrder(_ draft: OrderDraft, now: Date = Date()) async throws -> (Order, OrderRecording) {
         let memberID = try await ensureMember(draft.member, now: now)
+        if let redemption = draft.redemption {
+            try await checkHold(redemption, member: memberID, externalID: draft.member)
+        }
         let lines = try String(decoding: JSONEncoder().encode(draft.lines), as: UTF8.self)
         let paidAt: Date? = draft.status == .placed ? nil : (draft.paidAt ?? Date())
         let inserted = try await query(
