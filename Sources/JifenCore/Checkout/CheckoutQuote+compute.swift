@@ -77,8 +77,8 @@ extension CheckoutQuote {
     ///
     /// 8. **Points earned**: exactly what scoring awards the order this quote describes, recorded
     ///    with `amount` = the amount due and the cart's lines at their listed prices, plus — when
-    ///    there is shipping — a line `{sku: shipping, category: shipping}` at the shipping's
-    ///    listed price. It is the same computation (``EarningRules/award(for:context:)``): the
+    ///    shipping is charged — a line `{sku: shipping, category: shipping}` at what is charged
+    ///    for it (none when it is waived). It is the same computation (``EarningRules/award(for:context:)``): the
     ///    amount paid in money spreads over the lines in proportion to their listed prices, so
     ///    a program that excludes the `shipping` category earns nothing on shipping's share. An
     ///    order in another currency than the program's earns nothing. Daily caps count the
@@ -123,7 +123,8 @@ extension CheckoutQuote {
                 line.unitAmount = max(line.unitAmount, 0)
                 return line
             }
-            if shipping > 0 { lines.append(Self.shippingLine(Int64(clamping: shipping))) }
+            let shippingCharged = max(shipping - shippingDiscount, 0)
+            if shippingCharged > 0 { lines.append(Self.shippingLine(Int64(clamping: shippingCharged))) }
             let input = EarningInput(
                 amount: Int64(clamping: amountDue),
                 minorUnitsPerMajor: request.currency.minorUnitsPerMajor,
