@@ -5,32 +5,14 @@ import JifenPostgres
 extension Components.Schemas.CouponTemplate {
     init(_ record: CouponTemplateRecord) {
         let template = record.template
-        var amount: Int64?
-        var percent: Int64?
-        var gift: String?
-        switch template.benefit {
-        case .amountOff(let value): amount = value
-        case .percentOff(let value): percent = value
-        case .freeShipping: break
-        case .gift(let sku): gift = sku
-        }
-        var validFrom: Date?
-        var validUntil: Date?
-        var validDays: Int64?
-        switch template.validity {
-        case .window(let from, let until):
-            validFrom = from
-            validUntil = until
-        case .days(let days): validDays = days
-        }
         self.init(
             id: template.id.uuidString.lowercased(),
             name: template.name,
             currency: template.currency.code,
             kind: .init(template.benefit),
-            amount: amount,
-            percent: percent,
-            giftSku: gift,
+            amount: template.benefit.amount,
+            percent: template.benefit.percent,
+            giftSku: template.benefit.giftSKU,
             minimumSpend: template.minimumSpend,
             eligibility: .init(
                 categories: template.eligibility.categories,
@@ -38,9 +20,9 @@ extension Components.Schemas.CouponTemplate {
                 excludedCategories: template.eligibility.excludedCategories,
                 excludedSkus: template.eligibility.excludedSkus
             ),
-            validFrom: validFrom,
-            validUntil: validUntil,
-            validDays: validDays,
+            validFrom: template.validity.from,
+            validUntil: template.validity.until,
+            validDays: template.validity.days,
             perMemberLimit: template.perMemberLimit,
             stock: template.stock,
             stacksWithCoupons: template.stacksWithCoupons,

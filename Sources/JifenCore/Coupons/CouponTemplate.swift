@@ -132,3 +132,22 @@ public struct CouponCandidate: Sendable, Hashable {
         self.validUntil = validUntil
     }
 }
+
+// The wire and the table hold a benefit and a validity as separate nullable columns.
+extension CouponBenefit {
+    /// `amount_off`'s amount.
+    public var amount: Int64? { if case .amountOff(let amount) = self { amount } else { nil } }
+    /// `percent_off`'s percent.
+    public var percent: Int64? { if case .percentOff(let percent) = self { percent } else { nil } }
+    /// `gift`'s SKU.
+    public var giftSKU: String? { if case .gift(let sku) = self { sku } else { nil } }
+}
+
+extension CouponValidity {
+    /// A fixed window's start.
+    public var from: Date? { if case .window(let from, _) = self { from } else { nil } }
+    /// A fixed window's end.
+    public var until: Date? { if case .window(_, let until) = self { until } else { nil } }
+    /// Days from the issue.
+    public var days: Int64? { if case .days(let days) = self { days } else { nil } }
+}

@@ -14,7 +14,7 @@ extension TenantConnection {
 
     public func createCouponTemplate(_ draft: CouponTemplateDraft) async throws -> CouponTemplateRecord {
         let template = draft.template(id: UUID())
-        let columns = Self.templateColumns(template)
+        let (benefit, validity) = (template.benefit, template.validity)
         let eligibility = String(decoding: try JSONEncoder().encode(template.eligibility), as: UTF8.self)
         let rows = try await query(
             """
@@ -22,9 +22,9 @@ extension TenantConnection {
                 minimum_spend, eligibility, valid_from, valid_until, valid_days, per_member_limit, stock,
                 stacks_with_coupons, stacks_with_points)
             VALUES (\(tenant.rawValue), \(template.id), \(template.name), \(template.currency.code),
-                    \(template.benefit.kind), \(columns.amount), \(columns.percent), \(columns.giftSKU),
-                    \(template.minimumSpend), \(eligibility)::jsonb, \(columns.validFrom), \(columns.validUntil),
-                    \(columns.validDays), \(template.perMemberLimit), \(template.stock), \(template.stacksWithCoupons),
+                    \(benefit.kind), \(benefit.amount), \(benefit.percent), \(benefit.giftSKU),
+                    \(template.minimumSpend), \(eligibility)::jsonb, \(validity.from), \(validity.until),
+                    \(validity.days), \(template.perMemberLimit), \(template.stock), \(template.stacksWithCoupons),
                     \(template.stacksWithPoints))
             RETURNING \(unescaped: Self.couponTemplateColumns)
             """
@@ -74,24 +74,6 @@ extension TenantConnection {
         )
         for try await row in rows { return try Self.couponTemplate(from: row) }
         return nil
-    }
-
-    private static func templateColumns(_ template: CouponTemplate) -> (
-        amount: Int64?, percent: Int64?, giftSKU: String?, validFrom: Date?, validUntil: Date?, validDays: Int64?
-    ) {
-        var amount: Int64?
-        var percent: Int64?
-        var gift: String?
-        switch template.benefit {
-        case .amountOff(let value): amount = value
-        case .percentOff(let value): percent = value
-        case .freeShipping: break
-        case .gift(let sku): gift = sku
-        }
-        switch template.validity {
-        case .window(let from, let until): return (amount, percent, gift, from, until, nil)
-        case .days(let days): return (amount, percent, gift, nil, nil, days)
-        }
     }
 
     /// Reads the columns of ``couponTemplateColumns`` starting at `offset`.
