@@ -18,6 +18,9 @@ extension APIHandler {
             coupons: body.coupons,
             redemption: try body.redemption.map { text throws(JifenError) in
                 try Self.bodyUUID(text, field: "redemption")
+            },
+            walletHold: try body.walletHold.map { text throws(JifenError) in
+                try Self.bodyUUID(text, field: "wallet_hold")
             }
         )
         let (order, recording, points) = try await withTenant { connection in

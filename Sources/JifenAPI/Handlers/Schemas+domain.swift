@@ -158,6 +158,7 @@ extension Components.Schemas.Order {
             lines: order.lines.map(Components.Schemas.OrderLine.init),
             coupons: order.couponCodes.isEmpty ? nil : order.couponCodes,
             redemption: order.redemptionID?.uuidString.lowercased(),
+            walletHold: order.walletHoldID?.uuidString.lowercased(),
             points: .init(points),
             createdAt: order.createdAt,
             updatedAt: order.updatedAt

@@ -99,6 +99,8 @@ public struct JobKind: Sendable, Hashable, Codable, CustomStringConvertible, Exp
     public static let expireCoupons: JobKind = "coupons.expire"
     /// Record `coupon.expiring` reminders.
     public static let remindCoupons: JobKind = "coupons.remind"
+    /// The wallets' periodic work: installments due, holds and bonus expired, reminders.
+    public static let sweepWallets: JobKind = "wallets.sweep"
     /// Turn a tenant's new domain events into webhook deliveries.
     public static let fanOutEvents: JobKind = "events.fanout"
     /// Send one webhook delivery (one attempt).

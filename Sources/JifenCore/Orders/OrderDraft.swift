@@ -19,6 +19,8 @@ public struct OrderDraft: Sendable, Hashable {
     public var coupons: [String]
     /// The points hold that paid part of it: captured when it is paid.
     public var redemption: UUID?
+    /// The wallet hold that paid part of it: captured when it is paid.
+    public var walletHold: UUID?
 
     /// The most coupons one order may name.
     public static let maxCoupons = 10
@@ -33,7 +35,8 @@ public struct OrderDraft: Sendable, Hashable {
         lines: [OrderLine] = [],
         linesOmitted: Bool = false,
         coupons: [String] = [],
-        redemption: UUID? = nil
+        redemption: UUID? = nil,
+        walletHold: UUID? = nil
     ) {
         self.externalID = externalID
         self.member = member
@@ -45,6 +48,7 @@ public struct OrderDraft: Sendable, Hashable {
         self.linesOmitted = linesOmitted
         self.coupons = coupons
         self.redemption = redemption
+        self.walletHold = walletHold
     }
 
     /// Validates raw request fields, naming every invalid one at once.
@@ -58,7 +62,8 @@ public struct OrderDraft: Sendable, Hashable {
         paidAt: Date?,
         lines given: [OrderLine]?,
         coupons codes: [String]? = nil,
-        redemption: UUID? = nil
+        redemption: UUID? = nil,
+        walletHold: UUID? = nil
     ) throws(JifenError) -> OrderDraft {
         let lines = given ?? []
         var validator = Validator()
@@ -99,7 +104,8 @@ public struct OrderDraft: Sendable, Hashable {
             lines: lines,
             linesOmitted: given == nil,
             coupons: coupons,
-            redemption: redemption
+            redemption: redemption,
+            walletHold: walletHold
         )
     }
 }

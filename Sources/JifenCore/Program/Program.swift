@@ -31,6 +31,8 @@ public struct Program: Sendable, Hashable, Codable {
     public var referrals: ReferralRules?
     /// Welcome pack, what a cancelled order's coupons become, reminders.
     public var coupons: CouponRules
+    /// Stored value: the spending order, top-up offers, the refund policy, reminders.
+    public var wallet: WalletRules
 
     public init(
         version: Int = 0,
@@ -46,7 +48,8 @@ public struct Program: Sendable, Hashable, Codable {
         tiers: TierRules? = nil,
         lapse: LapseRules? = nil,
         referrals: ReferralRules? = nil,
-        coupons: CouponRules = CouponRules()
+        coupons: CouponRules = CouponRules(),
+        wallet: WalletRules = WalletRules()
     ) {
         self.version = version
         self.currency = currency
@@ -62,6 +65,7 @@ public struct Program: Sendable, Hashable, Codable {
         self.lapse = lapse
         self.referrals = referrals
         self.coupons = coupons
+        self.wallet = wallet
     }
 
     /// What a shop that never saved a program runs: 1 point per whole unit of the order's
@@ -69,7 +73,7 @@ public struct Program: Sendable, Hashable, Codable {
     public static let `default` = Program()
 
     enum CodingKeys: String, CodingKey {
-        case version, currency, earning, redemption, clawback, activities, expiry, tiers, lapse, referrals, coupons
+        case version, currency, earning, redemption, clawback, activities, expiry, tiers, lapse, referrals, coupons, wallet
         case timeZone = "time_zone"
         case checkIn = "check_in"
         case pendingDays = "pending_days"
@@ -91,6 +95,7 @@ public struct Program: Sendable, Hashable, Codable {
         lapse = try container.decodeIfPresent(LapseRules.self, forKey: .lapse)
         referrals = try container.decodeIfPresent(ReferralRules.self, forKey: .referrals)
         coupons = try container.decodeIfPresent(CouponRules.self, forKey: .coupons) ?? CouponRules()
+        wallet = try container.decodeIfPresent(WalletRules.self, forKey: .wallet) ?? WalletRules()
     }
 
     public var zone: TimeZone { TimeZone(identifier: timeZone) ?? .gmt }
@@ -168,6 +173,7 @@ public struct Program: Sendable, Hashable, Codable {
         lapse?.validate(into: &v)
         referrals?.validate(into: &v)
         coupons.validate(into: &v)
+        wallet.validate(into: &v)
         try v.finish()
     }
 

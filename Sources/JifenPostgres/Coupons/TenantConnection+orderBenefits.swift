@@ -48,6 +48,26 @@ extension TenantConnection {
     }
 
     /// Checks, before a new order is inserted (its foreign key would otherwise fail), that the
+    /// wallet hold it names is the member's, in the order's currency, and still held or captured.
+    func checkWalletHold(_ id: UUID, member memberID: UUID, externalID: ExternalID, currency: Currency) async throws {
+        let rows = try await query(
+            """
+            SELECT state, currency FROM wallet_holds
+            WHERE tenant_id = \(tenant.rawValue) AND id = \(id) AND member_id = \(memberID)
+            """
+        )
+        guard let (state, holdCurrency) = try await rows.decode((String, String).self).first(where: { _ in true }) else {
+            throw JifenError.invalid("wallet_hold", "is not a wallet hold of member '\(externalID)'")
+        }
+        guard holdCurrency == currency.code else {
+            throw JifenError.invalid("wallet_hold", "is in \(holdCurrency); the order is in \(currency.code)")
+        }
+        guard state == "held" || state == "captured" else {
+            throw JifenError.conflict("wallet hold \(id.uuidString.lowercased()) was \(state)")
+        }
+    }
+
+    /// Checks, before a new order is inserted (its foreign key would otherwise fail), that the
     /// hold it names is the member's and still held or captured.
     func checkHold(_ redemptionID: UUID, member memberID: UUID, externalID: ExternalID) async throws {
         let rows = try await query(
@@ -97,17 +117,17 @@ extension TenantConnection {
             )
             let redeemed = try await rows.decode((UUID, UUID).self).reduce(into: [(UUID, UUID)]()) { $0.append($1) }
             try await recordCouponEvents(redeemed, .redeemed)
-            if let redemption = order.redemptionID {
-                do {
-                    _ = try await capture(redemption: redemption, now: now)
-                } catch let error as JifenError where error.code == .conflict {
-                    // The hold expired or was released before the order was paid: the order is
-                    // still paid (the shop took the money), the points simply were not spent.
-                    logger.warning(
-                        "order paid with a hold that cannot be captured",
-                        metadata: ["order": "\(order.externalID)", "error": "\(error.detail)"]
-                    )
-                }
+            // A hold that expired or was released before the order was paid cannot be captured:
+            // the order is still paid (the shop took the money), the points or money simply were
+            // not spent.
+            do {
+                if let redemption = order.redemptionID { _ = try await capture(redemption: redemption, now: now) }
+                if let hold = order.walletHoldID { _ = try await captureWalletHold(hold, now: now) }
+            } catch let error as JifenError where error.code == .conflict {
+                logger.warning(
+                    "order paid with a hold that cannot be captured",
+                    metadata: ["order": "\(order.externalID)", "error": "\(error.detail)"]
+                )
             }
         case .cancelled, .refunded:
             let policy = try await program().coupons.returnPolicy
@@ -131,6 +151,21 @@ extension TenantConnection {
                 )
                 if try await state.decode(String.self).first(where: { _ in true }) == "held" {
                     _ = try await release(redemption: redemption, now: now)
+                }
+            }
+            if let holdID = order.walletHoldID, let hold = try await walletHold(holdID) {
+                switch hold.state {
+                case .held: _ = try await releaseWalletHold(holdID, now: now)
+                case .captured:
+                    // Cancelled or refunded in full: all the wallet paid goes back.
+                    try await returnToWallet(
+                        holdID,
+                        amount: hold.amount,
+                        key: "wallet-return:\(holdID.uuidString.lowercased()):\(order.status.rawValue)",
+                        orderReference: order.externalID.rawValue,
+                        now: now
+                    )
+                case .released, .expired: break
                 }
             }
         }

@@ -5,7 +5,9 @@ import PostgresNIO
 /// Proves the ledger's invariants for every member of a tenant:
 /// `available = sum(available deltas) = sum(remaining of available lots) - debt`,
 /// `pending = sum(pending deltas) = sum(remaining of pending lots)`, and
-/// `held = sum(points of redemptions still held)`.
+/// `held = sum(points of redemptions still held)`; and for every wallet, per part,
+/// `principal = sum(principal deltas) = sum(remaining of principal lots)`, the same for bonus,
+/// and `held = sum(held deltas) = sum(amounts of wallet holds still held)`.
 public struct LedgerAudit: Sendable {
     public struct Violation: Sendable, Hashable, CustomStringConvertible {
         public var tenant: TenantID
@@ -104,7 +106,58 @@ public struct LedgerAudit: Sendable {
                     )
                 }
             }
-            return (count, violations)
+            return (count, violations + (try await walletViolations(tenant, connection)))
         }
+    }
+
+    /// The wallets' invariants; a member's bucket is `wallet <currency> principal|bonus|held`.
+    private func walletViolations(_ tenant: TenantID, _ connection: TenantConnection) async throws -> [Violation] {
+        let rows = try await connection.connection.query(
+            """
+            WITH entries AS (
+                SELECT member_id, currency, sum(principal_delta) AS principal, sum(bonus_delta) AS bonus,
+                       sum(held_delta) AS held
+                FROM wallet_entries WHERE tenant_id = \(tenant.rawValue) GROUP BY member_id, currency
+            ), lots AS (
+                SELECT member_id, currency,
+                       coalesce(sum(remaining) FILTER (WHERE part = 'principal'), 0) AS principal,
+                       coalesce(sum(remaining) FILTER (WHERE part = 'bonus'), 0) AS bonus
+                FROM wallet_lots WHERE tenant_id = \(tenant.rawValue) GROUP BY member_id, currency
+            ), holds AS (
+                SELECT member_id, currency, sum(amount) AS held FROM wallet_holds
+                WHERE tenant_id = \(tenant.rawValue) AND state = 'held' GROUP BY member_id, currency
+            )
+            SELECT m.external_id, w.currency::text,
+                   w.principal, coalesce(e.principal, 0)::bigint, coalesce(l.principal, 0)::bigint,
+                   w.bonus, coalesce(e.bonus, 0)::bigint, coalesce(l.bonus, 0)::bigint,
+                   w.held, coalesce(e.held, 0)::bigint, coalesce(h.held, 0)::bigint
+            FROM wallets w
+            JOIN members m ON m.tenant_id = w.tenant_id AND m.id = w.member_id
+            LEFT JOIN entries e ON e.member_id = w.member_id AND e.currency = w.currency
+            LEFT JOIN lots l ON l.member_id = w.member_id AND l.currency = w.currency
+            LEFT JOIN holds h ON h.member_id = w.member_id AND h.currency = w.currency
+            WHERE w.tenant_id = \(tenant.rawValue)
+            """,
+            logger: database.logger
+        )
+        var violations: [Violation] = []
+        for try await (member, currency, p, pe, pl, b, be, bl, h, he, hh) in rows.decode(
+            (String, String, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64).self
+        ) {
+            for (bucket, balance, ledger, lots) in [("principal", p, pe, pl), ("bonus", b, be, bl), ("held", h, he, hh)]
+            where balance != ledger || balance != lots {
+                violations.append(
+                    .init(
+                        tenant: tenant,
+                        member: member,
+                        bucket: "wallet \(currency) \(bucket)",
+                        balance: balance,
+                        ledger: ledger,
+                        lots: lots
+                    )
+                )
+            }
+        }
+        return violations
     }
 }

@@ -19,9 +19,11 @@ public struct Order: Sendable, Hashable {
     public var couponCodes: [String] = []
     /// The points hold it was paid with, if it named one.
     public var redemptionID: UUID? = nil
+    /// The wallet hold it was paid with, if it named one.
+    public var walletHoldID: UUID? = nil
 
     /// Anything beyond points that the order's status changes must carry along.
-    var hasBenefits: Bool { !couponCodes.isEmpty || redemptionID != nil }
+    var hasBenefits: Bool { !couponCodes.isEmpty || redemptionID != nil || walletHoldID != nil }
 
     var snapshot: OrderSnapshot { OrderSnapshot(member: member, amount: amount, status: status, lines: lines) }
 }

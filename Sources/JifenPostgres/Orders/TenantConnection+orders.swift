@@ -5,7 +5,8 @@ import PostgresNIO
 extension TenantConnection {
     static let orderColumns = """
         o.id, o.external_id, m.external_id, o.currency, o.amount, o.status, o.placed_at, o.paid_at,
-        o.cancelled_at, o.refunded_at, o.lines::text, o.created_at, o.updated_at, o.coupon_codes, o.redemption_id
+        o.cancelled_at, o.refunded_at, o.lines::text, o.created_at, o.updated_at, o.coupon_codes, o.redemption_id,
+        o.wallet_hold_id
         """
 
     /// Records an order or a later state of it, idempotently by its external id, and writes
@@ -19,16 +20,19 @@ extension TenantConnection {
         if let redemption = draft.redemption {
             try await checkHold(redemption, member: memberID, externalID: draft.member)
         }
+        if let hold = draft.walletHold {
+            try await checkWalletHold(hold, member: memberID, externalID: draft.member, currency: draft.amount.currency)
+        }
         let lines = try String(decoding: JSONEncoder().encode(draft.lines), as: UTF8.self)
         let paidAt: Date? = draft.status == .placed ? nil : (draft.paidAt ?? Date())
         let inserted = try await query(
             """
             INSERT INTO orders (tenant_id, external_id, member_id, currency, amount, status, placed_at, paid_at,
-                                cancelled_at, refunded_at, lines, coupon_codes, redemption_id)
+                                cancelled_at, refunded_at, lines, coupon_codes, redemption_id, wallet_hold_id)
             VALUES (\(tenant.rawValue), \(draft.externalID.rawValue), \(memberID), \(draft.amount.currency.code),
                     \(draft.amount.minorUnits), \(draft.status.rawValue), \(draft.placedAt), \(paidAt),
                     \(draft.status == .cancelled ? Date() : nil), \(draft.status == .refunded ? Date() : nil),
-                    \(lines)::jsonb, \(draft.coupons), \(draft.redemption))
+                    \(lines)::jsonb, \(draft.coupons), \(draft.redemption), \(draft.walletHold))
             ON CONFLICT (tenant_id, external_id) DO NOTHING
             RETURNING id, paid_at, cancelled_at, refunded_at, created_at, updated_at
             """
@@ -52,7 +56,8 @@ extension TenantConnection {
                 createdAt: createdAt,
                 updatedAt: updatedAt,
                 couponCodes: draft.coupons,
-                redemptionID: draft.redemption
+                redemptionID: draft.redemption,
+                walletHoldID: draft.walletHold
             )
             if order.hasBenefits {
                 try await reserveBenefits(of: order, memberID: memberID, now: now)
@@ -71,6 +76,9 @@ extension TenantConnection {
         }
         if let redemption = draft.redemption, redemption != stored.redemptionID {
             throw JifenError.conflict("order '\(draft.externalID)' was recorded with another redemption")
+        }
+        if let hold = draft.walletHold, hold != stored.walletHoldID {
+            throw JifenError.conflict("order '\(draft.externalID)' was recorded with another wallet hold")
         }
         switch try OrderChange.between(stored: stored.snapshot, incoming: draft) {
         case .unchanged:
@@ -151,7 +159,8 @@ extension TenantConnection {
             createdAt: try c.value(11, Date.self),
             updatedAt: try c.value(12, Date.self),
             couponCodes: try c.value(13, [String].self),
-            redemptionID: try c.value(14, UUID?.self)
+            redemptionID: try c.value(14, UUID?.self),
+            walletHoldID: try c.value(15, UUID?.self)
         )
     }
 }

@@ -53,6 +53,18 @@ extension TenantConnection {
                 refunded.status = .refunded
                 try await settleBenefits(of: refunded, now: now)
             }
+        } else if let hold = stored.walletHoldID, let paid = try await walletHold(hold), paid.state == .captured {
+            // A partial refund gives back the wallet's share of it: refund × wallet paid / order amount.
+            let share = Int64(
+                clamping: Int128(draft.amount) * Int128(paid.amount) / Int128(max(stored.amount.minorUnits, 1))
+            )
+            try await returnToWallet(
+                hold,
+                amount: share,
+                key: "wallet-return:\(hold.uuidString.lowercased()):refund:\(draft.externalID.rawValue)",
+                orderReference: stored.externalID.rawValue,
+                now: now
+            )
         }
         guard let refund = try await refund(order: stored, externalID: draft.externalID.rawValue) else {
             throw JifenError(.internalError, "refund vanished in its own transaction")

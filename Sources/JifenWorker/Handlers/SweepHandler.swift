@@ -67,6 +67,9 @@ public enum PointsHandlers {
             SweepHandler.make(kind: .remindCoupons, database: database, logger: logger, clock: clock) {
                 try await $0.remindCoupons(now: $1, limit: SweepHandler.batchSize)
             },
+            SweepHandler.make(kind: .sweepWallets, database: database, logger: logger, clock: clock) {
+                try await $0.sweepWallets(now: $1, limit: SweepHandler.batchSize)
+            },
             SweepHandler.make(kind: .fanOutEvents, database: database, logger: logger, clock: clock) { connection, _ in
                 try await connection.fanOutEvents(limit: SweepHandler.batchSize)
             },
