@@ -9,7 +9,7 @@ extension JifenError.Code {
     var status: HTTPResponse.Status {
         switch self {
         case .badRequest, .invalidJSON: .badRequest
-        case .validationFailed, .idempotencyKeyReused, .insufficientPoints: .unprocessableContent
+        case .validationFailed, .idempotencyKeyReused, .insufficientPoints, .insufficientFunds: .unprocessableContent
         case .unauthorized: .unauthorized
         case .notFound: .notFound
         case .conflict, .idempotencyRequestInProgress, .outOfStock: .conflict
@@ -31,6 +31,7 @@ extension JifenError.Code {
         case .notFound: "Not found"
         case .conflict: "Conflict"
         case .insufficientPoints: "Insufficient points"
+        case .insufficientFunds: "Insufficient funds"
         case .outOfStock: "Out of stock"
         case .idempotencyKeyReused: "Idempotency key reused"
         case .idempotencyRequestInProgress: "Request in progress"

@@ -18,6 +18,8 @@ public struct JifenError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let conflict = Code("conflict")
         /// The member has fewer available points than a redemption or deduction needs.
         public static let insufficientPoints = Code("insufficient-points")
+        /// The member's wallet holds less spendable money than a payment needs.
+        public static let insufficientFunds = Code("insufficient-funds")
         /// A reward has fewer units left than a claim asks for.
         public static let outOfStock = Code("out-of-stock")
         /// The API key made more requests than its tenant's rate limit allows; retry later.

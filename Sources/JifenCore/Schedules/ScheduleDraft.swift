@@ -3,9 +3,8 @@ import Foundation
 /// A staged bonus as a shop asks for it: `total` points granted in `installments` equal parts,
 /// one per week or month from `start` ("top up 200, get 200 back over 10 months").
 public struct ScheduleDraft: Sendable, Hashable {
-    public enum Period: String, Sendable, Hashable, Codable, CaseIterable {
-        case week, month
-    }
+    /// The same periods as a wallet installment plan: both are planned by ``InstallmentPlan``.
+    public typealias Period = InstallmentPeriod
 
     /// One planned grant.
     public struct Installment: Sendable, Hashable {
@@ -68,22 +67,16 @@ public struct ScheduleDraft: Sendable, Hashable {
 
     /// The installments, in order. Points split evenly; the remainder goes to the first ones
     /// (200 in 3 → 67, 67, 66), so the sum is exactly `total`. Months count by the calendar of
-    /// `zone` (a 31 January start falls on the last day of shorter months).
+    /// `zone` (a 31 January start falls on the last day of shorter months). See
+    /// ``InstallmentPlan/plan(total:count:period:start:remainderFirst:in:)``.
     public func plan(in zone: TimeZone) -> [Installment] {
-        let calendar = Calendar.gregorian(in: zone)
-        let base = total / Int64(installments)
-        let extra = Int(total % Int64(installments))
-        return (0..<installments).map { index in
-            let due: Date? =
-                switch period {
-                case .week: calendar.date(byAdding: .day, value: 7 * index, to: start)
-                case .month: calendar.date(byAdding: .month, value: index, to: start)
-                }
-            return Installment(
-                number: index + 1,
-                dueAt: due ?? start,
-                points: base + (index < extra ? 1 : 0)
-            )
-        }
+        InstallmentPlan.plan(
+            total: total,
+            count: installments,
+            period: period,
+            start: start,
+            remainderFirst: true,
+            in: zone
+        ).map { Installment(number: $0.number, dueAt: $0.dueAt, points: $0.amount) }
     }
 }
