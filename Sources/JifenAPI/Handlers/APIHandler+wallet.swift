@@ -8,7 +8,9 @@ extension APIHandler {
         guard let wallets = try await withTenant({ try await $0.wallets(member: member) }) else {
             throw JifenError.notFound("no member '\(input.path.member)'")
         }
-        return .ok(.init(body: .json(.init(member: member.rawValue, wallets: wallets.map(Components.Schemas.Wallet.init)))))
+        return .ok(
+            .init(body: .json(.init(member: member.rawValue, wallets: wallets.map(Components.Schemas.Wallet.init))))
+        )
     }
 
     public func listWalletEntries(_ input: Operations.ListWalletEntries.Input) async throws
@@ -17,12 +19,16 @@ extension APIHandler {
         let member = try Self.lookupID(input.path.member, kind: "member")
         let limit = try PageLimit(input.query.limit)
         let cursor = try input.query.cursor.map { cursor throws(JifenError) in try PageCursor(encoded: cursor) }
-        guard let page = try await withTenant({ try await $0.walletEntries(member: member, limit: limit, after: cursor) })
+        guard
+            let page = try await withTenant({ try await $0.walletEntries(member: member, limit: limit, after: cursor) })
         else { throw JifenError.notFound("no member '\(input.path.member)'") }
         return .ok(
             .init(
                 body: .json(
-                    .init(data: page.items.map(Components.Schemas.WalletEntry.init), nextCursor: page.nextCursor?.encoded)
+                    .init(
+                        data: page.items.map(Components.Schemas.WalletEntry.init),
+                        nextCursor: page.nextCursor?.encoded
+                    )
                 )
             )
         )
@@ -49,7 +55,9 @@ extension APIHandler {
         return .created(.init(body: .json(.init(topUp))))
     }
 
-    public func getWalletTopUp(_ input: Operations.GetWalletTopUp.Input) async throws -> Operations.GetWalletTopUp.Output {
+    public func getWalletTopUp(_ input: Operations.GetWalletTopUp.Input) async throws
+        -> Operations.GetWalletTopUp.Output
+    {
         let id = try Self.lookupUUID(input.path.topUp, kind: "top-up")
         guard let topUp = try await withTenant({ try await $0.topUp(id: id) }) else {
             throw JifenError.notFound("no top-up '\(input.path.topUp)'")

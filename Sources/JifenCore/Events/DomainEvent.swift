@@ -31,6 +31,7 @@ public protocol MemberStreamEvent: DomainEvent {}
 public enum DomainEvents {
     public static let all: [any DomainEvent.Type] = [
         PointsEvent.self, PointsExpiring.self, TierChanged.self, ReferralRewarded.self, ReferralRejected.self,
-        MemberLapsed.self, InstallmentGranted.self, RewardClaimed.self, CouponEvent.self, WalletEvent.self, WebhookTest.self,
+        MemberLapsed.self, InstallmentGranted.self, RewardClaimed.self, CouponEvent.self, WalletEvent.self,
+        WebhookTest.self,
     ]
 }

@@ -73,7 +73,8 @@ public struct Program: Sendable, Hashable, Codable {
     public static let `default` = Program()
 
     enum CodingKeys: String, CodingKey {
-        case version, currency, earning, redemption, clawback, activities, expiry, tiers, lapse, referrals, coupons, wallet
+        case version, currency, earning, redemption, clawback, activities, expiry, tiers, lapse, referrals, coupons,
+            wallet
         case timeZone = "time_zone"
         case checkIn = "check_in"
         case pendingDays = "pending_days"

@@ -56,7 +56,8 @@ extension TenantConnection {
             WHERE tenant_id = \(tenant.rawValue) AND id = \(id) AND member_id = \(memberID)
             """
         )
-        guard let (state, holdCurrency) = try await rows.decode((String, String).self).first(where: { _ in true }) else {
+        guard let (state, holdCurrency) = try await rows.decode((String, String).self).first(where: { _ in true })
+        else {
             throw JifenError.invalid("wallet_hold", "is not a wallet hold of member '\(externalID)'")
         }
         guard holdCurrency == currency.code else {

@@ -144,7 +144,9 @@ public struct LedgerAudit: Sendable {
         for try await (member, currency, p, pe, pl, b, be, bl, h, he, hh) in rows.decode(
             (String, String, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64).self
         ) {
-            for (bucket, balance, ledger, lots) in [("principal", p, pe, pl), ("bonus", b, be, bl), ("held", h, he, hh)]
+            for (bucket, balance, ledger, lots) in [
+                ("principal", p, pe, pl), ("bonus", b, be, bl), ("held", h, he, hh),
+            ]
             where balance != ledger || balance != lots {
                 violations.append(
                     .init(

@@ -132,7 +132,8 @@ extension TenantConnection {
         return expired
     }
 
-    private func returnWalletHold(_ hold: WalletHold, member: UUID, as state: WalletHold.State, now: Date) async throws {
+    private func returnWalletHold(_ hold: WalletHold, member: UUID, as state: WalletHold.State, now: Date) async throws
+    {
         try await query(
             """
             UPDATE wallet_holds SET state = \(state.rawValue), released_at = \(now)
@@ -220,7 +221,9 @@ extension TenantConnection {
     }
 
     private func walletHoldMember(_ id: UUID) async throws -> UUID? {
-        let rows = try await query("SELECT member_id FROM wallet_holds WHERE tenant_id = \(tenant.rawValue) AND id = \(id)")
+        let rows = try await query(
+            "SELECT member_id FROM wallet_holds WHERE tenant_id = \(tenant.rawValue) AND id = \(id)"
+        )
         return try await rows.decode(UUID.self).first(where: { _ in true })
     }
 

@@ -16,7 +16,8 @@ extension TenantConnection {
     ) async throws -> (topUp: WalletTopUp, created: Bool) {
         let memberID = try await ensureMember(externalID, now: now)
         if let existing = try await topUp(paymentID: paymentID) {
-            guard existing.member == externalID.rawValue, existing.currency == currency, existing.amount == amount else {
+            guard existing.member == externalID.rawValue, existing.currency == currency, existing.amount == amount
+            else {
                 throw JifenError.conflict("payment '\(paymentID)' was recorded as another top-up")
             }
             return (existing, false)

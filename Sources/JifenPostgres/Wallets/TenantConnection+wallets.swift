@@ -33,7 +33,9 @@ extension TenantConnection {
             """
         )
         var lots: [WalletLotBalance] = []
-        for try await (id, part, remaining, expiresAt, createdAt) in rows.decode((UUID, String, Int64, Date?, Date).self) {
+        for try await (id, part, remaining, expiresAt, createdAt) in rows.decode(
+            (UUID, String, Int64, Date?, Date).self
+        ) {
             lots.append(
                 WalletLotBalance(
                     id: id,
@@ -163,7 +165,8 @@ extension TenantConnection {
             ORDER BY i.due_at, i.number
             """
         )
-        for try await (currency, topUp, number, dueAt, amount) in upcoming.decode((String, UUID, Int, Date, Int64).self) {
+        for try await (currency, topUp, number, dueAt, amount) in upcoming.decode((String, UUID, Int, Date, Int64).self)
+        {
             guard let index = wallets.firstIndex(where: { $0.currency.code == currency }) else { continue }
             wallets[index].upcoming.append(
                 WalletInstallment(topUp: topUp, number: number, dueAt: dueAt, amount: amount, state: .upcoming)

@@ -25,7 +25,8 @@ struct Sweep: AsyncParsableCommand {
     ]
 
     @Argument(
-        help: "release, expire, remind, holds, installments, events, tiers, lapses, coupons, coupon-reminders, wallets or all."
+        help:
+            "release, expire, remind, holds, installments, events, tiers, lapses, coupons, coupon-reminders, wallets or all."
     ) var kind: String
     @Option(name: .customLong("tenant"), help: "Only this tenant (repeat for several).") var tenants: [String] = []
 
