@@ -143,6 +143,67 @@ import Testing
                 )
             )
         }
+        let wallet: (Int64, Int64, Int64) = (45_000, 5_000, 0)
+        let id = UUID(uuidString: uuid) ?? UUID()
+        add(
+            "wallet topped up",
+            WalletEvent(
+                .toppedUp,
+                currency: "CNY",
+                amount: 50_000,
+                wallet: wallet,
+                topUp: id,
+                externalID: "pay-1",
+                offer: "500-plus-500"
+            )
+        )
+        add(
+            "wallet bonus paid",
+            WalletEvent(
+                .bonusPaid,
+                currency: "CNY",
+                amount: 5_000,
+                wallet: wallet,
+                topUp: id,
+                offer: "500-plus-500",
+                installment: 1,
+                installments: 10,
+                expiresAt: at
+            )
+        )
+        add(
+            "wallet spent",
+            WalletEvent(
+                .spent,
+                currency: "CNY",
+                amount: 8_000,
+                wallet: wallet,
+                hold: id,
+                orderReference: "3001",
+                fromPrincipal: 3_000,
+                fromBonus: 5_000
+            )
+        )
+        add(
+            "wallet refunded",
+            WalletEvent(
+                .refunded,
+                currency: "CNY",
+                amount: 4_000,
+                wallet: wallet,
+                topUp: id,
+                externalID: "pay-1",
+                hold: id,
+                orderReference: "3001",
+                fromPrincipal: 3_000,
+                fromBonus: 1_000,
+                source: "order"
+            )
+        )
+        add(
+            "wallet bonus expiring",
+            WalletEvent(.bonusExpiring, currency: "CNY", amount: 5_000, wallet: wallet, expiresAt: at)
+        )
         // Not on a member's stream: sent as is (TenantConnection.sendTest).
         let test = WebhookTest(endpoint: uuid)
         examples.append(("test", message(test, type: test.type)))
