@@ -589,31 +589,7 @@ import Testing
 
     @Test func everyCouponEventReachesTheShopSignedAsStandardWebhooks() async throws {
         let shop = try await makeTenant()
-        let types = CouponEvent.types
-        let secret = try await withAPI { api async throws -> String in
-            let quoted = types.map { "\"\($0)\"" }.joined(separator: ",")
-            let created = try await api.send(
-                .post,
-                "/v1/webhook-endpoints",
-                key: shop.key,
-                json: #"{"url":"http://127.0.0.1:1/hook","event_types":[\#(quoted)]}"#
-            )
-            #expect(created.status == .created, "\(created.text)")
-            return try #require(try created.json()["secret"] as? String)
-        }
-        let receiver = try await Receiver(secret: secret)
-        let now = Date()
-        try await withAPI { api async throws in
-            let endpoint = try #require(
-                (try await api.send(.get, "/v1/webhook-endpoints", key: shop.key).json()["data"] as? [[String: Any]])?
-                    .first?["id"] as? String
-            )
-            try await api.send(
-                .patch,
-                "/v1/webhook-endpoints/\(endpoint)",
-                key: shop.key,
-                json: #"{"url":"\#(receiver.url)"}"#
-            )
+        let entries = try await deliveredEvents(CouponEvent.types, shop: shop) { api in
             let template = try await Self.template(
                 #"{"name":"2 days","currency":"CNY","kind":"amount_off","amount":500,"valid_days":2}"#,
                 api: api,
@@ -629,20 +605,14 @@ import Testing
                     #"{"external_id":"o-1","member":"mei","currency":"CNY","amount":1000,"status":"paid","placed_at":"2026-12-05T08:00:00Z","coupons":["\#(used)"]}"#
             )
             #expect(paid.status == .created, "\(paid.text)")
+            try await runJob(.remindCoupons, tenant: shop.tenant, now: Date().addingTimeInterval(86_400))
+            try await runJob(.expireCoupons, tenant: shop.tenant, now: Date().addingTimeInterval(3 * 86_400))
         }
-        try await runJob(.remindCoupons, tenant: shop.tenant, now: now.addingTimeInterval(86_400))
-        try await runJob(.expireCoupons, tenant: shop.tenant, now: now.addingTimeInterval(3 * 86_400))
-        try await runJob(.fanOutEvents, tenant: shop.tenant, now: now)
-        let deliveries = try await OutboundWebhookTests().deliveries(shop.tenant)
-        #expect(deliveries.count == 5, "\(deliveries.map(\.eventType))")
-        for delivery in deliveries {
-            try await OutboundWebhookTests().dispatch(shop.tenant, delivery: delivery.id, now: Date())
-        }
-        let entries = try receiver.entries()
         #expect(entries.allSatisfy { $0.valid && $0.status == 200 }, "\(entries.map(\.type))")
         #expect(
             entries.compactMap(\.type).sorted()
                 == ["coupon.expired", "coupon.expiring", "coupon.issued", "coupon.issued", "coupon.redeemed"]
         )
     }
+
 }
