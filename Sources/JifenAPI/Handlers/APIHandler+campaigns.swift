@@ -22,6 +22,41 @@ extension APIHandler {
         }
         return .ok(.init(body: .json(.init(campaign))))
     }
+
+    public func getCampaignResults(_ input: Operations.GetCampaignResults.Input) async throws
+        -> Operations.GetCampaignResults.Output
+    {
+        let id = try Self.lookupUUID(input.path.campaign, kind: "campaign")
+        let found = try await withTenant { connection -> (Campaign, ArmOutcome, ArmOutcome)? in
+            guard let campaign = try await connection.campaign(id) else { return nil }
+            let (stimulated, holdout) = try await connection.campaignResults(campaign)
+            return (campaign, stimulated, holdout)
+        }
+        guard let (campaign, stimulated, holdout) = found else {
+            throw JifenError.notFound("no campaign '\(input.path.campaign)'")
+        }
+        let estimate = Lift.estimate(stimulated: stimulated, holdout: holdout)
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        campaign: campaign.id.uuidString.lowercased(),
+                        evaluationDays: campaign.evaluationDays,
+                        stimulated: .init(stimulated),
+                        holdout: .init(holdout),
+                        stimulatedRate: estimate.stimulatedRate,
+                        holdoutRate: estimate.holdoutRate,
+                        lift: estimate.lift,
+                        low: estimate.low,
+                        high: estimate.high,
+                        revenuePerResponder: estimate.revenuePerResponder,
+                        pointsCostPerResponder: estimate.pointsCostPerResponder,
+                        incrementalRevenuePerPoint: estimate.incrementalRevenuePerPoint
+                    )
+                )
+            )
+        )
+    }
 }
 
 extension CampaignDraft {
@@ -53,7 +88,8 @@ extension CampaignDraft {
             maxOrders: body.filter?.maxOrders,
             minSpend: body.filter?.minSpend,
             maxSpend: body.filter?.maxSpend,
-            inactiveDays: body.filter?.inactiveDays
+            inactiveDays: body.filter?.inactiveDays,
+            lapsingCategory: body.filter?.lapsingCategory
         )
         switch body.kind {
         case .grant:
@@ -79,7 +115,12 @@ extension CampaignDraft {
                 endsAt: body.endsAt ?? Date()
             )
         }
-        try self.init(name: body.name, kind: kind)
+        try self.init(
+            name: body.name,
+            kind: kind,
+            holdoutPercent: body.holdoutPercent ?? 0,
+            evaluationDays: body.evaluationDays ?? 30
+        )
     }
 }
 
@@ -99,6 +140,9 @@ extension Components.Schemas.Campaign {
                 filter: .init(filter),
                 progress: .init(done: campaign.done, total: campaign.total),
                 completedAt: campaign.completedAt,
+                holdoutPercent: campaign.holdoutPercent,
+                evaluationDays: campaign.evaluationDays,
+                heldOut: campaign.heldOut,
                 createdAt: campaign.createdAt
             )
         case .coupons(let template, let count, let interval, let filter):
@@ -111,6 +155,9 @@ extension Components.Schemas.Campaign {
                 progress: .init(done: campaign.done, total: campaign.total),
                 completedAt: campaign.completedAt,
                 coupons: .init(template: template.uuidString.lowercased(), count: count, intervalMonths: interval),
+                holdoutPercent: campaign.holdoutPercent,
+                evaluationDays: campaign.evaluationDays,
+                heldOut: campaign.heldOut,
                 createdAt: campaign.createdAt
             )
         case .multiplier(let percent, let category, let startsAt, let endsAt):
@@ -138,7 +185,8 @@ extension Components.Schemas.SegmentFilter {
             maxOrders: filter.maxOrders,
             minSpend: filter.minSpend,
             maxSpend: filter.maxSpend,
-            inactiveDays: filter.inactiveDays
+            inactiveDays: filter.inactiveDays,
+            lapsingCategory: filter.lapsingCategory
         )
     }
 }

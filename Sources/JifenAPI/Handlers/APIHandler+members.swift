@@ -19,15 +19,27 @@ extension APIHandler {
 
     public func getMember(_ input: Operations.GetMember.Input) async throws -> Operations.GetMember.Output {
         let externalID = try Self.lookupID(input.path.member, kind: "member")
-        let found = try await withTenant { connection -> (Member, TierRules?, TierStanding?)? in
+        let found = try await withTenant { connection -> (Member, TierRules?, TierStanding?, [CategoryRepurchase])? in
             guard let member = try await connection.member(externalID) else { return nil }
             let program = try await connection.program()
-            return (member, program.tiers, try await connection.tierStanding(member, program: program))
+            let repurchase = program.repurchase == nil ? [] : try await connection.repurchase(member: member.id)
+            return (member, program.tiers, try await connection.tierStanding(member, program: program), repurchase)
         }
-        guard let (member, tiers, standing) = found else {
+        guard let (member, tiers, standing, repurchase) = found else {
             throw JifenError.notFound("no member '\(input.path.member)'")
         }
-        return .ok(.init(body: .json(.init(member, tiers: tiers, standing: standing))))
+        var schema = Components.Schemas.Member(member, tiers: tiers, standing: standing)
+        if !repurchase.isEmpty {
+            schema.repurchase = repurchase.map {
+                .init(
+                    category: $0.category,
+                    lastOrderAt: $0.lastOrderAt,
+                    nextExpectedPurchase: $0.nextExpectedAt,
+                    lapsing: $0.lapsing
+                )
+            }
+        }
+        return .ok(.init(body: .json(schema)))
     }
 
     public func listMembers(_ input: Operations.ListMembers.Input) async throws -> Operations.ListMembers.Output {
@@ -41,7 +53,8 @@ extension APIHandler {
             maxOrders: query.maxOrders,
             minSpend: query.minSpend,
             maxSpend: query.maxSpend,
-            inactiveDays: query.inactiveDays
+            inactiveDays: query.inactiveDays,
+            lapsingCategory: query.lapsingCategory
         )
         // Query parameters, so a 400 (not a body's 422), naming each one.
         let invalid = filter.invalidFields

@@ -89,6 +89,7 @@ extension Components.Schemas.Coupon.SourcePayload {
         case .reward: self = .reward
         case .campaign: self = .campaign
         case .welcome: self = .welcome
+        case .journey: self = .journey
         }
     }
 }

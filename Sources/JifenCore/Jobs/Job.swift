@@ -101,6 +101,10 @@ public struct JobKind: Sendable, Hashable, Codable, CustomStringConvertible, Exp
     public static let remindCoupons: JobKind = "coupons.remind"
     /// The wallets' periodic work: installments due, holds and bonus expired, reminders.
     public static let sweepWallets: JobKind = "wallets.sweep"
+    /// Move journey members whose next step is due.
+    public static let advanceJourneys: JobKind = "journeys.advance"
+    /// Record `member.lapsing` for category windows that passed (and enrol lapsing journeys).
+    public static let detectCategoryLapses: JobKind = "members.lapsing"
     /// Turn a tenant's new domain events into webhook deliveries.
     public static let fanOutEvents: JobKind = "events.fanout"
     /// Send one webhook delivery (one attempt).

@@ -223,7 +223,7 @@ public struct JourneyDraft: Sendable, Hashable, Codable {
         steps = try c.decode([Step].self, forKey: .steps)
         cycles = try c.decodeIfPresent(Int.self, forKey: .cycles) ?? 1
         holdoutPercent = try c.decodeIfPresent(Int64.self, forKey: .holdoutPercent) ?? 0
-        evaluationDays = try c.decode(Int64.self, forKey: .evaluationDays)
+        evaluationDays = try c.decodeIfPresent(Int64.self, forKey: .evaluationDays) ?? 30
         exitOnPurchase = try c.decodeIfPresent(Bool.self, forKey: .exitOnPurchase) ?? true
     }
 

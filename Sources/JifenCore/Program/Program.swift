@@ -33,6 +33,8 @@ public struct Program: Sendable, Hashable, Codable {
     public var coupons: CouponRules
     /// Stored value: the spending order, top-up offers, the refund policy, reminders.
     public var wallet: WalletRules
+    /// Repurchase windows per category (`member.lapsing`, journeys); `nil`: not kept.
+    public var repurchase: RepurchaseWindows?
 
     public init(
         version: Int = 0,
@@ -49,7 +51,8 @@ public struct Program: Sendable, Hashable, Codable {
         lapse: LapseRules? = nil,
         referrals: ReferralRules? = nil,
         coupons: CouponRules = CouponRules(),
-        wallet: WalletRules = WalletRules()
+        wallet: WalletRules = WalletRules(),
+        repurchase: RepurchaseWindows? = nil
     ) {
         self.version = version
         self.currency = currency
@@ -66,6 +69,7 @@ public struct Program: Sendable, Hashable, Codable {
         self.referrals = referrals
         self.coupons = coupons
         self.wallet = wallet
+        self.repurchase = repurchase
     }
 
     /// What a shop that never saved a program runs: 1 point per whole unit of the order's
@@ -74,7 +78,7 @@ public struct Program: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case version, currency, earning, redemption, clawback, activities, expiry, tiers, lapse, referrals, coupons,
-            wallet
+            wallet, repurchase
         case timeZone = "time_zone"
         case checkIn = "check_in"
         case pendingDays = "pending_days"
@@ -97,6 +101,7 @@ public struct Program: Sendable, Hashable, Codable {
         referrals = try container.decodeIfPresent(ReferralRules.self, forKey: .referrals)
         coupons = try container.decodeIfPresent(CouponRules.self, forKey: .coupons) ?? CouponRules()
         wallet = try container.decodeIfPresent(WalletRules.self, forKey: .wallet) ?? WalletRules()
+        repurchase = try container.decodeIfPresent(RepurchaseWindows.self, forKey: .repurchase)
     }
 
     public var zone: TimeZone { TimeZone(identifier: timeZone) ?? .gmt }
@@ -175,6 +180,7 @@ public struct Program: Sendable, Hashable, Codable {
         referrals?.validate(into: &v)
         coupons.validate(into: &v)
         wallet.validate(into: &v)
+        repurchase?.validate(into: &v)
         try v.finish()
     }
 

@@ -15,10 +15,16 @@ public struct CampaignDraft: Sendable, Hashable {
 
     public var name: String
     public var kind: Kind
+    /// Percent of the segment held out (grants and coupons): tracked, never given anything.
+    public var holdoutPercent: Int64
+    /// A purchase within this many days of the campaign counts as a response.
+    public var evaluationDays: Int64
 
-    public init(name: String, kind: Kind) throws(JifenError) {
+    public init(name: String, kind: Kind, holdoutPercent: Int64 = 0, evaluationDays: Int64 = 30) throws(JifenError) {
         var v = Validator()
         v.text(name, "name", max: 200, required: true)
+        if !(0...50).contains(holdoutPercent) { v.fail("holdout_percent", "must be between 0 and 50") }
+        if !(1...365).contains(evaluationDays) { v.fail("evaluation_days", "must be between 1 and 365") }
         switch kind {
         case .grant(let points, let reasonCode, _, let filter):
             if !(1...1_000_000_000).contains(points) { v.fail("points", "must be between 1 and 1000000000") }
@@ -38,6 +44,8 @@ public struct CampaignDraft: Sendable, Hashable {
         try v.finish()
         self.name = name
         self.kind = kind
+        self.holdoutPercent = holdoutPercent
+        self.evaluationDays = evaluationDays
     }
 }
 
@@ -51,4 +59,8 @@ public struct Campaign: Sendable, Hashable {
     public var total: Int
     public var completedAt: Date?
     public var createdAt: Date
+    public var holdoutPercent: Int64 = 0
+    public var evaluationDays: Int64 = 30
+    /// Members of the segment held out.
+    public var heldOut: Int = 0
 }

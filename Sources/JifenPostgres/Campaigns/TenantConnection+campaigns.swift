@@ -13,12 +13,13 @@ extension TenantConnection {
             let filterJSON = String(decoding: try JSONEncoder().encode(filter), as: UTF8.self)
             try await query(
                 """
-                INSERT INTO campaigns (tenant_id, id, kind, name, points, reason_code, send_events, filter, created_at)
+                INSERT INTO campaigns (tenant_id, id, kind, name, points, reason_code, send_events, filter, created_at,
+                                       holdout_percent, evaluation_days)
                 VALUES (\(tenant.rawValue), \(id), 'grant', \(draft.name), \(points), \(reasonCode), \(sendEvents),
-                        \(filterJSON)::jsonb, \(now))
+                        \(filterJSON)::jsonb, \(now), \(Int32(draft.holdoutPercent)), \(Int32(draft.evaluationDays)))
                 """
             )
-            try await targetMembers(id, filter: filter, now: now)
+            try await targetMembers(id, filter: filter, holdoutPercent: draft.holdoutPercent, now: now)
         case .coupons(let template, let count, let interval, let filter):
             guard try await couponTemplate(template) != nil else {
                 throw JifenError.invalid("coupons.template", "no coupon template '\(template.uuidString.lowercased())'")
@@ -27,12 +28,12 @@ extension TenantConnection {
             try await query(
                 """
                 INSERT INTO campaigns (tenant_id, id, kind, name, filter, coupon_template_id, coupon_count,
-                                       coupon_interval_months, created_at)
+                                       coupon_interval_months, created_at, holdout_percent, evaluation_days)
                 VALUES (\(tenant.rawValue), \(id), 'coupons', \(draft.name), \(filterJSON)::jsonb, \(template), \(count),
-                        \(interval), \(now))
+                        \(interval), \(now), \(Int32(draft.holdoutPercent)), \(Int32(draft.evaluationDays)))
                 """
             )
-            try await targetMembers(id, filter: filter, now: now)
+            try await targetMembers(id, filter: filter, holdoutPercent: draft.holdoutPercent, now: now)
         case .multiplier(let percent, let category, let startsAt, let endsAt):
             try await query(
                 """
@@ -51,7 +52,7 @@ extension TenantConnection {
 
     /// Fixes a segment campaign's members now (those matching `filter`) and queues the
     /// `campaigns.run` job that serves them in batches.
-    private func targetMembers(_ id: UUID, filter: MemberFilter, now: Date) async throws {
+    private func targetMembers(_ id: UUID, filter: MemberFilter, holdoutPercent: Int64, now: Date) async throws {
         // A UUID's text is safe to splice: hex digits and dashes only.
         try await filteredMembers(
             """
@@ -62,6 +63,23 @@ extension TenantConnection {
             tiers: try await program().tiers,
             now: now
         )
+        if holdoutPercent > 0 {
+            // Held out by the stable hash of campaign and member (Holdout): tracked, never served.
+            let rows = try await query(
+                "SELECT member_id FROM campaign_members WHERE tenant_id = \(tenant.rawValue) AND campaign_id = \(id)"
+            )
+            var heldOut: [UUID] = []
+            for try await member in rows.decode(UUID.self)
+            where Holdout.isHeldOut(scope: id, member: member, sharePercent: holdoutPercent) {
+                heldOut.append(member)
+            }
+            try await query(
+                """
+                UPDATE campaign_members SET held_out = true
+                WHERE tenant_id = \(tenant.rawValue) AND campaign_id = \(id) AND member_id = ANY(\(heldOut))
+                """
+            )
+        }
         try await query(
             """
             UPDATE campaigns SET total = (SELECT count(*) FROM campaign_members
@@ -80,7 +98,9 @@ extension TenantConnection {
             """
             SELECT id, kind, name, points, reason_code, send_events, filter::text, total, done, completed_at,
                    multiplier_percent, category, starts_at, ends_at, created_at, coupon_template_id, coupon_count,
-                   coupon_interval_months
+                   coupon_interval_months, holdout_percent, evaluation_days,
+                   (SELECT count(*)::int FROM campaign_members cm WHERE cm.tenant_id = campaigns.tenant_id
+                                                                 AND cm.campaign_id = campaigns.id AND cm.held_out)
             FROM campaigns WHERE tenant_id = \(tenant.rawValue) AND id = \(id)
             """
         )
@@ -117,7 +137,10 @@ extension TenantConnection {
                 done: try c.value(8, Int.self),
                 total: try c.value(7, Int.self),
                 completedAt: try c.value(9, Date?.self),
-                createdAt: try c.value(14, Date.self)
+                createdAt: try c.value(14, Date.self),
+                holdoutPercent: try c.value(18, Int64.self),
+                evaluationDays: try c.value(19, Int64.self),
+                heldOut: try c.value(20, Int.self)
             )
         }
         return nil
@@ -136,13 +159,17 @@ extension TenantConnection {
         }
         let due = try await query(
             """
-            SELECT member_id FROM campaign_members
+            SELECT member_id, held_out FROM campaign_members
             WHERE tenant_id = \(tenant.rawValue) AND campaign_id = \(id) AND granted_at IS NULL
             ORDER BY member_id LIMIT \(limit) FOR UPDATE SKIP LOCKED
             """
         )
         var members: [UUID] = []
-        for try await member in due.decode(UUID.self) { members.append(member) }
+        var heldOut: Set<UUID> = []
+        for try await (member, held) in due.decode((UUID, Bool).self) {
+            members.append(member)
+            if held { heldOut.insert(member) }
+        }
         if members.isEmpty {
             try await query(
                 """
@@ -155,7 +182,8 @@ extension TenantConnection {
             return 0
         }
         let program = try await program()
-        for memberID in members {
+        // Held-out members are marked done with the others and given nothing.
+        for memberID in members where !heldOut.contains(memberID) {
             let member = try await lockMember(memberID)
             try await serve(campaign, member: member, program: program, now: now)
         }

@@ -15,7 +15,7 @@ public struct CouponTemplateRecord: Sendable, Hashable {
 
 /// Where a coupon came from.
 public enum CouponSource: String, Sendable, Hashable {
-    case api, reward, campaign, welcome
+    case api, reward, campaign, welcome, journey
 }
 
 /// A member's coupon as stored.

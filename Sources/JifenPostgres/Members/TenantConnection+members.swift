@@ -126,6 +126,9 @@ extension TenantConnection {
               AND (\(filter.minSpend)::bigint IS NULL OR m.total_spend >= \(filter.minSpend))
               AND (\(filter.maxSpend)::bigint IS NULL OR m.total_spend <= \(filter.maxSpend))
               AND (\(inactiveSince)::timestamptz IS NULL OR m.last_order_at < \(inactiveSince))
+              AND (\(filter.lapsingCategory)::text IS NULL OR EXISTS (
+                   SELECT 1 FROM member_categories c WHERE c.tenant_id = m.tenant_id AND c.member_id = m.id
+                     AND c.category = \(filter.lapsingCategory) AND c.next_expected_at <= \(now)))
               AND \(after: cursor, on: "m")
             ORDER BY m.created_at DESC, m.id DESC
             LIMIT \(limit)
@@ -183,6 +186,8 @@ public struct MemberFilter: Sendable, Hashable, Codable {
     public var maxSpend: Int64?
     /// No order for at least this many days (members who never ordered do not match).
     public var inactiveDays: Int?
+    /// Past the repurchase window of this category without buying in it again.
+    public var lapsingCategory: String?
 
     /// The largest order count, spend and inactivity a filter may name (the spec's bounds):
     /// counts are PostgreSQL `integer`s and the inactivity becomes a date, so anything larger
@@ -219,6 +224,7 @@ public struct MemberFilter: Sendable, Hashable, Codable {
         case minSpend = "min_spend"
         case maxSpend = "max_spend"
         case inactiveDays = "inactive_days"
+        case lapsingCategory = "lapsing_category"
     }
 
     public init(
@@ -228,7 +234,8 @@ public struct MemberFilter: Sendable, Hashable, Codable {
         maxOrders: Int? = nil,
         minSpend: Int64? = nil,
         maxSpend: Int64? = nil,
-        inactiveDays: Int? = nil
+        inactiveDays: Int? = nil,
+        lapsingCategory: String? = nil
     ) {
         self.tag = tag
         self.tier = tier
@@ -237,5 +244,6 @@ public struct MemberFilter: Sendable, Hashable, Codable {
         self.minSpend = minSpend
         self.maxSpend = maxSpend
         self.inactiveDays = inactiveDays
+        self.lapsingCategory = lapsingCategory
     }
 }

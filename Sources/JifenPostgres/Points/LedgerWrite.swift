@@ -14,6 +14,7 @@ struct LedgerWrite: Sendable {
         case schedule
         case campaign
         case referral
+        case journey
     }
 
     var member: UUID

@@ -185,6 +185,10 @@ extension TenantConnection {
             )
         }
         try await post(posting, member: member)
+        // Per-category windows cost nothing to programs without them.
+        if let windows = program.repurchase {
+            try await recordCategories(member: member.id, lines: order.lines, paidAt: timing.earnedAt, windows: windows)
+        }
         guard award.points > 0 else { return award }
         if timing.pending {
             try await scheduleRelease(at: timing.qualifiesAt)

@@ -70,6 +70,12 @@ public enum PointsHandlers {
             SweepHandler.make(kind: .sweepWallets, database: database, logger: logger, clock: clock) {
                 try await $0.sweepWallets(now: $1, limit: SweepHandler.batchSize)
             },
+            SweepHandler.make(kind: .advanceJourneys, database: database, logger: logger, clock: clock) {
+                try await $0.advanceJourneys(now: $1, limit: SweepHandler.batchSize)
+            },
+            SweepHandler.make(kind: .detectCategoryLapses, database: database, logger: logger, clock: clock) {
+                try await $0.detectCategoryLapses(now: $1, limit: SweepHandler.batchSize)
+            },
             SweepHandler.make(kind: .fanOutEvents, database: database, logger: logger, clock: clock) { connection, _ in
                 try await connection.fanOutEvents(limit: SweepHandler.batchSize)
             },

@@ -21,12 +21,12 @@ struct Sweep: AsyncParsableCommand {
         "release": .releasePoints, "expire": .expireLots, "remind": .remindExpiring, "holds": .expireHolds,
         "installments": .grantInstallments, "events": .fanOutEvents, "tiers": .evaluateTiers,
         "lapses": .detectLapses, "coupons": .expireCoupons, "coupon-reminders": .remindCoupons,
-        "wallets": .sweepWallets,
+        "wallets": .sweepWallets, "lapsing": .detectCategoryLapses, "journeys": .advanceJourneys,
     ]
 
     @Argument(
         help:
-            "release, expire, remind, holds, installments, events, tiers, lapses, coupons, coupon-reminders, wallets or all."
+            "release, expire, remind, holds, installments, events, tiers, lapses, coupons, coupon-reminders, wallets, lapsing, journeys or all."
     ) var kind: String
     @Option(name: .customLong("tenant"), help: "Only this tenant (repeat for several).") var tenants: [String] = []
 
