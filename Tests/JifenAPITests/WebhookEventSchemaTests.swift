@@ -204,6 +204,20 @@ import Testing
             "wallet bonus expiring",
             WalletEvent(.bonusExpiring, currency: "CNY", amount: 5_000, wallet: wallet, expiresAt: at)
         )
+        add("member lapsing", MemberLapsing(category: "cosmetics", lastOrderAt: at, repurchaseWindowDays: 76))
+        add(
+            "journey step",
+            JourneyStepEvent(
+                journey: uuid,
+                journeyName: "11.11 new customers",
+                cycle: 0,
+                step: 1,
+                action: "coupon",
+                message: "come-back",
+                coupon: "7KQM-4XPD-9HTR",
+                points: 100
+            )
+        )
         // Not on a member's stream: sent as is (TenantConnection.sendTest).
         let test = WebhookTest(endpoint: uuid)
         examples.append(("test", message(test, type: test.type)))
