@@ -24,7 +24,7 @@ import Testing
     }
 
     @Test func entriesAreTaggedByKind() throws {
-        let segment = JourneyDraft.Entry.segment(MemberFilterSpec(tier: "gold", minOrders: 2, inactiveDays: 90))
+        let segment = JourneyDraft.Entry.segment(MemberFilter(tier: "gold", minOrders: 2, inactiveDays: 90))
         #expect(
             try Self.json(segment)
                 == ["kind": "segment", "filter": ["tier": "gold", "min_orders": 2, "inactive_days": 90]] as NSDictionary
@@ -44,7 +44,7 @@ import Testing
         }
         // A segment without a filter is every member.
         let all = try JSONDecoder().decode(JourneyDraft.Entry.self, from: Data(#"{"kind":"segment"}"#.utf8))
-        #expect(all == .segment(MemberFilterSpec()))
+        #expect(all == .segment(MemberFilter()))
     }
 
     @Test func actionsAndStepsAreTaggedByKind() throws {
@@ -171,11 +171,11 @@ import Testing
             entry: .lapsing(category: String(repeating: "c", count: 129)),
             fields: ["entry.category"]
         ),
-        Case(name: "every member", entry: .segment(MemberFilterSpec()), fields: []),
+        Case(name: "every member", entry: .segment(MemberFilter()), fields: []),
         Case(
             name: "a segment no member could match",
             entry: .segment(
-                MemberFilterSpec(
+                MemberFilter(
                     tag: "",
                     tier: String(repeating: "t", count: 65),
                     minOrders: -1,
@@ -193,7 +193,7 @@ import Testing
         Case(
             name: "a segment at its bounds",
             entry: .segment(
-                MemberFilterSpec(
+                MemberFilter(
                     tag: "vip",
                     tier: "gold",
                     minOrders: 0,
@@ -207,7 +207,7 @@ import Testing
         ),
         Case(
             name: "everything at once",
-            entry: .segment(MemberFilterSpec(inactiveDays: 36_501)),
+            entry: .segment(MemberFilter(inactiveDays: 36_501)),
             steps: [.init(waitDays: 400, action: .message(key: "ok"))],
             cycles: 0,
             holdoutPercent: 60,

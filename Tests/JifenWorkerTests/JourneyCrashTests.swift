@@ -21,7 +21,7 @@ import Testing
         let journey = try await servers.database.withTenant(tenant.id) { connection in
             let draft = try JourneyDraft.validate(
                 name: "Everyone",
-                entry: .segment(MemberFilterSpec(tag: "nobody-yet")),
+                entry: .segment(MemberFilter(tag: "nobody-yet")),
                 steps: [
                     JourneyDraft.Step(
                         waitDays: 0,

@@ -13,7 +13,7 @@ public struct JourneyDraft: Sendable, Hashable, Codable {
     public enum Entry: Sendable, Hashable, Codable {
         /// The members matching the filter when the journey starts.
         /// JSON `{"kind": "segment", "filter": {…}}`.
-        case segment(MemberFilterSpec)
+        case segment(MemberFilter)
         /// Members whose first order is paid in [`from`, `until`) and comes to at least
         /// `minimumSpend` minor units: a welcome series towards the second order.
         /// JSON `{"kind": "first_order", "from": …, "until": …, "minimum_spend": 29900}`.
@@ -40,7 +40,7 @@ public struct JourneyDraft: Sendable, Hashable, Codable {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             switch try c.decode(String.self, forKey: .kind) {
             case "segment":
-                self = .segment(try c.decodeIfPresent(MemberFilterSpec.self, forKey: .filter) ?? MemberFilterSpec())
+                self = .segment(try c.decodeIfPresent(MemberFilter.self, forKey: .filter) ?? MemberFilter())
             case "first_order":
                 self = .firstOrder(
                     from: try c.decode(Date.self, forKey: .from),
@@ -310,74 +310,5 @@ public struct JourneyDraft: Sendable, Hashable, Codable {
             && scalars.allSatisfy {
                 ("a"..."z").contains($0) || ("0"..."9").contains($0) || "_.-".unicodeScalars.contains($0)
             }
-    }
-}
-
-/// A segment of members for a journey's entry, as `GET /v1/members` filters them: every
-/// condition given must hold; none given matches every member. The same JSON and bounds as the
-/// store's `MemberFilter` (`min_orders`, `inactive_days`, …), in Int64 throughout.
-public struct MemberFilterSpec: Sendable, Hashable, Codable {
-    public var tag: String?
-    /// A tier code.
-    public var tier: String?
-    public var minOrders: Int64?
-    public var maxOrders: Int64?
-    /// Minor units.
-    public var minSpend: Int64?
-    public var maxSpend: Int64?
-    /// No order for at least this many days (members who never ordered do not match).
-    public var inactiveDays: Int64?
-
-    /// The bounds of the members API (its spec): counts are PostgreSQL `integer`s and the
-    /// inactivity becomes a date, so anything larger would fail in the database instead of
-    /// matching nobody.
-    public static let maxOrders: Int64 = 1_000_000_000
-    public static let maxSpend: Int64 = 100_000_000_000_000
-    public static let maxInactiveDays: Int64 = 36_500
-
-    public init(
-        tag: String? = nil,
-        tier: String? = nil,
-        minOrders: Int64? = nil,
-        maxOrders: Int64? = nil,
-        minSpend: Int64? = nil,
-        maxSpend: Int64? = nil,
-        inactiveDays: Int64? = nil
-    ) {
-        self.tag = tag
-        self.tier = tier
-        self.minOrders = minOrders
-        self.maxOrders = maxOrders
-        self.minSpend = minSpend
-        self.maxSpend = maxSpend
-        self.inactiveDays = inactiveDays
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case tag, tier
-        case minOrders = "min_orders"
-        case maxOrders = "max_orders"
-        case minSpend = "min_spend"
-        case maxSpend = "max_spend"
-        case inactiveDays = "inactive_days"
-    }
-
-    /// Records the conditions no member could meet or the database could not hold, as
-    /// `<field>.min_orders` and so on: the API refuses them rather than match nobody.
-    public func validate(into v: inout Validator, field: String) {
-        for (name, value) in [("tag", tag), ("tier", tier)] {
-            if let value { v.text(value, "\(field).\(name)", max: 64, required: true) }
-        }
-        for (name, value, maximum) in [
-            ("min_orders", minOrders, Self.maxOrders), ("max_orders", maxOrders, Self.maxOrders),
-            ("min_spend", minSpend, Self.maxSpend), ("max_spend", maxSpend, Self.maxSpend),
-        ] {
-            if let value, !(0...maximum).contains(value) {
-                v.fail("\(field).\(name)", "must be between 0 and \(maximum)")
-            }
-        }
-        if let days = inactiveDays, !(1...Self.maxInactiveDays).contains(days) {
-            v.fail("\(field).inactive_days", "must be between 1 and \(Self.maxInactiveDays)")
-        }
     }
 }

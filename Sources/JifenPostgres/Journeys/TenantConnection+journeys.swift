@@ -26,16 +26,7 @@ extension TenantConnection {
             throw JifenError(.internalError, "journey \(id) vanished after its insert")
         }
         switch draft.entry {
-        case .segment(let spec):
-            let filter = MemberFilter(
-                tag: spec.tag,
-                tier: spec.tier,
-                minOrders: spec.minOrders.map { Int(clamping: $0) },
-                maxOrders: spec.maxOrders.map { Int(clamping: $0) },
-                minSpend: spec.minSpend,
-                maxSpend: spec.maxSpend,
-                inactiveDays: spec.inactiveDays.map { Int(clamping: $0) }
-            )
+        case .segment(let filter):
             let rows = try await filteredMembers(
                 "SELECT m.id FROM members m",
                 filter: filter,
