@@ -151,9 +151,12 @@ public struct RateLimiter: Sendable {
             at = now
         end
         if now > at then
-            tokens = math.min(capacity, tokens + (now - at) * rate)
+            tokens = tokens + (now - at) * rate
             at = now
         end
+        -- Clamped whether or not time advanced: a limit lowered within the same millisecond as
+        -- the bucket's last take must not serve the tokens of the old, larger bucket.
+        tokens = math.min(capacity, tokens)
         local wanted = tonumber(ARGV[3])
         local granted = 0
         local wait = 0

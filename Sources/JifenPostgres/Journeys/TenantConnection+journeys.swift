@@ -126,9 +126,16 @@ extension TenantConnection {
         return Page.slicing(journeys, limit: limit) { $0.cursor }
     }
 
-    /// Stops a journey: no member gets another step.
+    /// Stops a journey: no member gets another step. Its members' next steps are cleared too, so
+    /// the scheduler's due-work query no longer counts the tenant as having journey work.
     public func stopJourney(_ id: UUID) async throws -> Journey? {
         try await query("UPDATE journeys SET state = 'stopped' WHERE tenant_id = \(tenant.rawValue) AND id = \(id)")
+        try await query(
+            """
+            UPDATE journey_members SET next_due_at = NULL
+            WHERE tenant_id = \(tenant.rawValue) AND journey_id = \(id) AND exited_at IS NULL
+            """
+        )
         return try await journey(id)
     }
 
