@@ -41,24 +41,43 @@ extension TenantConnection {
 
     /// The member's id, creating a bare member if the shop has not sent one yet (orders may
     /// arrive before the member does). A member created here gets the program's welcome pack.
+    ///
+    /// An existing member's row is not locked (`DO NOTHING`, not `DO UPDATE`): callers go on to
+    /// lock the member's balance row, and other paths (scoring's statistics) lock the balance row
+    /// before the member's row, so holding the member's row here would make a lock cycle.
     public func ensureMember(_ externalID: ExternalID, now: Date = Date()) async throws -> UUID {
-        // DO UPDATE (not DO NOTHING) so the row comes back even when a concurrent transaction
-        // inserted it a moment ago. The second column says whether a welcome pack is due: this
-        // statement inserted the row (`xmax = 0`) and the current program has one — asked in the
-        // same round trip, as most orders are of members already known or of programs without one.
+        // One round trip for the usual cases. The second column says whether a welcome pack is
+        // due: this statement inserted the row and the current program has one.
         let rows = try await query(
             """
-            INSERT INTO members AS m (tenant_id, external_id) VALUES (\(tenant.rawValue), \(externalID.rawValue))
-            ON CONFLICT (tenant_id, external_id) DO UPDATE SET external_id = EXCLUDED.external_id
-            RETURNING m.id, (m.xmax = 0) AND coalesce(jsonb_array_length(
-                (SELECT p.rules #> '{coupons,welcome}' FROM programs p WHERE p.tenant_id = m.tenant_id
-                 ORDER BY p.version DESC LIMIT 1)), 0) > 0
+            WITH inserted AS (
+                INSERT INTO members AS m (tenant_id, external_id) VALUES (\(tenant.rawValue), \(externalID.rawValue))
+                ON CONFLICT (tenant_id, external_id) DO NOTHING
+                RETURNING m.id, coalesce(jsonb_array_length(
+                    (SELECT p.rules #> '{coupons,welcome}' FROM programs p WHERE p.tenant_id = m.tenant_id
+                     ORDER BY p.version DESC LIMIT 1)), 0) > 0 AS welcome
+            )
+            SELECT id, welcome FROM inserted
+            UNION ALL
+            SELECT id, false FROM members
+            WHERE tenant_id = \(tenant.rawValue) AND external_id = \(externalID.rawValue)
+              AND NOT EXISTS (SELECT 1 FROM inserted)
             """
         )
-        guard let (id, welcomeDue) = try await rows.decode((UUID, Bool).self).first(where: { _ in true }) else {
-            throw JifenError(.internalError, "member insert returned no row")
+        if let (id, welcomeDue) = try await rows.decode((UUID, Bool).self).first(where: { _ in true }) {
+            if welcomeDue { try await welcome(id, now: now) }
+            return id
         }
-        if welcomeDue { try await welcome(id, now: now) }
+        // A concurrent transaction inserted it after this statement's snapshot was taken (the
+        // insert waited for it to commit): a new statement sees it.
+        let again = try await query(
+            """
+            SELECT id FROM members WHERE tenant_id = \(tenant.rawValue) AND external_id = \(externalID.rawValue)
+            """
+        )
+        guard let id = try await again.decode(UUID.self).first(where: { _ in true }) else {
+            throw JifenError(.internalError, "member '\(externalID)' neither inserted nor found")
+        }
         return id
     }
 
