@@ -23,6 +23,9 @@ public final class RawHTTPConnection {
 
     public init(port: Int) { self.port = port }
 
+    /// Whether a connection is open: the next request reuses it rather than connecting anew.
+    public var isOpen: Bool { descriptor >= 0 }
+
     deinit { close() }
 
     public func close() {
