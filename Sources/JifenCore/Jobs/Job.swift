@@ -105,6 +105,8 @@ public struct JobKind: Sendable, Hashable, Codable, CustomStringConvertible, Exp
     public static let advanceJourneys: JobKind = "journeys.advance"
     /// Record `member.lapsing` for category windows that passed (and enrol lapsing journeys).
     public static let detectCategoryLapses: JobKind = "members.lapsing"
+    /// Store a tenant's report aggregates for the days that have ended (docs/reports.md).
+    public static let aggregateReports: JobKind = "reports.aggregate"
     /// Turn a tenant's new domain events into webhook deliveries.
     public static let fanOutEvents: JobKind = "events.fanout"
     /// Send one webhook delivery (one attempt).

@@ -46,6 +46,7 @@ extension TenantConnection {
             try await append(
                 LedgerWrite(
                     member: member.id,
+                    at: now,
                     kind: .earn,
                     source: .checkIn,
                     available: points,
@@ -58,7 +59,7 @@ extension TenantConnection {
                 )
             )
             let balance = try await updateBalance(member.id, available: points, earned: points, lastEarnedAt: now)
-            try await settleDebt(member)
+            try await settleDebt(member, now: now)
             try await recordEvent(
                 member,
                 PointsEvent(

@@ -52,10 +52,10 @@ extension TenantConnection {
                           CASE WHEN l.expires_at <= \(now) THEN 'expiry_date' ELSE 'inactivity' END AS why
             ), entries AS (
                 INSERT INTO ledger_entries (tenant_id, member_id, kind, available_delta, lot_id, order_id, idempotency_key,
-                                            source, program_version, reason, lots)
+                                            source, program_version, reason, lots, created_at)
                 SELECT \(tenant.rawValue), member_id, 'expire', -remaining, id, order_id, 'lot:' || id::text || ':expire',
                        'expiry', program_version, why,
-                       jsonb_build_array(jsonb_build_object('lot_id', id, 'points', remaining))
+                       jsonb_build_array(jsonb_build_object('lot_id', id, 'points', remaining)), \(now)
                 FROM expired WHERE remaining > 0
                 ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
                 RETURNING member_id, -available_delta AS points

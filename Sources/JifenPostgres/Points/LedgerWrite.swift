@@ -18,6 +18,9 @@ struct LedgerWrite: Sendable {
     }
 
     var member: UUID
+    /// When the change happened: the `now` of the operation that makes it (the wall clock in
+    /// production, a moved clock in tests and imports). Reports date entries by it.
+    var at: Date
     var kind: Kind
     var source: Source
     var available: Int64 = 0

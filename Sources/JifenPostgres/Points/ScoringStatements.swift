@@ -122,9 +122,10 @@ enum ScoringStatements {
             ), entry AS (
                 INSERT INTO ledger_entries (tenant_id, member_id, kind, available_delta, pending_delta, lot_id, order_id,
                                             idempotency_key, source, source_ref, program_version, reason, actor,
-                                            description, lots)
+                                            description, lots, created_at)
                 VALUES ($1::uuid, $3::uuid, $13::text, $14::bigint, $15::bigint, $2::uuid, $16::uuid, $17::text,
-                        $18::text, $19::text, $20::bigint, $21::text, $22::text, $23::text, $24::text::jsonb)
+                        $18::text, $19::text, $20::bigint, $21::text, $22::text, $23::text, $24::text::jsonb,
+                        $38::timestamptz)
                 ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
                 RETURNING 1
             ), balance AS (
@@ -160,7 +161,7 @@ enum ScoringStatements {
             let lot = posting.lot
             let change = posting.balance
             let growth = posting.growth?.delta
-            var bindings = PostgresBindings(capacity: 37)
+            var bindings = PostgresBindings(capacity: 38)
             bindings.append(tenant)  // 1
             bindings.append(entry.lot)
             bindings.append(entry.member)
@@ -198,6 +199,7 @@ enum ScoringStatements {
             bindings.append(growth?.spend ?? 0)  // 35
             bindings.append(posting.growth.flatMap { $0.delta.dates ? $0.placedAt : nil })
             bindings.append(growth != nil)
+            bindings.append(entry.at)  // 38
             return bindings
         }
 

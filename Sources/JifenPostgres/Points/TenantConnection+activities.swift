@@ -76,6 +76,7 @@ extension TenantConnection {
             try await append(
                 LedgerWrite(
                     member: member.id,
+                    at: now,
                     kind: .earn,
                     source: .activity,
                     available: pending ? 0 : points,
@@ -95,7 +96,7 @@ extension TenantConnection {
                 earned: points,
                 lastEarnedAt: occurredAt
             )
-            if pending { try await scheduleRelease(at: availableAt) } else { try await settleDebt(member) }
+            if pending { try await scheduleRelease(at: availableAt) } else { try await settleDebt(member, now: now) }
             try await recordEvent(
                 member,
                 PointsEvent(

@@ -14,6 +14,7 @@ extension TenantConnection {
         let id = UUID()
         var entry = LedgerWrite(
             member: member.id,
+            at: now,
             kind: .adjust,
             source: .adjustment,
             available: request.points,
@@ -48,7 +49,7 @@ extension TenantConnection {
         }
         try await append(entry)
         let balance = try await updateBalance(member.id, available: request.points)
-        if request.points > 0 { try await settleDebt(member) }
+        if request.points > 0 { try await settleDebt(member, now: now) }
         try await recordEvent(
             member,
             PointsEvent(

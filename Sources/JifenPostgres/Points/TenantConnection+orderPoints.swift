@@ -56,7 +56,8 @@ extension TenantConnection {
                 program: program,
                 source: .refund,
                 key: "refund:\(refund.id.uuidString.lowercased())",
-                sourceRef: refund.externalID
+                sourceRef: refund.externalID,
+                now: now
             )
             try await query(
                 """
@@ -78,7 +79,8 @@ extension TenantConnection {
                     member: member,
                     program: program,
                     source: order.status == .cancelled ? .cancel : .refund,
-                    key: reverseKey
+                    key: reverseKey,
+                    now: now
                 )
                 settlement.clawedBack += taken
                 settlement.forgiven += forgiven
@@ -139,6 +141,7 @@ extension TenantConnection {
         var posting = LedgerPosting(
             entry: LedgerWrite(
                 member: member.id,
+                at: now,
                 kind: .earn,
                 source: .order,
                 key: key,
@@ -193,7 +196,7 @@ extension TenantConnection {
         if timing.pending {
             try await scheduleRelease(at: timing.qualifiesAt)
         } else {
-            try await settleDebt(member)
+            try await settleDebt(member, now: now)
         }
         return award
     }
@@ -210,11 +213,13 @@ extension TenantConnection {
         program: Program,
         source: LedgerWrite.Source,
         key: String,
-        sourceRef: String? = nil
+        sourceRef: String? = nil,
+        now: Date
     ) async throws -> (Int64, Int64) {
         let policy = program.clawback
         let entry = LedgerWrite(
             member: member.id,
+            at: now,
             kind: .reverse,
             source: source,
             key: key,

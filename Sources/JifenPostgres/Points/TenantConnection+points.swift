@@ -45,11 +45,11 @@ extension TenantConnection {
             """
             INSERT INTO ledger_entries (tenant_id, member_id, kind, available_delta, pending_delta, lot_id, order_id,
                                         idempotency_key, source, source_ref, program_version, reason, actor,
-                                        description, lots)
+                                        description, lots, created_at)
             VALUES (\(tenant.rawValue), \(entry.member), \(entry.kind.rawValue), \(entry.available), \(entry.pending),
                     \(entry.lot), \(entry.order), \(entry.key), \(entry.source.rawValue), \(entry.sourceRef),
                     \(entry.programVersion), \(entry.reason), \(entry.actor), \(entry.description),
-                    \(try LotTouch.json(entry.lots))::jsonb)
+                    \(try LotTouch.json(entry.lots))::jsonb, \(entry.at))
             ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
             RETURNING 1
             """
@@ -177,7 +177,7 @@ extension TenantConnection {
 
     /// Repays the member's debt from its available lots, after something made points
     /// available: the balance does not move (it already counted the debt), the lots shrink.
-    func settleDebt(_ member: MemberPoints) async throws {
+    func settleDebt(_ member: MemberPoints, now: Date) async throws {
         // The lock was taken with no debt, and crediting never creates any: nothing to repay.
         guard member.debt > 0 else { return }
         let rows = try await query(
@@ -189,6 +189,7 @@ extension TenantConnection {
         try await append(
             LedgerWrite(
                 member: member.id,
+                at: now,
                 kind: .settle,
                 source: .debt,
                 key: "settle:\(UUID().uuidString.lowercased())",
@@ -245,6 +246,7 @@ extension TenantConnection {
         try await append(
             LedgerWrite(
                 member: member.id,
+                at: now,
                 kind: .adjust,
                 source: source,
                 available: points,
@@ -258,7 +260,7 @@ extension TenantConnection {
             )
         )
         let balance = try await updateBalance(member.id, available: points)
-        try await settleDebt(member)
+        try await settleDebt(member, now: now)
         return balance
     }
 }

@@ -65,6 +65,7 @@ extension TenantConnection {
         try await append(
             LedgerWrite(
                 member: member.id,
+                at: now,
                 kind: .hold,
                 source: .redemption,
                 available: -points,
@@ -121,6 +122,7 @@ extension TenantConnection {
         try await append(
             LedgerWrite(
                 member: member.id,
+                at: now,
                 kind: .redeem,
                 source: .redemption,
                 key: "redemption:\(id.uuidString.lowercased()):capture",
@@ -191,6 +193,7 @@ extension TenantConnection {
         try await append(
             LedgerWrite(
                 member: member.id,
+                at: now,
                 kind: .holdRelease,
                 source: .redemption,
                 available: redemption.points,
@@ -209,6 +212,7 @@ extension TenantConnection {
             try await append(
                 LedgerWrite(
                     member: member.id,
+                    at: now,
                     kind: .expire,
                     source: .expiry,
                     available: -lapsed.total,
@@ -225,7 +229,7 @@ extension TenantConnection {
                 PointsEvent(.expired, points: lapsed.total, available: balance.available, pending: balance.pending)
             )
         }
-        try await settleDebt(member)
+        try await settleDebt(member, now: now)
     }
 
     /// Locks the redemption's member, then the redemption (the lock order every points

@@ -37,6 +37,7 @@ extension TenantConnection {
             try await append(
                 LedgerWrite(
                     member: member.id,
+                    at: now,
                     kind: .release,
                     source: .release,
                     available: remaining,
@@ -49,7 +50,7 @@ extension TenantConnection {
                 )
             )
             let balance = try await updateBalance(member.id, available: remaining, pending: -remaining)
-            try await settleDebt(member)
+            try await settleDebt(member, now: now)
             var event = PointsEvent(
                 .released,
                 points: remaining,

@@ -127,6 +127,7 @@ extension TenantConnection {
             try await append(
                 LedgerWrite(
                     member: member.id,
+                    at: now,
                     kind: .earn,
                     source: .schedule,
                     available: points,
@@ -140,7 +141,7 @@ extension TenantConnection {
                 )
             )
             let balance = try await updateBalance(member.id, available: points, earned: points)
-            try await settleDebt(member)
+            try await settleDebt(member, now: now)
             if number == count {
                 try await query(
                     """

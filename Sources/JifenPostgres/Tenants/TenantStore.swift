@@ -18,8 +18,13 @@ public struct TenantStore: Sendable {
         return try await database.withSystem { connection in
             let rows = try await connection.query(
                 """
-                INSERT INTO tenants (name) VALUES (\(trimmed))
-                RETURNING \(unescaped: Self.columns)
+                WITH tenant AS (
+                    INSERT INTO tenants (name) VALUES (\(trimmed)) RETURNING \(unescaped: Self.columns)
+                ), progress AS (
+                    -- Reports start with the tenant's first day (migrations/0020_reports.sql).
+                    INSERT INTO report_progress (tenant_id, due_at) SELECT id, now() + interval '1 day' FROM tenant
+                )
+                SELECT * FROM tenant
                 """,
                 logger: database.logger
             )

@@ -76,6 +76,12 @@ public enum PointsHandlers {
             SweepHandler.make(kind: .detectCategoryLapses, database: database, logger: logger, clock: clock) {
                 try await $0.detectCategoryLapses(now: $1, limit: SweepHandler.batchSize)
             },
+            // A run of days per transaction, again until no ended day is left unstored.
+            TenantJobHandler(kind: .aggregateReports, database: database, logger: logger, clock: clock) { job in
+                let now = job.now
+                let days = try await job.inBatches(until: { $0 == 0 }) { try await $0.aggregateReports(now: now) }
+                if days > 0 { job.log("reports aggregated", ["tenant_id": "\(job.tenant)", "days": "\(days)"]) }
+            },
             SweepHandler.make(kind: .fanOutEvents, database: database, logger: logger, clock: clock) { connection, _ in
                 try await connection.fanOutEvents(limit: SweepHandler.batchSize)
             },

@@ -47,7 +47,8 @@ public struct Scheduler: Service {
     /// Every periodic sweep the workers know.
     public static let sweeps: [JobKind] = [
         .releasePoints, .expireLots, .remindExpiring, .expireHolds, .grantInstallments, .evaluateTiers, .detectLapses,
-        .expireCoupons, .remindCoupons, .sweepWallets, .detectCategoryLapses, .advanceJourneys, .fanOutEvents,
+        .expireCoupons, .remindCoupons, .sweepWallets, .detectCategoryLapses, .advanceJourneys, .aggregateReports,
+        .fanOutEvents,
     ]
 
     let lease: Lease

@@ -1,0 +1,231 @@
+import Foundation
+import JifenCore
+import PostgresNIO
+
+extension TenantConnection {
+    /// Active and new members, orders and tiers per period.
+    public func membersReport(_ query: ReportQuery, now: Date = Date()) async throws -> MembersReport {
+        let context = try await reportContext(now: now)
+        let zone = context.zone
+        let from = query.from.description
+        let to = query.to.description
+        let storedTo = min(query.to, context.storedThrough).description
+        let live = max(query.from, context.liveFrom).description
+        let bucket = Self.bucket(query.period, "day")
+        var active: [ReportDay: Int64] = [:]
+        // Whole periods are counted from their own rows; a period the range cuts (or a day
+        // period) from its days, so a member is counted once per period either way.
+        let whole = query.periods.filter { $0.start >= query.from && $0.through == $0.start.end(of: query.period) }
+            .map { $0.start.description }
+        let code = query.period == .day ? "d" : query.period == .week ? "w" : "m"
+        let activeRows = try await self.query(
+            """
+            WITH seen AS (
+                SELECT start AS b, member_id FROM report_active_members
+                WHERE tenant_id = \(tenant.rawValue) AND period = \(code) AND start = ANY(\(whole)::date[])
+                  AND \(code) <> 'd'
+                UNION
+                SELECT date_trunc(\(query.period.rawValue), start::timestamp)::date, member_id FROM report_active_members
+                WHERE tenant_id = \(tenant.rawValue) AND period = 'd' AND start BETWEEN \(from)::date AND \(storedTo)::date
+                  AND (\(code) = 'd' OR NOT date_trunc(\(query.period.rawValue), start::timestamp)::date = ANY(\(whole)::date[]))
+                UNION
+                SELECT date_trunc(\(query.period.rawValue), (paid_at AT TIME ZONE \(zone))::date::timestamp)::date, member_id
+                FROM orders
+                WHERE tenant_id = \(tenant.rawValue) AND paid_at IS NOT NULL
+                  AND paid_at >= (\(live)::date::timestamp AT TIME ZONE \(zone))
+                  AND paid_at < ((\(to)::date + 1)::timestamp AT TIME ZONE \(zone))
+            )
+            SELECT b::text, count(DISTINCT member_id)::bigint FROM seen GROUP BY b
+            """
+        )
+        for try await (day, count) in activeRows.decode((String, Int64).self) {
+            if let day = ReportDay(day) { active[day] = count }
+        }
+        var new: [ReportDay: Int64] = [:]
+        let newRows = try await self.query(
+            """
+            WITH firsts AS (
+                SELECT first_at FROM report_member_orders
+                WHERE tenant_id = \(tenant.rawValue) AND category = ''
+                  AND first_at >= (\(from)::date::timestamp AT TIME ZONE \(zone))
+                  AND first_at < ((\(storedTo)::date + 1)::timestamp AT TIME ZONE \(zone))
+                UNION ALL
+                SELECT f.first_at FROM (
+                    SELECT member_id, min(paid_at) AS first_at FROM orders
+                    WHERE tenant_id = \(tenant.rawValue) AND paid_at IS NOT NULL
+                      AND paid_at >= (\(live)::date::timestamp AT TIME ZONE \(zone))
+                      AND paid_at < ((\(to)::date + 1)::timestamp AT TIME ZONE \(zone))
+                    GROUP BY member_id
+                ) f
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM report_member_orders m
+                    WHERE m.tenant_id = \(tenant.rawValue) AND m.member_id = f.member_id AND m.category = ''
+                )
+                  AND NOT EXISTS (
+                    SELECT 1 FROM orders o
+                    WHERE o.tenant_id = \(tenant.rawValue) AND o.member_id = f.member_id AND o.paid_at < f.first_at
+                )
+            )
+            SELECT \(unescaped: Self.bucket(query.period, "(first_at AT TIME ZONE '\(zone.replacingOccurrences(of: "'", with: "''"))')::date"))::text,
+                   count(*)::bigint
+            FROM firsts GROUP BY 1
+            """
+        )
+        for try await (day, count) in newRows.decode((String, Int64).self) {
+            if let day = ReportDay(day) { new[day] = count }
+        }
+        var orders: [ReportDay: (Int64, Int64, Int64, Int64)] = [:]
+        let currency = context.program.currency?.code ?? ""
+        let orderRows = try await self.query(
+            """
+            WITH days AS (
+                SELECT day, currency, orders, amount, refunds, refunded FROM report_orders_daily
+                WHERE tenant_id = \(tenant.rawValue) AND day BETWEEN \(from)::date AND \(storedTo)::date
+                UNION ALL
+                SELECT day, currency, orders, amount, refunds, refunded
+                FROM jifen_report_orders(\(tenant.rawValue), \(zone), \(live)::date, \(to)::date)
+                WHERE \(live)::date <= \(to)::date
+            )
+            SELECT \(unescaped: bucket)::text, sum(orders)::bigint, sum(amount)::bigint, sum(refunds)::bigint,
+                   sum(refunded)::bigint
+            FROM days WHERE currency = \(currency) OR \(currency) = '' GROUP BY 1
+            """
+        )
+        for try await (day, count, amount, refunds, refunded) in orderRows.decode(
+            (String, Int64, Int64, Int64, Int64).self
+        ) {
+            if let day = ReportDay(day) { orders[day] = (count, amount, refunds, refunded) }
+        }
+        // Tier moves from the range's first day to today: those in a period are its moves, and
+        // undoing those after a period's end from today's tiers gives the tiers at that end.
+        var moves: [(day: ReportDay, from: String, to: String, count: Int64)] = []
+        let today = context.today.description
+        let storedToday = min(context.today, context.storedThrough).description
+        let liveMoves = context.liveFrom.description
+        let moveRows = try await self.query(
+            """
+            WITH days AS (
+                SELECT day, dimension, count FROM report_counts_daily
+                WHERE tenant_id = \(tenant.rawValue) AND metric = 'tiers.moved'
+                  AND day BETWEEN \(from)::date AND \(storedToday)::date
+                UNION ALL
+                SELECT day, dimension, count
+                FROM jifen_report_counts(\(tenant.rawValue), \(zone), greatest(\(from)::date, \(liveMoves)::date),
+                                         \(today)::date)
+                WHERE metric = 'tiers.moved'
+            )
+            SELECT day::text, dimension, sum(count)::bigint FROM days GROUP BY 1, 2
+            """
+        )
+        for try await (day, dimension, count) in moveRows.decode((String, String, Int64).self) {
+            let parts = dimension.split(separator: ">", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let day = ReportDay(day), parts.count == 2 else { continue }
+            moves.append((day, String(parts[0]), String(parts[1]), count))
+        }
+        let base = context.program.tiers?.base.code
+        var current: [String?: Int64] = [:]
+        let tierRows = try await self.query(
+            "SELECT tier, count(*)::bigint FROM members WHERE tenant_id = \(tenant.rawValue) GROUP BY tier"
+        )
+        for try await (tier, count) in tierRows.decode((String?, Int64).self) { current[tier ?? base, default: 0] += count }
+
+        let periods = query.periods.map { start, through -> MembersReport.Period in
+            var tiers = current
+            for move in moves where move.day > through {
+                tiers[move.to, default: 0] -= 1 * move.count
+                tiers[move.from, default: 0] += move.count
+            }
+            var inPeriod: [String: Int64] = [:]
+            for move in moves where move.day >= max(start, query.from) && move.day <= through {
+                inPeriod["\(move.from)>\(move.to)", default: 0] += move.count
+            }
+            let order = orders[start] ?? (0, 0, 0, 0)
+            return .init(
+                start: start,
+                through: through,
+                activeMembers: active[start] ?? 0,
+                newMembers: new[start] ?? 0,
+                orders: order.0,
+                amount: order.1,
+                refunds: order.2,
+                refunded: order.3,
+                tiers: tiers.filter { $0.value != 0 }.sorted { ($0.key ?? "") < ($1.key ?? "") }
+                    .map { .init(tier: $0.key, members: $0.value) },
+                tierMoves: inPeriod.sorted { $0.key < $1.key }.map {
+                    let parts = $0.key.split(separator: ">", maxSplits: 1, omittingEmptySubsequences: false)
+                    return .init(from: String(parts[0]), to: String(parts.last ?? ""), members: $0.value)
+                }
+            )
+        }
+        return MembersReport(report: context.header(query), currency: context.program.currency?.code, periods: periods)
+    }
+
+    /// Cohorts by the period of their first paid order (stored days only: a cohort's rates
+    /// mature over months, and today's first orders have none yet), and the days between the
+    /// first and second order per category.
+    public func repeatPurchaseReport(_ query: ReportQuery, now: Date = Date()) async throws -> RepeatPurchaseReport {
+        let context = try await reportContext(now: now)
+        let zone = context.zone
+        let from = query.from.description
+        let to = query.to.description
+        let windows = RepeatPurchaseReport.windows
+        var cohorts: [ReportDay: (Int64, [Int64])] = [:]
+        let rows = try await self.query(
+            """
+            SELECT \(unescaped: Self.bucket(query.period, "(first_at AT TIME ZONE '\(zone.replacingOccurrences(of: "'", with: "''"))')::date"))::text,
+                   count(*)::bigint,
+                   count(*) FILTER (WHERE second_at <= first_at + make_interval(days => \(windows[0])))::bigint,
+                   count(*) FILTER (WHERE second_at <= first_at + make_interval(days => \(windows[1])))::bigint,
+                   count(*) FILTER (WHERE second_at <= first_at + make_interval(days => \(windows[2])))::bigint,
+                   count(*) FILTER (WHERE second_at <= first_at + make_interval(days => \(windows[3])))::bigint
+            FROM report_member_orders
+            WHERE tenant_id = \(tenant.rawValue) AND category = ''
+              AND first_at >= (\(from)::date::timestamp AT TIME ZONE \(zone))
+              AND first_at < ((\(to)::date + 1)::timestamp AT TIME ZONE \(zone))
+            GROUP BY 1
+            """
+        )
+        for try await (day, members, w30, w60, w90, w180) in rows.decode(
+            (String, Int64, Int64, Int64, Int64, Int64).self
+        ) {
+            if let day = ReportDay(day) { cohorts[day] = (members, [w30, w60, w90, w180]) }
+        }
+        var categories: [RepeatPurchaseReport.Category] = []
+        let categoryRows = try await self.query(
+            """
+            SELECT category, count(*)::bigint, count(second_at)::bigint,
+                   percentile_cont(0.5) WITHIN GROUP (
+                       ORDER BY (second_at AT TIME ZONE \(zone))::date - (first_at AT TIME ZONE \(zone))::date)
+            FROM report_member_orders
+            WHERE tenant_id = \(tenant.rawValue) AND category <> ''
+              AND first_at >= (\(from)::date::timestamp AT TIME ZONE \(zone))
+              AND first_at < ((\(to)::date + 1)::timestamp AT TIME ZONE \(zone))
+            GROUP BY category ORDER BY category
+            """
+        )
+        for try await (category, members, repeated, median) in categoryRows.decode((String, Int64, Int64, Double?).self) {
+            categories.append(.init(category: category, members: members, repeated: repeated, medianDays: median))
+        }
+        let through = context.through
+        return RepeatPurchaseReport(
+            report: context.header(query),
+            cohorts: query.periods.map { start, end in
+                let (members, repeated) = cohorts[start] ?? (0, [0, 0, 0, 0])
+                return .init(
+                    start: start,
+                    through: end,
+                    members: members,
+                    windows: windows.enumerated().map { index, days in
+                        .init(
+                            days: days,
+                            repeated: repeated[index],
+                            rate: ReportRate.of(repeated[index], members),
+                            complete: through.map { end.adding(days: days) <= $0 } ?? false
+                        )
+                    }
+                )
+            },
+            categories: categories
+        )
+    }
+}
