@@ -93,7 +93,9 @@ SELECT redeemed.*,
                  AND points - coalesce(redeemed, 0) - coalesce(reversed, 0) > 0
             THEN expires_at + r_expire * interval '5 minutes' END AS expire_at,
        CASE WHEN expires_at + r_expire * interval '5 minutes' < today_start
-            THEN points - coalesce(redeemed, 0) - coalesce(reversed, 0) ELSE 0 END AS expired
+            THEN points - coalesce(redeemed, 0) - coalesce(reversed, 0) ELSE 0 END AS expired,
+       -- the sweep marks every lot past its expiry, spent ones too (an entry only for what was left)
+       expires_at + r_expire * interval '5 minutes' < today_start AS lot_expired
 FROM redeemed;
 
 INSERT INTO members (tenant_id, id, external_id, name, created_at, updated_at, order_count, total_spend,
@@ -130,7 +132,7 @@ INSERT INTO point_lots (tenant_id, id, member_id, source, order_id, points, rema
                         available_at, expires_at, created_at, program_version)
     SELECT :'tenant', o.lot_id, o.member_id, 'order', o.id, o.points,
            o.points - coalesce(o.redeemed, 0) - coalesce(o.reversed, 0) - o.expired,
-           CASE WHEN NOT o.released THEN 'pending' WHEN o.expire_at IS NOT NULL THEN 'expired' ELSE 'available' END,
+           CASE WHEN NOT o.released THEN 'pending' WHEN o.lot_expired THEN 'expired' ELSE 'available' END,
            o.paid_at, o.available_at, o.expires_at, o.paid_at, 0
     FROM bench_orders o ORDER BY o.paid_at;
 
@@ -200,7 +202,7 @@ INSERT INTO balances (tenant_id, member_id, available, pending, lifetime_earned,
     FROM bench_members m
     LEFT JOIN (
         SELECT member_id,
-               sum(CASE WHEN released AND expire_at IS NULL
+               sum(CASE WHEN released AND NOT lot_expired
                         THEN points - coalesce(redeemed, 0) - coalesce(reversed, 0) ELSE 0 END)::bigint AS available,
                sum(CASE WHEN NOT released THEN points ELSE 0 END)::bigint AS pending,
                sum(points)::bigint AS earned, sum(coalesce(redeemed, 0))::bigint AS redeemed,

@@ -127,7 +127,9 @@ extension TenantConnection {
         let tierRows = try await self.query(
             "SELECT tier, count(*)::bigint FROM members WHERE tenant_id = \(tenant.rawValue) GROUP BY tier"
         )
-        for try await (tier, count) in tierRows.decode((String?, Int64).self) { current[tier ?? base, default: 0] += count }
+        for try await (tier, count) in tierRows.decode((String?, Int64).self) {
+            current[tier ?? base, default: 0] += count
+        }
 
         let periods = query.periods.map { start, through -> MembersReport.Period in
             var tiers = current
@@ -174,10 +176,10 @@ extension TenantConnection {
             """
             SELECT \(unescaped: Self.bucket(query.period, "(first_at AT TIME ZONE '\(zone.replacingOccurrences(of: "'", with: "''"))')::date"))::text,
                    count(*)::bigint,
-                   count(*) FILTER (WHERE second_at <= first_at + make_interval(days => \(windows[0])))::bigint,
-                   count(*) FILTER (WHERE second_at <= first_at + make_interval(days => \(windows[1])))::bigint,
-                   count(*) FILTER (WHERE second_at <= first_at + make_interval(days => \(windows[2])))::bigint,
-                   count(*) FILTER (WHERE second_at <= first_at + make_interval(days => \(windows[3])))::bigint
+                   count(*) FILTER (WHERE second_at <= first_at + make_interval(days => \(windows[0])::integer))::bigint,
+                   count(*) FILTER (WHERE second_at <= first_at + make_interval(days => \(windows[1])::integer))::bigint,
+                   count(*) FILTER (WHERE second_at <= first_at + make_interval(days => \(windows[2])::integer))::bigint,
+                   count(*) FILTER (WHERE second_at <= first_at + make_interval(days => \(windows[3])::integer))::bigint
             FROM report_member_orders
             WHERE tenant_id = \(tenant.rawValue) AND category = ''
               AND first_at >= (\(from)::date::timestamp AT TIME ZONE \(zone))
@@ -203,7 +205,8 @@ extension TenantConnection {
             GROUP BY category ORDER BY category
             """
         )
-        for try await (category, members, repeated, median) in categoryRows.decode((String, Int64, Int64, Double?).self) {
+        for try await (category, members, repeated, median) in categoryRows.decode((String, Int64, Int64, Double?).self)
+        {
             categories.append(.init(category: category, members: members, repeated: repeated, medianDays: median))
         }
         let through = context.through

@@ -26,7 +26,9 @@ extension TenantConnection {
             FROM days WHERE metric <> 'tiers.moved' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
             """
         )
-        for try await (day, metric, dimension, count, amount) in rows.decode((String, String, String, Int64, Int64).self) {
+        for try await (day, metric, dimension, count, amount) in rows.decode(
+            (String, String, String, Int64, Int64).self
+        ) {
             if let day = ReportDay(day) { counts[day, default: []].append((metric, dimension, count, amount)) }
         }
         let names = try await reportNames()
@@ -45,7 +47,9 @@ extension TenantConnection {
                     referrals.rewarded += row.count
                     referrals.points += row.amount
                 case "rewards.claimed":
-                    rewards.append(.init(key: row.dimension, name: names[row.dimension], count: row.count, points: row.amount))
+                    rewards.append(
+                        .init(key: row.dimension, name: names[row.dimension], count: row.count, points: row.amount)
+                    )
                 case "campaigns.points":
                     campaigns.append(
                         .init(key: row.dimension, name: names[row.dimension], count: row.count, points: row.amount)
@@ -89,7 +93,9 @@ extension TenantConnection {
     }
 
     /// Each period's wallet entries by currency and kind, and what the wallets owe at its end.
-    func walletFigures(_ query: ReportQuery, context: ReportContext) async throws -> [ReportDay: [ProgramsReport.Wallet]] {
+    func walletFigures(_ query: ReportQuery, context: ReportContext) async throws -> [ReportDay: [ProgramsReport
+        .Wallet]]
+    {
         let periods = query.periods
         let first = periods[0].start.description
         let to = query.to.description
@@ -130,7 +136,9 @@ extension TenantConnection {
                     before.0 + change.kind.principal, before.1 + change.kind.bonus, before.2 + change.kind.held
                 )
                 guard change.inRange else { continue }
-                var kind = kinds[change.currency, default: [:]][change.kind.kind] ?? .init(kind: change.kind.kind, entries: 0, principal: 0, bonus: 0, held: 0)
+                var kind =
+                    kinds[change.currency, default: [:]][change.kind.kind]
+                    ?? .init(kind: change.kind.kind, entries: 0, principal: 0, bonus: 0, held: 0)
                 kind.entries += change.kind.entries
                 kind.principal += change.kind.principal
                 kind.bonus += change.kind.bonus

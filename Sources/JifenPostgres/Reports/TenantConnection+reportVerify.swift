@@ -149,7 +149,9 @@ extension TenantConnection {
             let expected = [available, pending, held, debt]
             let got = [period.available, period.pending, period.held, period.debt]
             if expected != got {
-                problems.append("liability totals (available, pending, held, debt): reports \(got), balances \(expected)")
+                problems.append(
+                    "liability totals (available, pending, held, debt): reports \(got), balances \(expected)"
+                )
             }
         }
         return problems

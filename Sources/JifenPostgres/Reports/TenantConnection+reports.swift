@@ -68,7 +68,8 @@ extension TenantConnection {
             FROM days GROUP BY 1
             """
         )
-        for try await (bucket, available, pending, held, debt) in rows.decode((String, Int64, Int64, Int64, Int64).self) {
+        for try await (bucket, available, pending, held, debt) in rows.decode((String, Int64, Int64, Int64, Int64).self)
+        {
             if let day = ReportDay(bucket) { totals[day] = (available, pending, held, debt) }
         }
         var months: [ReportDay: [String?: Int64]] = [:]
@@ -156,7 +157,13 @@ extension TenantConnection {
             guard let day = ReportDay(bucket) else { continue }
             var entry = periods[day] ?? (FlowsReport.Flow(), [:])
             Self.add(kind: kind, available: available, pending: pending, held: held, to: &entry.total)
-            Self.add(kind: kind, available: available, pending: pending, held: held, to: &entry.sources[source, default: .init()])
+            Self.add(
+                kind: kind,
+                available: available,
+                pending: pending,
+                held: held,
+                to: &entry.sources[source, default: .init()]
+            )
             Self.add(kind: kind, available: available, pending: pending, held: held, to: &total)
             periods[day] = entry
         }
@@ -223,5 +230,16 @@ extension TenantConnection {
             outstanding: outstanding,
             breakageRate: ReportRate.of(expired, earned - reversed - outstanding)
         )
+    }
+}
+
+extension TenantConnection {
+    /// A report's query from request parameters, with `to` defaulting to today in the
+    /// program's zone.
+    public func reportQuery(from: String?, to: String?, period: String?, now: Date = Date()) async throws
+        -> ReportQuery
+    {
+        let today = ReportDay(now, in: try await program().zone)
+        return try ReportQuery.make(from: from, to: to, period: period, today: today)
     }
 }
