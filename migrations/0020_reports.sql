@@ -249,7 +249,8 @@ CREATE FUNCTION jifen_report_wallet(t uuid, zone text, from_day date, to_day dat
     GROUP BY 1, 2, 3
 $$;
 
--- Referrals, reward claims, coupons, tier moves and campaign grants. These tables are small
+-- Referrals, reward claims, coupons, tier moves, members first seen (who start at the base
+-- level: with the moves, the members per tier on any day) and campaign grants. These tables are small
 -- beside the ledger; they are read by tenant and time window.
 CREATE FUNCTION jifen_report_counts(t uuid, zone text, from_day date, to_day date)
     RETURNS TABLE (day date, metric text, dimension text, count bigint, amount bigint)
@@ -284,6 +285,9 @@ CREATE FUNCTION jifen_report_counts(t uuid, zone text, from_day date, to_day dat
         SELECT d.created_at, 'tiers.moved', (d.data ->> 'from') || '>' || (d.data ->> 'to'), 0
         FROM domain_events d, bounds b
         WHERE d.tenant_id = t AND d.type = 'tier.changed' AND d.created_at >= b.lo AND d.created_at < b.hi
+        UNION ALL
+        SELECT m.created_at, 'members.created', '', 0
+        FROM members m, bounds b WHERE m.tenant_id = t AND m.created_at >= b.lo AND m.created_at < b.hi
         UNION ALL
         SELECT e.created_at, 'campaigns.points', coalesce(e.source_ref, ''), e.available_delta
         FROM ledger_entries e, bounds b

@@ -120,7 +120,9 @@ struct SplitMix64: RandomNumberGenerator {
         #expect(overRedeemed == 0)
         // The reports agree with the ledger: live (nothing stored yet), then once the day is
         // aggregated, the stored days equal a recomputation and today's liability the lots.
-        let live = try await database.withTenant(tenant.id) { try await $0.verifyReports(from: today(), to: today()) }
+        let live = try await database.withTenant(tenant.id) {
+            try await $0.verifyReports(from: today().adding(days: -1), to: today())
+        }
         #expect(live.isEmpty, "seed \(seed), live: \(live)")
         let tomorrow = Date().addingTimeInterval(86_400 + 3_600)
         try await runJob(.aggregateReports, tenant: tenant.id, now: tomorrow)
@@ -129,7 +131,8 @@ struct SplitMix64: RandomNumberGenerator {
         }
         #expect(stored.isEmpty, "seed \(seed), stored: \(stored)")
         let flows = try await database.withTenant(tenant.id) {
-            try await $0.flowsReport(ReportQuery(from: today(), to: today(), period: .day))
+            // From yesterday: the sequence may have started before midnight.
+            try await $0.flowsReport(ReportQuery(from: today().adding(days: -1), to: today(), period: .day))
         }
         #expect(flows.report.aggregatedThrough != nil, "the day was not aggregated")
         #expect(flows.total.earned > 0)

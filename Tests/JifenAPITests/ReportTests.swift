@@ -237,3 +237,44 @@ import Testing
 
     struct CSVError: Error {}
 }
+
+extension ReportTests {
+    /// Members start at the base level and move by `tier.changed`: the members report counts
+    /// them per level at each period's end and lists the period's moves.
+    @Test func membersPerTierAreCountedAtEachPeriodsEnd() async throws {
+        let (shop, key) = try await makeTenant("report tiers")
+        let today = ReportDay(Date(), in: .gmt)
+        // Up to tomorrow, so a test running across midnight finds its members too.
+        let range = "from=\(today.adding(days: -1))&to=\(today.adding(days: 1))&period=day"
+        let report = try await withAPI { api in
+            #expect(try await api.putProgram(TierTests.program(), key: key).status == .ok)
+            try await api.paidOrder("o-1", member: "m-1", amount: 250_000, tenant: shop, key: key)  // silver
+            try await api.paidOrder("o-2", member: "m-2", amount: 10_000, tenant: shop, key: key)  // member
+            try await api.paidOrder("o-3", member: "m-3", amount: 600_000, tenant: shop, key: key)  // gold
+            return try await api.send(.get, "/v1/reports/members?\(range)", key: key)
+                .decoded(Components.Schemas.MembersReport.self)
+        }
+        #expect(report.periods.count == 3)
+        let yesterday = try #require(report.periods.first)
+        #expect(yesterday.tiers.isEmpty, "no member yet")
+        #expect(yesterday.tierMoves.isEmpty)
+        let now = try #require(report.periods.last)
+        #expect(
+            Dictionary(uniqueKeysWithValues: now.tiers.map { ($0.tier ?? "", $0.members) }) == [
+                "member": 1, "silver": 1, "gold": 1,
+            ]
+        )
+        let moves = report.periods.flatMap(\.tierMoves)
+        #expect(Set(moves.map { "\($0.from)>\($0.to)=\($0.members)" }) == ["member>silver=1", "member>gold=1"])
+        #expect(report.periods.map(\.newMembers).reduce(0, +) == 3)
+        #expect(report.periods.map(\.orders).reduce(0, +) == 3)
+        // Stored or live, the same figures.
+        try await runJob(.aggregateReports, tenant: shop, now: Date().addingTimeInterval(86_400 + 3_600))
+        let stored = try await withAPI { api in
+            try await api.send(.get, "/v1/reports/members?\(range)", key: key)
+                .decoded(Components.Schemas.MembersReport.self)
+        }
+        #expect(stored.report.aggregatedThrough != nil)
+        #expect(stored.periods == report.periods)
+    }
+}

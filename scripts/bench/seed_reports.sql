@@ -23,6 +23,10 @@ SET LOCAL work_mem = '256MB';
 SET LOCAL maintenance_work_mem = '256MB';
 SET LOCAL synchronous_commit = off;
 SELECT setseed(0.4242) \gset
+-- Keep any running scheduler off this tenant until reports.sh has timed its aggregation (first:
+-- this transaction takes its locks early, a concurrent migration waits instead of deadlocking).
+INSERT INTO report_progress (tenant_id, due_at) VALUES (:'tenant', now() + interval '1 day')
+    ON CONFLICT (tenant_id) DO UPDATE SET aggregated_through = NULL, due_at = excluded.due_at;
 
 CREATE TEMP TABLE bench_bounds ON COMMIT DROP AS
     SELECT today, (today::timestamp AT TIME ZONE :'zone') AS today_start,
@@ -211,10 +215,6 @@ INSERT INTO balances (tenant_id, member_id, available, pending, lifetime_earned,
                greatest(max(paid_at), max(captured_at), max(expire_at), max(refund_at)) AS last_at
         FROM bench_orders GROUP BY member_id
     ) s ON s.member_id = m.id;
-
--- Keep any running scheduler off this tenant until reports.sh has timed its aggregation.
-INSERT INTO report_progress (tenant_id, due_at) VALUES (:'tenant', now() + interval '1 day')
-    ON CONFLICT (tenant_id) DO UPDATE SET aggregated_through = NULL, due_at = excluded.due_at;
 
 SELECT (SELECT count(*) FROM ledger_entries WHERE tenant_id = :'tenant') || ' ' ||
        (SELECT count(*) FROM bench_orders) || ' ' || (SELECT count(*) FROM bench_members) || ' ' ||

@@ -96,67 +96,64 @@ extension TenantConnection {
         ) {
             if let day = ReportDay(day) { orders[day] = (count, amount, refunds, refunded) }
         }
-        // Tier moves from the range's first day to today: those in a period are its moves, and
-        // undoing those after a period's end from today's tiers gives the tiers at that end.
-        var moves: [(day: ReportDay, from: String, to: String, count: Int64)] = []
-        let today = context.today.description
-        let storedToday = min(context.today, context.storedThrough).description
-        let liveMoves = context.liveFrom.description
-        let moveRows = try await self.query(
+        // Members start at the base level when first seen and move by `tier.changed`: the
+        // members per tier at a period's end are the running sum of both up to it.
+        var changes: [(day: ReportDay, metric: String, dimension: String, count: Int64)] = []
+        let liveChanges = context.liveFrom.description
+        let changeRows = try await self.query(
             """
             WITH days AS (
-                SELECT day, dimension, count FROM report_counts_daily
-                WHERE tenant_id = \(tenant.rawValue) AND metric = 'tiers.moved'
-                  AND day BETWEEN \(from)::date AND \(storedToday)::date
+                SELECT day, metric, dimension, count FROM report_counts_daily
+                WHERE tenant_id = \(tenant.rawValue) AND metric IN ('tiers.moved', 'members.created')
+                  AND day <= \(storedTo)::date
                 UNION ALL
-                SELECT day, dimension, count
-                FROM jifen_report_counts(\(tenant.rawValue), \(zone), greatest(\(from)::date, \(liveMoves)::date),
-                                         \(today)::date)
-                WHERE metric = 'tiers.moved'
+                SELECT day, metric, dimension, count
+                FROM jifen_report_counts(\(tenant.rawValue), \(zone), \(liveChanges)::date, \(to)::date)
+                WHERE metric IN ('tiers.moved', 'members.created') AND \(liveChanges)::date <= \(to)::date
             )
-            SELECT day::text, dimension, sum(count)::bigint FROM days GROUP BY 1, 2
+            SELECT day::text, metric, dimension, sum(count)::bigint FROM days GROUP BY 1, 2, 3 ORDER BY 1
             """
         )
-        for try await (day, dimension, count) in moveRows.decode((String, String, Int64).self) {
-            let parts = dimension.split(separator: ">", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let day = ReportDay(day), parts.count == 2 else { continue }
-            moves.append((day, String(parts[0]), String(parts[1]), count))
+        for try await (day, metric, dimension, count) in changeRows.decode((String, String, String, Int64).self) {
+            if let day = ReportDay(day) { changes.append((day, metric, dimension, count)) }
         }
         let base = context.program.tiers?.base.code
-        var current: [String?: Int64] = [:]
-        let tierRows = try await self.query(
-            "SELECT tier, count(*)::bigint FROM members WHERE tenant_id = \(tenant.rawValue) GROUP BY tier"
-        )
-        for try await (tier, count) in tierRows.decode((String?, Int64).self) {
-            current[tier ?? base, default: 0] += count
-        }
-
-        let periods = query.periods.map { start, through -> MembersReport.Period in
-            var tiers = current
-            for move in moves where move.day > through {
-                tiers[move.to, default: 0] -= 1 * move.count
-                tiers[move.from, default: 0] += move.count
-            }
+        var tiers: [String?: Int64] = [:]
+        var applied = 0
+        var periods: [MembersReport.Period] = []
+        for (start, through) in query.periods {
             var inPeriod: [String: Int64] = [:]
-            for move in moves where move.day >= max(start, query.from) && move.day <= through {
-                inPeriod["\(move.from)>\(move.to)", default: 0] += move.count
+            while applied < changes.count, changes[applied].day <= through {
+                let change = changes[applied]
+                applied += 1
+                if change.metric == "members.created" {
+                    tiers[base, default: 0] += change.count
+                    continue
+                }
+                let parts = change.dimension.split(separator: ">", maxSplits: 1, omittingEmptySubsequences: false)
+                guard parts.count == 2 else { continue }
+                tiers[String(parts[0]), default: 0] -= change.count
+                tiers[String(parts[1]), default: 0] += change.count
+                if change.day >= query.from { inPeriod[change.dimension, default: 0] += change.count }
             }
             let order = orders[start] ?? (0, 0, 0, 0)
-            return .init(
-                start: start,
-                through: through,
-                activeMembers: active[start] ?? 0,
-                newMembers: new[start] ?? 0,
-                orders: order.0,
-                amount: order.1,
-                refunds: order.2,
-                refunded: order.3,
-                tiers: tiers.filter { $0.value != 0 }.sorted { ($0.key ?? "") < ($1.key ?? "") }
-                    .map { .init(tier: $0.key, members: $0.value) },
-                tierMoves: inPeriod.sorted { $0.key < $1.key }.map {
-                    let parts = $0.key.split(separator: ">", maxSplits: 1, omittingEmptySubsequences: false)
-                    return .init(from: String(parts[0]), to: String(parts.last ?? ""), members: $0.value)
-                }
+            periods.append(
+                .init(
+                    start: start,
+                    through: through,
+                    activeMembers: active[start] ?? 0,
+                    newMembers: new[start] ?? 0,
+                    orders: order.0,
+                    amount: order.1,
+                    refunds: order.2,
+                    refunded: order.3,
+                    tiers: tiers.filter { $0.value != 0 }.sorted { ($0.key ?? "") < ($1.key ?? "") }
+                        .map { .init(tier: $0.key, members: $0.value) },
+                    tierMoves: inPeriod.sorted { $0.key < $1.key }.map {
+                        let parts = $0.key.split(separator: ">", maxSplits: 1, omittingEmptySubsequences: false)
+                        return .init(from: String(parts[0]), to: String(parts.last ?? ""), members: $0.value)
+                    }
+                )
             )
         }
         return MembersReport(report: context.header(query), currency: context.program.currency?.code, periods: periods)
