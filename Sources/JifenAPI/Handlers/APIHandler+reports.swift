@@ -8,71 +8,76 @@ extension APIHandler {
     public func getPointsLiabilityReport(_ input: Operations.GetPointsLiabilityReport.Input) async throws
         -> Operations.GetPointsLiabilityReport.Output
     {
-        let query = input.query
-        let report = try await withTenant { connection in
-            let asked = try await connection.reportQuery(from: query.from, to: query.to, period: query.period?.rawValue)
-            return try await connection.liabilityReport(asked)
-        }
-        if Self.wantsCSV(input.headers.accept.map { ($0.contentType == .csv, $0.contentType == .json, $0.quality) }) {
-            return .ok(.init(body: .csv(HTTPBody(report.csv.text))))
-        }
-        return .ok(.init(body: .json(try Self.reshape(report))))
+        let (report, csv) = try await read(
+            input.query.from,
+            input.query.to,
+            input.query.period?.rawValue,
+            csv: input.headers.accept.map { ($0.contentType == .csv, $0.contentType == .json, $0.quality) }
+        ) { try await $0.liabilityReport($1) }
+        return .ok(.init(body: csv ? .csv(HTTPBody(report.csv.text)) : .json(try Self.reshape(report))))
     }
 
     public func getPointsFlowsReport(_ input: Operations.GetPointsFlowsReport.Input) async throws
         -> Operations.GetPointsFlowsReport.Output
     {
-        let query = input.query
-        let report = try await withTenant { connection in
-            let asked = try await connection.reportQuery(from: query.from, to: query.to, period: query.period?.rawValue)
-            return try await connection.flowsReport(asked)
-        }
-        if Self.wantsCSV(input.headers.accept.map { ($0.contentType == .csv, $0.contentType == .json, $0.quality) }) {
-            return .ok(.init(body: .csv(HTTPBody(report.csv.text))))
-        }
-        return .ok(.init(body: .json(try Self.reshape(report))))
+        let (report, csv) = try await read(
+            input.query.from,
+            input.query.to,
+            input.query.period?.rawValue,
+            csv: input.headers.accept.map { ($0.contentType == .csv, $0.contentType == .json, $0.quality) }
+        ) { try await $0.flowsReport($1) }
+        return .ok(.init(body: csv ? .csv(HTTPBody(report.csv.text)) : .json(try Self.reshape(report))))
     }
 
     public func getMembersReport(_ input: Operations.GetMembersReport.Input) async throws
         -> Operations.GetMembersReport.Output
     {
-        let query = input.query
-        let report = try await withTenant { connection in
-            let asked = try await connection.reportQuery(from: query.from, to: query.to, period: query.period?.rawValue)
-            return try await connection.membersReport(asked)
-        }
-        if Self.wantsCSV(input.headers.accept.map { ($0.contentType == .csv, $0.contentType == .json, $0.quality) }) {
-            return .ok(.init(body: .csv(HTTPBody(report.csv.text))))
-        }
-        return .ok(.init(body: .json(try Self.reshape(report))))
+        let (report, csv) = try await read(
+            input.query.from,
+            input.query.to,
+            input.query.period?.rawValue,
+            csv: input.headers.accept.map { ($0.contentType == .csv, $0.contentType == .json, $0.quality) }
+        ) { try await $0.membersReport($1) }
+        return .ok(.init(body: csv ? .csv(HTTPBody(report.csv.text)) : .json(try Self.reshape(report))))
     }
 
     public func getRepeatPurchaseReport(_ input: Operations.GetRepeatPurchaseReport.Input) async throws
         -> Operations.GetRepeatPurchaseReport.Output
     {
-        let query = input.query
-        let report = try await withTenant { connection in
-            let asked = try await connection.reportQuery(from: query.from, to: query.to, period: query.period?.rawValue)
-            return try await connection.repeatPurchaseReport(asked)
-        }
-        if Self.wantsCSV(input.headers.accept.map { ($0.contentType == .csv, $0.contentType == .json, $0.quality) }) {
-            return .ok(.init(body: .csv(HTTPBody(report.csv.text))))
-        }
-        return .ok(.init(body: .json(try Self.reshape(report))))
+        let (report, csv) = try await read(
+            input.query.from,
+            input.query.to,
+            input.query.period?.rawValue,
+            csv: input.headers.accept.map { ($0.contentType == .csv, $0.contentType == .json, $0.quality) }
+        ) { try await $0.repeatPurchaseReport($1) }
+        return .ok(.init(body: csv ? .csv(HTTPBody(report.csv.text)) : .json(try Self.reshape(report))))
     }
 
     public func getProgramsReport(_ input: Operations.GetProgramsReport.Input) async throws
         -> Operations.GetProgramsReport.Output
     {
-        let query = input.query
+        let (report, csv) = try await read(
+            input.query.from,
+            input.query.to,
+            input.query.period?.rawValue,
+            csv: input.headers.accept.map { ($0.contentType == .csv, $0.contentType == .json, $0.quality) }
+        ) { try await $0.programsReport($1) }
+        return .ok(.init(body: csv ? .csv(HTTPBody(report.csv.text)) : .json(try Self.reshape(report))))
+    }
+
+    /// Reads a report for the asked range in the tenant's transaction, and whether to answer
+    /// it as CSV.
+    func read<Report: ReportDocument>(
+        _ from: String?,
+        _ to: String?,
+        _ period: String?,
+        csv accepted: [(csv: Bool, json: Bool, quality: QualityValue)],
+        _ body: @Sendable (TenantConnection, ReportQuery) async throws -> Report
+    ) async throws -> (Report, Bool) {
         let report = try await withTenant { connection in
-            let asked = try await connection.reportQuery(from: query.from, to: query.to, period: query.period?.rawValue)
-            return try await connection.programsReport(asked)
+            try await body(connection, try await connection.reportQuery(from: from, to: to, period: period))
         }
-        if Self.wantsCSV(input.headers.accept.map { ($0.contentType == .csv, $0.contentType == .json, $0.quality) }) {
-            return .ok(.init(body: .csv(HTTPBody(report.csv.text))))
-        }
-        return .ok(.init(body: .json(try Self.reshape(report))))
+        return (report, Self.wantsCSV(accepted))
     }
 
     /// CSV when the client prefers it to JSON (by `Accept` quality; JSON on a tie or without

@@ -1,6 +1,11 @@
 /// The reports (docs/reports.md). Each is Codable in the API's shape (snake_case keys) and
 /// has a CSV form; the store fills them from the daily aggregates and the live tail.
 
+/// A report as the API answers it: JSON in the spec's shape, or CSV.
+public protocol ReportDocument: Sendable, Encodable {
+    var csv: CSVTable { get }
+}
+
 /// What every report says about itself.
 public struct ReportHeader: Sendable, Codable, Equatable {
     public var from: ReportDay
@@ -20,7 +25,7 @@ public struct ReportHeader: Sendable, Codable, Equatable {
 }
 
 /// Points owed at the end of each period, and when they expire.
-public struct LiabilityReport: Sendable, Codable, Equatable {
+public struct LiabilityReport: ReportDocument, Codable, Equatable {
     public struct Month: Sendable, Codable, Equatable {
         /// `YYYY-MM`; nil: no fixed expiry (never, or the inactivity policy).
         public var month: String?
@@ -107,7 +112,7 @@ public struct LiabilityReport: Sendable, Codable, Equatable {
 }
 
 /// Points in and out per period.
-public struct FlowsReport: Sendable, Codable, Equatable {
+public struct FlowsReport: ReportDocument, Codable, Equatable {
     public struct Flow: Sendable, Codable, Equatable {
         /// Given: earned on orders and activities, granted by campaigns, referrals, adjustments.
         public var earned: Int64 = 0
@@ -208,7 +213,7 @@ public struct FlowsReport: Sendable, Codable, Equatable {
 }
 
 /// Members per period.
-public struct MembersReport: Sendable, Codable, Equatable {
+public struct MembersReport: ReportDocument, Codable, Equatable {
     public struct Tier: Sendable, Codable, Equatable {
         /// nil: the base level (no tier).
         public var tier: String?
@@ -306,7 +311,7 @@ public struct MembersReport: Sendable, Codable, Equatable {
 }
 
 /// Cohorts by first order, and how soon they came back.
-public struct RepeatPurchaseReport: Sendable, Codable, Equatable {
+public struct RepeatPurchaseReport: ReportDocument, Codable, Equatable {
     public static let windows = [30, 60, 90, 180]
 
     public struct Window: Sendable, Codable, Equatable {
@@ -392,7 +397,7 @@ public struct RepeatPurchaseReport: Sendable, Codable, Equatable {
 }
 
 /// Referrals, rewards, campaigns, coupons and wallets per period.
-public struct ProgramsReport: Sendable, Codable, Equatable {
+public struct ProgramsReport: ReportDocument, Codable, Equatable {
     public struct Count: Sendable, Codable, Equatable {
         /// What is counted: a referral rejection's reason, a reward, campaign or coupon template id.
         public var key: String

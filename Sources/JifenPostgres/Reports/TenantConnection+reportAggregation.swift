@@ -30,9 +30,10 @@ extension TenantConnection {
     /// with a past date, or when `jifen reports verify` found a difference.
     public func resetReports(from: ReportDay?, now: Date = Date()) async throws {
         let day = from?.description
-        for table in ["report_points_daily", "report_lots_daily", "report_orders_daily", "report_wallet_daily",
-            "report_counts_daily"]
-        {
+        for table in [
+            "report_points_daily", "report_lots_daily", "report_orders_daily", "report_wallet_daily",
+            "report_counts_daily",
+        ] {
             try await query(
                 """
                 DELETE FROM \(unescaped: table)

@@ -63,7 +63,9 @@ struct Reports: AsyncParsableCommand {
             let days = try await connections.withRunningClient {
                 var total = 0
                 while true {
-                    let done = try await connections.database.withTenant(id) { try await $0.aggregateReports(now: Date()) }
+                    let done = try await connections.database.withTenant(id) {
+                        try await $0.aggregateReports(now: Date())
+                    }
                     total += done
                     if done == 0 { return total }
                 }
