@@ -103,6 +103,16 @@ CREATE TABLE report_active_members (
     PRIMARY KEY (tenant_id, period, start, member_id)
 );
 
+-- How many members were active in each stored period: a period the workers have finished is
+-- read from here instead of counting its members again.
+CREATE TABLE report_active_counts (
+    tenant_id uuid NOT NULL,
+    period char(1) NOT NULL CHECK (period IN ('d', 'w', 'm')),
+    start date NOT NULL,
+    members bigint NOT NULL,
+    PRIMARY KEY (tenant_id, period, start)
+);
+
 -- Each member's first and second paid orders, overall (category '') and per category: cohorts,
 -- repeat-purchase rates and the days between first and second order. A refund does not unmake
 -- a visit: an order counts from its payment.
@@ -124,7 +134,7 @@ DECLARE
 BEGIN
     FOREACH tbl IN ARRAY ARRAY['report_points_daily', 'report_lots_daily', 'report_orders_daily',
                                'report_wallet_daily', 'report_counts_daily', 'report_active_members',
-                               'report_member_orders'] LOOP
+                               'report_active_counts', 'report_member_orders'] LOOP
         EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', tbl);
         EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', tbl);
         EXECUTE format('CREATE POLICY tenant_isolation ON %I USING (tenant_id = jifen_current_tenant())', tbl);
@@ -301,8 +311,11 @@ $$;
 -- and writes it again, and folds the range's paid orders into the members' first and second
 -- orders (which keeps the two earliest of what is stored and what it sees, so running a range
 -- twice changes nothing).
+-- Each statement is planned for the range it is given (a generic plan cannot see how many rows
+-- a range of days holds).
 CREATE FUNCTION jifen_report_aggregate(t uuid, zone text, from_day date, to_day date) RETURNS void
     LANGUAGE plpgsql
+    SET plan_cache_mode = force_custom_plan
     AS $$
 BEGIN
     DELETE FROM report_points_daily r WHERE r.tenant_id = t AND r.day BETWEEN from_day AND to_day;
@@ -336,6 +349,21 @@ BEGIN
       AND o.paid_at < ((to_day + 1)::timestamp AT TIME ZONE zone)
     ON CONFLICT DO NOTHING;
 
+    -- The counts of every period the range touches, again (a week or month may have begun
+    -- before the range: its earlier days' members are still in report_active_members).
+    INSERT INTO report_active_counts (tenant_id, period, start, members)
+    SELECT t, a.period, a.start, count(*)
+    FROM report_active_members a
+    JOIN (
+        SELECT DISTINCT p.period, p.start
+        FROM generate_series(from_day::timestamp, to_day::timestamp, interval '1 day') g(day)
+        CROSS JOIN LATERAL (VALUES ('d', g.day::date), ('w', date_trunc('week', g.day)::date),
+                                   ('m', date_trunc('month', g.day)::date)) p(period, start)
+    ) touched ON touched.period = a.period AND touched.start = a.start
+    WHERE a.tenant_id = t
+    GROUP BY a.period, a.start
+    ON CONFLICT (tenant_id, period, start) DO UPDATE SET members = excluded.members;
+
     WITH seen AS (
         -- The range's paid orders, once overall ('') and once per category of their lines.
         SELECT o.member_id, c.category, o.id, o.paid_at
@@ -359,15 +387,14 @@ BEGIN
         SELECT m.member_id, m.category, m.second_order, m.second_at
         FROM report_member_orders m JOIN (SELECT DISTINCT member_id, category FROM seen) s USING (member_id, category)
         WHERE m.tenant_id = t AND m.second_order IS NOT NULL
-    ), ranked AS (
-        SELECT member_id, category, id, paid_at,
-               row_number() OVER (PARTITION BY member_id, category ORDER BY paid_at, id) AS n
-        FROM candidates
+    ), firsts AS (
+        -- The two earliest per member and category, by one aggregate (no self-join).
+        SELECT member_id, category,
+               array_agg(paid_at ORDER BY paid_at, id) AS times, array_agg(id ORDER BY paid_at, id) AS ids
+        FROM candidates GROUP BY member_id, category
     )
     INSERT INTO report_member_orders (tenant_id, member_id, category, first_at, first_order, second_at, second_order)
-    SELECT t, f.member_id, f.category, f.paid_at, f.id, s.paid_at, s.id
-    FROM ranked f LEFT JOIN ranked s ON s.member_id = f.member_id AND s.category = f.category AND s.n = 2
-    WHERE f.n = 1
+    SELECT t, member_id, category, times[1], ids[1], times[2], ids[2] FROM firsts
     ON CONFLICT (tenant_id, member_id, category) DO UPDATE
         SET first_at = excluded.first_at, first_order = excluded.first_order,
             second_at = excluded.second_at, second_order = excluded.second_order;

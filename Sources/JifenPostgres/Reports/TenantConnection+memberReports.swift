@@ -12,35 +12,7 @@ extension TenantConnection {
         let storedTo = min(query.to, context.storedThrough).description
         let live = max(query.from, context.liveFrom).description
         let bucket = Self.bucket(query.period, "day")
-        var active: [ReportDay: Int64] = [:]
-        // Whole periods are counted from their own rows; a period the range cuts (or a day
-        // period) from its days, so a member is counted once per period either way.
-        let whole = query.periods.filter { $0.start >= query.from && $0.through == $0.start.end(of: query.period) }
-            .map { $0.start.description }
-        let code = query.period == .day ? "d" : query.period == .week ? "w" : "m"
-        let activeRows = try await self.query(
-            """
-            WITH seen AS (
-                SELECT start AS b, member_id FROM report_active_members
-                WHERE tenant_id = \(tenant.rawValue) AND period = \(code) AND start = ANY(\(whole)::date[])
-                  AND \(code) <> 'd'
-                UNION
-                SELECT date_trunc(\(query.period.rawValue), start::timestamp)::date, member_id FROM report_active_members
-                WHERE tenant_id = \(tenant.rawValue) AND period = 'd' AND start BETWEEN \(from)::date AND \(storedTo)::date
-                  AND (\(code) = 'd' OR NOT date_trunc(\(query.period.rawValue), start::timestamp)::date = ANY(\(whole)::date[]))
-                UNION
-                SELECT date_trunc(\(query.period.rawValue), (paid_at AT TIME ZONE \(zone))::date::timestamp)::date, member_id
-                FROM orders
-                WHERE tenant_id = \(tenant.rawValue) AND paid_at IS NOT NULL
-                  AND paid_at >= (\(live)::date::timestamp AT TIME ZONE \(zone))
-                  AND paid_at < ((\(to)::date + 1)::timestamp AT TIME ZONE \(zone))
-            )
-            SELECT b::text, count(DISTINCT member_id)::bigint FROM seen GROUP BY b
-            """
-        )
-        for try await (day, count) in activeRows.decode((String, Int64).self) {
-            if let day = ReportDay(day) { active[day] = count }
-        }
+        let active = try await activeMembers(query, context: context)
         var new: [ReportDay: Int64] = [:]
         let newRows = try await self.query(
             """
@@ -227,5 +199,60 @@ extension TenantConnection {
             },
             categories: categories
         )
+    }
+
+    /// Members with a paid order in each period. A period wholly in the range and wholly
+    /// stored is read from its stored count; the others (cut by the range, or not finished)
+    /// are counted from their stored days and the live tail, so a member counts once a period.
+    func activeMembers(_ query: ReportQuery, context: ReportContext) async throws -> [ReportDay: Int64] {
+        let code = query.period == .day ? "d" : query.period == .week ? "w" : "m"
+        var counted: [String] = []
+        var computed: [String] = []
+        for (start, through) in query.periods {
+            let end = start.end(of: query.period)
+            if start >= query.from, through == end, let stored = context.through, end <= stored {
+                counted.append(start.description)
+            } else {
+                computed.append(start.description)
+            }
+        }
+        var active: [ReportDay: Int64] = [:]
+        let counts = try await self.query(
+            """
+            SELECT start::text, members FROM report_active_counts
+            WHERE tenant_id = \(tenant.rawValue) AND period = \(code) AND start = ANY(\(counted)::date[])
+            """
+        )
+        for try await (day, count) in counts.decode((String, Int64).self) {
+            if let day = ReportDay(day) { active[day] = count }
+        }
+        guard !computed.isEmpty else { return active }
+        let zone = context.zone
+        let from = query.from.description
+        let to = query.to.description
+        let storedTo = min(query.to, context.storedThrough).description
+        let live = max(query.from, context.liveFrom).description
+        let rows = try await self.query(
+            """
+            WITH seen AS (
+                SELECT date_trunc(\(query.period.rawValue), start::timestamp)::date AS b, member_id
+                FROM report_active_members
+                WHERE tenant_id = \(tenant.rawValue) AND period = 'd' AND start BETWEEN \(from)::date AND \(storedTo)::date
+                  AND date_trunc(\(query.period.rawValue), start::timestamp)::date = ANY(\(computed)::date[])
+                UNION
+                SELECT date_trunc(\(query.period.rawValue), (paid_at AT TIME ZONE \(zone))::date::timestamp)::date, member_id
+                FROM orders
+                WHERE tenant_id = \(tenant.rawValue) AND paid_at IS NOT NULL
+                  AND paid_at >= (\(live)::date::timestamp AT TIME ZONE \(zone))
+                  AND paid_at < ((\(to)::date + 1)::timestamp AT TIME ZONE \(zone))
+            )
+            SELECT b::text, count(DISTINCT member_id)::bigint FROM seen
+            WHERE b = ANY(\(computed)::date[]) GROUP BY b
+            """
+        )
+        for try await (day, count) in rows.decode((String, Int64).self) {
+            if let day = ReportDay(day) { active[day] = count }
+        }
+        return active
     }
 }

@@ -45,6 +45,7 @@ extension TenantConnection {
         // theirs: they are forgotten only when everything is.
         if day == nil {
             try await query("DELETE FROM report_active_members WHERE tenant_id = \(tenant.rawValue)")
+            try await query("DELETE FROM report_active_counts WHERE tenant_id = \(tenant.rawValue)")
             try await query("DELETE FROM report_member_orders WHERE tenant_id = \(tenant.rawValue)")
         }
         try await query(

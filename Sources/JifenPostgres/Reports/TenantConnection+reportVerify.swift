@@ -93,6 +93,36 @@ extension TenantConnection {
                 """
             )
             for try await line in members.decode(String.self) { problems.append(line) }
+            // Who was active on each stored day, and the stored counts of the periods.
+            let active = try await query(
+                """
+                WITH expected AS (
+                    SELECT DISTINCT (paid_at AT TIME ZONE \(zone))::date AS day, member_id FROM orders
+                    WHERE tenant_id = \(t) AND paid_at IS NOT NULL
+                      AND paid_at >= (\(first)::date::timestamp AT TIME ZONE \(zone))
+                      AND paid_at < ((\(last)::date + 1)::timestamp AT TIME ZONE \(zone))
+                ), stored AS (
+                    SELECT start, member_id FROM report_active_members
+                    WHERE tenant_id = \(t) AND period = 'd' AND start BETWEEN \(first)::date AND \(last)::date
+                ), counted AS (
+                    SELECT period, start, members FROM report_active_counts
+                    WHERE tenant_id = \(t) AND start BETWEEN \(first)::date AND \(last)::date
+                ), recounted AS (
+                    SELECT period, start, count(*) AS members FROM report_active_members
+                    WHERE tenant_id = \(t) AND start BETWEEN \(first)::date AND \(last)::date
+                    GROUP BY period, start
+                )
+                SELECT 'report_active_members: stored only: ' || s::text FROM (SELECT * FROM stored EXCEPT SELECT * FROM expected) s
+                UNION ALL
+                SELECT 'report_active_members: recomputed only: ' || e::text FROM (SELECT * FROM expected EXCEPT SELECT * FROM stored) e
+                UNION ALL
+                SELECT 'report_active_counts: ' || c::text FROM (
+                    (SELECT * FROM counted EXCEPT SELECT * FROM recounted)
+                    UNION ALL (SELECT * FROM recounted EXCEPT SELECT * FROM counted)) c
+                LIMIT 20
+                """
+            )
+            for try await line in active.decode(String.self) { problems.append(line) }
         }
         problems += try await verifyLiabilityNow(context)
         return problems
