@@ -13,6 +13,9 @@
 -- database build them first by hand with CREATE INDEX CONCURRENTLY and the same definition.
 CREATE INDEX IF NOT EXISTS ledger_entries_time ON ledger_entries (tenant_id, created_at);
 CREATE INDEX IF NOT EXISTS orders_paid ON orders (tenant_id, paid_at) WHERE paid_at IS NOT NULL;
+-- Campaign grants per campaign: few entries among many, found without reading the others.
+CREATE INDEX IF NOT EXISTS ledger_entries_campaign ON ledger_entries (tenant_id, created_at)
+    WHERE source = 'campaign';
 
 -- Where each tenant's aggregation stands: days up to `aggregated_through` (in `zone`) are
 -- stored; the worker looks again at `due_at` (the end of the next day plus a grace period), so
@@ -97,7 +100,7 @@ CREATE TABLE report_counts_daily (
 -- distinct count, which no sum of days gives.
 CREATE TABLE report_active_members (
     tenant_id uuid NOT NULL,
-    period char(1) NOT NULL CHECK (period IN ('d', 'w', 'm')),
+    period text NOT NULL CHECK (period IN ('d', 'w', 'm')),
     start date NOT NULL,
     member_id uuid NOT NULL,
     PRIMARY KEY (tenant_id, period, start, member_id)
@@ -107,7 +110,7 @@ CREATE TABLE report_active_members (
 -- read from here instead of counting its members again.
 CREATE TABLE report_active_counts (
     tenant_id uuid NOT NULL,
-    period char(1) NOT NULL CHECK (period IN ('d', 'w', 'm')),
+    period text NOT NULL CHECK (period IN ('d', 'w', 'm')),
     start date NOT NULL,
     members bigint NOT NULL,
     PRIMARY KEY (tenant_id, period, start)
@@ -212,7 +215,11 @@ CREATE FUNCTION jifen_report_lots(t uuid, zone text, from_day date, to_day date)
            sum(jifen_report_lot_sign(e.kind, e.available_delta) * (x ->> 'points')::bigint)::bigint
     FROM ledger_entries e
     CROSS JOIN LATERAL jsonb_array_elements(e.lots) x
-    JOIN point_lots l ON l.tenant_id = e.tenant_id AND l.id = (x ->> 'lot_id')::uuid
+    -- A lookup per touch by primary key: a join would hash every lot of the tenant.
+    CROSS JOIN LATERAL (
+        SELECT p.earned_at, p.expires_at FROM point_lots p
+        WHERE p.tenant_id = e.tenant_id AND p.id = (x ->> 'lot_id')::uuid
+    ) l
     WHERE e.tenant_id = t
       AND e.created_at >= (from_day::timestamp AT TIME ZONE zone)
       AND e.created_at < ((to_day + 1)::timestamp AT TIME ZONE zone)
@@ -312,10 +319,11 @@ $$;
 -- orders (which keeps the two earliest of what is stored and what it sees, so running a range
 -- twice changes nothing).
 -- Each statement is planned for the range it is given (a generic plan cannot see how many rows
--- a range of days holds).
+-- a range of days holds), without JIT: compiling costs more than these short queries run.
 CREATE FUNCTION jifen_report_aggregate(t uuid, zone text, from_day date, to_day date) RETURNS void
     LANGUAGE plpgsql
     SET plan_cache_mode = force_custom_plan
+    SET jit = off
     AS $$
 BEGIN
     DELETE FROM report_points_daily r WHERE r.tenant_id = t AND r.day BETWEEN from_day AND to_day;
@@ -470,6 +478,7 @@ BEGIN
         RETURN QUERY
         SELECT p.tenant_id FROM report_progress p
         WHERE p.due_at <= now AND p.tenant_id > start_after
+          AND EXISTS (SELECT 1 FROM tenants tn WHERE tn.id = p.tenant_id)
         ORDER BY p.tenant_id LIMIT max;
     ELSE
         RETURN QUERY SELECT * FROM jifen_due_tenants_0019(kind, now, max, after_tenant);

@@ -399,7 +399,7 @@ PG_CONTEXT="$(su_psql -c "SELECT split_part(current_setting('server_version'), '
 [[ $JIFEN_SOURCE == *debug* ]] && BINARY="$BINARY — a debug build: numbers not representative"
 {
     echo
-    echo "### Reports over a $ENTRIES-entry ledger, $(date -u +%Y-%m-%d) · $COMMIT"
+    echo "### Reports (h): $ENTRIES ledger entries in one tenant, $(date -u +%Y-%m-%d) · $COMMIT"
     echo
     echo "- Binary: $BINARY"
     echo "- PostgreSQL $PG_CONTEXT; $(nproc) CPUs, load average before the run $LOAD_BEFORE, after $(cut -d' ' -f1-3 /proc/loadavg)"

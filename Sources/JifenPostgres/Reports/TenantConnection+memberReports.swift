@@ -207,13 +207,13 @@ extension TenantConnection {
     func activeMembers(_ query: ReportQuery, context: ReportContext) async throws -> [ReportDay: Int64] {
         let code = query.period == .day ? "d" : query.period == .week ? "w" : "m"
         var counted: [String] = []
-        var computed: [String] = []
+        var computed: [(start: String, through: String)] = []
         for (start, through) in query.periods {
             let end = start.end(of: query.period)
             if start >= query.from, through == end, let stored = context.through, end <= stored {
                 counted.append(start.description)
             } else {
-                computed.append(start.description)
+                computed.append((max(start, query.from).description, through.description))
             }
         }
         var active: [ReportDay: Int64] = [:]
@@ -228,26 +228,27 @@ extension TenantConnection {
         }
         guard !computed.isEmpty else { return active }
         let zone = context.zone
-        let from = query.from.description
-        let to = query.to.description
-        let storedTo = min(query.to, context.storedThrough).description
-        let live = max(query.from, context.liveFrom).description
+        let storedTo = context.storedThrough.description
+        let live = context.liveFrom.description
+        // Each computed period's days: stored ones from their day rows, later ones from orders.
         let rows = try await self.query(
             """
-            WITH seen AS (
-                SELECT date_trunc(\(query.period.rawValue), start::timestamp)::date AS b, member_id
-                FROM report_active_members
-                WHERE tenant_id = \(tenant.rawValue) AND period = 'd' AND start BETWEEN \(from)::date AND \(storedTo)::date
-                  AND date_trunc(\(query.period.rawValue), start::timestamp)::date = ANY(\(computed)::date[])
+            WITH p AS (
+                SELECT s, e FROM unnest(\(computed.map(\.start))::date[], \(computed.map(\.through))::date[]) AS p(s, e)
+            ), seen AS (
+                SELECT p.s, a.member_id FROM p
+                JOIN report_active_members a
+                  ON a.tenant_id = \(tenant.rawValue) AND a.period = 'd'
+                 AND a.start BETWEEN p.s AND least(p.e, \(storedTo)::date)
                 UNION
-                SELECT date_trunc(\(query.period.rawValue), (paid_at AT TIME ZONE \(zone))::date::timestamp)::date, member_id
-                FROM orders
-                WHERE tenant_id = \(tenant.rawValue) AND paid_at IS NOT NULL
-                  AND paid_at >= (\(live)::date::timestamp AT TIME ZONE \(zone))
-                  AND paid_at < ((\(to)::date + 1)::timestamp AT TIME ZONE \(zone))
+                SELECT p.s, o.member_id FROM p
+                JOIN orders o
+                  ON o.tenant_id = \(tenant.rawValue) AND o.paid_at IS NOT NULL
+                 AND o.paid_at >= (greatest(p.s, \(live)::date)::timestamp AT TIME ZONE \(zone))
+                 AND o.paid_at < ((p.e + 1)::timestamp AT TIME ZONE \(zone))
             )
-            SELECT b::text, count(DISTINCT member_id)::bigint FROM seen
-            WHERE b = ANY(\(computed)::date[]) GROUP BY b
+            SELECT \(unescaped: Self.bucket(query.period, "s"))::text, count(DISTINCT member_id)::bigint
+            FROM seen GROUP BY 1
             """
         )
         for try await (day, count) in rows.decode((String, Int64).self) {

@@ -25,6 +25,9 @@ extension TenantConnection {
     }
 
     func reportContext(now: Date) async throws -> ReportContext {
+        // Report queries are short; compiling them (JIT, which the planner turns on for the
+        // row counts it guesses for the live functions) costs more than running them.
+        try await query("SET LOCAL jit = off")
         let program = try await program()
         let rows = try await query(
             """
