@@ -127,6 +127,8 @@ CREATE TABLE report_member_orders (
     first_order uuid NOT NULL,
     second_at timestamptz,
     second_order uuid,
+    -- Local days from the first to the second (in the zone of the aggregation that set it).
+    gap_days integer,
     PRIMARY KEY (tenant_id, member_id, category)
 );
 CREATE INDEX report_member_orders_first ON report_member_orders (tenant_id, category, first_at);
@@ -401,11 +403,14 @@ BEGIN
                array_agg(paid_at ORDER BY paid_at, id) AS times, array_agg(id ORDER BY paid_at, id) AS ids
         FROM candidates GROUP BY member_id, category
     )
-    INSERT INTO report_member_orders (tenant_id, member_id, category, first_at, first_order, second_at, second_order)
-    SELECT t, member_id, category, times[1], ids[1], times[2], ids[2] FROM firsts
+    INSERT INTO report_member_orders (tenant_id, member_id, category, first_at, first_order, second_at, second_order,
+                                      gap_days)
+    SELECT t, member_id, category, times[1], ids[1], times[2], ids[2],
+           (times[2] AT TIME ZONE zone)::date - (times[1] AT TIME ZONE zone)::date
+    FROM firsts
     ON CONFLICT (tenant_id, member_id, category) DO UPDATE
         SET first_at = excluded.first_at, first_order = excluded.first_order,
-            second_at = excluded.second_at, second_order = excluded.second_order;
+            second_at = excluded.second_at, second_order = excluded.second_order, gap_days = excluded.gap_days;
 END $$;
 
 -- One step of a tenant's aggregation at `now`: the next run of ended days not yet stored (at most

@@ -799,8 +799,8 @@ if [[ ! -f $RESULTS ]]; then
     cat >"$RESULTS" <<'HEADER'
 # Benchmarks
 
-Appended by `make bench` (`scripts/bench/run.sh`, then `scripts/bench/expiry.sh` and
-`scripts/bench/tenants.sh`), one section per run, newest last. Every run
+Appended by `make bench` (`scripts/bench/run.sh`, then `scripts/bench/expiry.sh`,
+`scripts/bench/tenants.sh` and `scripts/bench/reports.sh`), one section per run, newest last. Every run
 uses the local services (`deploy/local/services.sh`), 127.0.0.1 only, fresh tenants, and
 `jifen` built in release mode unless the section says otherwise (debug-build sections are smoke
 runs of the script: their numbers say nothing about Jifen's speed).
@@ -833,6 +833,10 @@ What is measured:
 - **(g) order → points under steady load**: `BENCH_STEADY_RATE` paid orders/s (200) for
   `BENCH_STEADY_SECONDS` (60) through `jifen serve` (`scripts/bench/steady.py`), one worker;
   p50, p99, max from the order's `created_at` to its earn entry's; goal p99 < 500 ms.
+- **(h) reports**: a tenant with two years of history and about 1,000,000 ledger entries
+  (`scripts/bench/seed_reports.sql`): the full aggregation and one busy day's, each against a
+  plain scan of the same entries; p50/p99 of each report read through `jifen serve` against a
+  member read in the same run; goal p99 < 100 ms (`scripts/bench/reports.sh`).
 - **Where the time goes**: CPU ms per order (= CPU s per 1,000 orders) of the API, the workers,
   PostgreSQL (postmaster and children) and Redis over each measured window, from /proc; and
   statements per order from `pg_stat_statements` (pgbench's 6-statement transaction checks the

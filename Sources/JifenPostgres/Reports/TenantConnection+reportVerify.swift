@@ -76,13 +76,15 @@ extension TenantConnection {
                       AND o.paid_at < ((\(last)::date + 1)::timestamp AT TIME ZONE \(zone))
                 ), expected AS (
                     SELECT f.member_id, f.category, f.paid_at AS first_at, f.id AS first_order,
-                           s.paid_at AS second_at, s.id AS second_order
+                           s.paid_at AS second_at, s.id AS second_order,
+                           (s.paid_at AT TIME ZONE \(zone))::date - (f.paid_at AT TIME ZONE \(zone))::date AS gap_days
                     FROM paid f LEFT JOIN paid s ON s.member_id = f.member_id AND s.category = f.category AND s.n = 2
                     WHERE f.n = 1
                 ), stored AS (
                     SELECT member_id, category, first_at, first_order,
                            CASE WHEN second_at < ((\(last)::date + 1)::timestamp AT TIME ZONE \(zone)) THEN second_at END,
-                           CASE WHEN second_at < ((\(last)::date + 1)::timestamp AT TIME ZONE \(zone)) THEN second_order END
+                           CASE WHEN second_at < ((\(last)::date + 1)::timestamp AT TIME ZONE \(zone)) THEN second_order END,
+                           CASE WHEN second_at < ((\(last)::date + 1)::timestamp AT TIME ZONE \(zone)) THEN gap_days END
                     FROM report_member_orders
                     WHERE tenant_id = \(t) AND first_at < ((\(last)::date + 1)::timestamp AT TIME ZONE \(zone))
                 )
