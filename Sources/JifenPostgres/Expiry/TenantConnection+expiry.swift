@@ -55,7 +55,8 @@ extension TenantConnection {
                                             source, program_version, reason, lots, created_at)
                 SELECT \(tenant.rawValue), member_id, 'expire', -remaining, id, order_id, 'lot:' || id::text || ':expire',
                        'expiry', program_version, why,
-                       jsonb_build_array(jsonb_build_object('lot_id', id, 'points', remaining)), \(now)
+                       jsonb_build_array(jsonb_build_object('lot_id', id, 'points', remaining)),
+                       \(now)::timestamptz + (clock_timestamp() - transaction_timestamp())
                 FROM expired WHERE remaining > 0
                 ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
                 RETURNING member_id, -available_delta AS points

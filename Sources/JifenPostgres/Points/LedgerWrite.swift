@@ -19,7 +19,9 @@ struct LedgerWrite: Sendable {
 
     var member: UUID
     /// When the change happened: the `now` of the operation that makes it (the wall clock in
-    /// production, a moved clock in tests and imports). Reports date entries by it.
+    /// production, a moved clock in tests and imports). Reports date entries by it. Stored plus
+    /// the time since the transaction began, so the entries of one operation keep their order
+    /// (a hold, then its capture) in the ledger, which lists by this time.
     var at: Date
     var kind: Kind
     var source: Source

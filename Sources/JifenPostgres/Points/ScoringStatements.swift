@@ -125,7 +125,7 @@ enum ScoringStatements {
                                             description, lots, created_at)
                 VALUES ($1::uuid, $3::uuid, $13::text, $14::bigint, $15::bigint, $2::uuid, $16::uuid, $17::text,
                         $18::text, $19::text, $20::bigint, $21::text, $22::text, $23::text, $24::text::jsonb,
-                        $38::timestamptz)
+                        $38::timestamptz + (clock_timestamp() - transaction_timestamp()))
                 ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
                 RETURNING 1
             ), balance AS (

@@ -49,7 +49,8 @@ extension TenantConnection {
             VALUES (\(tenant.rawValue), \(entry.member), \(entry.kind.rawValue), \(entry.available), \(entry.pending),
                     \(entry.lot), \(entry.order), \(entry.key), \(entry.source.rawValue), \(entry.sourceRef),
                     \(entry.programVersion), \(entry.reason), \(entry.actor), \(entry.description),
-                    \(try LotTouch.json(entry.lots))::jsonb, \(entry.at))
+                    \(try LotTouch.json(entry.lots))::jsonb,
+                    \(entry.at)::timestamptz + (clock_timestamp() - transaction_timestamp()))
             ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
             RETURNING 1
             """

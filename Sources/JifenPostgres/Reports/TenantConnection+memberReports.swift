@@ -168,7 +168,7 @@ extension TenantConnection {
             """
             SELECT category, gap_days, count(*)::bigint
             FROM report_member_orders
-            WHERE tenant_id = \(tenant.rawValue) AND category <> ''
+            WHERE tenant_id = \(tenant.rawValue) AND category > ''
               AND first_at >= (\(from)::date::timestamp AT TIME ZONE \(zone))
               AND first_at < ((\(to)::date + 1)::timestamp AT TIME ZONE \(zone))
             GROUP BY 1, 2
