@@ -13,7 +13,7 @@ extension APIHandler {
             input.query.to,
             input.query.period?.rawValue,
             csv: input.headers.accept.map { ($0.contentType == .csv, $0.contentType == .json, $0.quality) }
-        ) { try await $0.liabilityReport($1) }
+        ) { try await $0.liabilityReport($1, context: $2) }
         return .ok(.init(body: csv ? .csv(HTTPBody(report.csv.text)) : .json(try Self.reshape(report))))
     }
 
@@ -25,7 +25,7 @@ extension APIHandler {
             input.query.to,
             input.query.period?.rawValue,
             csv: input.headers.accept.map { ($0.contentType == .csv, $0.contentType == .json, $0.quality) }
-        ) { try await $0.flowsReport($1) }
+        ) { try await $0.flowsReport($1, context: $2) }
         return .ok(.init(body: csv ? .csv(HTTPBody(report.csv.text)) : .json(try Self.reshape(report))))
     }
 
@@ -37,7 +37,7 @@ extension APIHandler {
             input.query.to,
             input.query.period?.rawValue,
             csv: input.headers.accept.map { ($0.contentType == .csv, $0.contentType == .json, $0.quality) }
-        ) { try await $0.membersReport($1) }
+        ) { try await $0.membersReport($1, context: $2) }
         return .ok(.init(body: csv ? .csv(HTTPBody(report.csv.text)) : .json(try Self.reshape(report))))
     }
 
@@ -49,7 +49,7 @@ extension APIHandler {
             input.query.to,
             input.query.period?.rawValue,
             csv: input.headers.accept.map { ($0.contentType == .csv, $0.contentType == .json, $0.quality) }
-        ) { try await $0.repeatPurchaseReport($1) }
+        ) { try await $0.repeatPurchaseReport($1, context: $2) }
         return .ok(.init(body: csv ? .csv(HTTPBody(report.csv.text)) : .json(try Self.reshape(report))))
     }
 
@@ -61,7 +61,7 @@ extension APIHandler {
             input.query.to,
             input.query.period?.rawValue,
             csv: input.headers.accept.map { ($0.contentType == .csv, $0.contentType == .json, $0.quality) }
-        ) { try await $0.programsReport($1) }
+        ) { try await $0.programsReport($1, context: $2) }
         return .ok(.init(body: csv ? .csv(HTTPBody(report.csv.text)) : .json(try Self.reshape(report))))
     }
 
@@ -72,10 +72,11 @@ extension APIHandler {
         _ to: String?,
         _ period: String?,
         csv accepted: [(csv: Bool, json: Bool, quality: QualityValue)],
-        _ body: @Sendable (TenantConnection, ReportQuery) async throws -> Report
+        _ body: @Sendable (TenantConnection, ReportQuery, TenantConnection.ReportContext) async throws -> Report
     ) async throws -> (Report, Bool) {
         let report = try await withTenant { connection in
-            try await body(connection, try await connection.reportQuery(from: from, to: to, period: period))
+            let (query, context) = try await connection.reportQuery(from: from, to: to, period: period)
+            return try await body(connection, query, context)
         }
         return (report, Self.wantsCSV(accepted))
     }

@@ -4,8 +4,11 @@ import PostgresNIO
 
 extension TenantConnection {
     /// Active and new members, orders and tiers per period.
-    public func membersReport(_ query: ReportQuery, now: Date = Date()) async throws -> MembersReport {
-        let context = try await reportContext(now: now)
+    public func membersReport(_ query: ReportQuery, context given: ReportContext? = nil, now: Date = Date())
+        async throws
+        -> MembersReport
+    {
+        let context = try await reportContext(given, now: now)
         let zone = context.zone
         let from = query.from.description
         let to = query.to.description
@@ -51,12 +54,8 @@ extension TenantConnection {
         let orderRows = try await self.query(
             """
             WITH days AS (
-                SELECT day, currency, orders, amount, refunds, refunded FROM report_orders_daily
-                WHERE tenant_id = \(tenant.rawValue) AND day BETWEEN \(from)::date AND \(storedTo)::date
-                UNION ALL
-                SELECT day, currency, orders, amount, refunds, refunded
-                FROM jifen_report_orders(\(tenant.rawValue), \(zone), \(live)::date, \(to)::date)
-                WHERE \(live)::date <= \(to)::date
+                \(unescaped: reportDays("day, currency, orders, amount, refunds, refunded", stored: "report_orders_daily",
+                    live: "jifen_report_orders", from: query.from, to: query.to, context: context))
             )
             SELECT \(unescaped: bucket)::text, sum(orders)::bigint, sum(amount)::bigint, sum(refunds)::bigint,
                    sum(refunded)::bigint
@@ -71,17 +70,12 @@ extension TenantConnection {
         // Members start at the base level when first seen and move by `tier.changed`: the
         // members per tier at a period's end are the running sum of both up to it.
         var changes: [(day: ReportDay, metric: String, dimension: String, count: Int64)] = []
-        let liveChanges = context.liveFrom.description
         let changeRows = try await self.query(
             """
             WITH days AS (
-                SELECT day, metric, dimension, count FROM report_counts_daily
-                WHERE tenant_id = \(tenant.rawValue) AND metric IN ('tiers.moved', 'members.created')
-                  AND day <= \(storedTo)::date
-                UNION ALL
-                SELECT day, metric, dimension, count
-                FROM jifen_report_counts(\(tenant.rawValue), \(zone), \(liveChanges)::date, \(to)::date)
-                WHERE metric IN ('tiers.moved', 'members.created') AND \(liveChanges)::date <= \(to)::date
+                \(unescaped: reportDays("day, metric, dimension, count", stored: "report_counts_daily",
+                    live: "jifen_report_counts", to: query.to, context: context,
+                    where: "metric IN ('tiers.moved', 'members.created')"))
             )
             SELECT day::text, metric, dimension, sum(count)::bigint FROM days GROUP BY 1, 2, 3 ORDER BY 1
             """
@@ -134,8 +128,11 @@ extension TenantConnection {
     /// Cohorts by the period of their first paid order (stored days only: a cohort's rates
     /// mature over months, and today's first orders have none yet), and the days between the
     /// first and second order per category.
-    public func repeatPurchaseReport(_ query: ReportQuery, now: Date = Date()) async throws -> RepeatPurchaseReport {
-        let context = try await reportContext(now: now)
+    public func repeatPurchaseReport(_ query: ReportQuery, context given: ReportContext? = nil, now: Date = Date())
+        async throws
+        -> RepeatPurchaseReport
+    {
+        let context = try await reportContext(given, now: now)
         let zone = context.zone
         let from = query.from.description
         let to = query.to.description

@@ -4,23 +4,18 @@ import PostgresNIO
 
 extension TenantConnection {
     /// Referrals, reward claims, campaign grants, coupons and wallets per period.
-    public func programsReport(_ query: ReportQuery, now: Date = Date()) async throws -> ProgramsReport {
-        let context = try await reportContext(now: now)
-        let from = query.from.description
-        let to = query.to.description
-        let storedTo = min(query.to, context.storedThrough).description
-        let live = max(query.from, context.liveFrom).description
+    public func programsReport(_ query: ReportQuery, context given: ReportContext? = nil, now: Date = Date())
+        async throws
+        -> ProgramsReport
+    {
+        let context = try await reportContext(given, now: now)
         let bucket = Self.bucket(query.period, "day")
         var counts: [ReportDay: [(metric: String, dimension: String, count: Int64, amount: Int64)]] = [:]
         let rows = try await self.query(
             """
             WITH days AS (
-                SELECT day, metric, dimension, count, amount FROM report_counts_daily
-                WHERE tenant_id = \(tenant.rawValue) AND day BETWEEN \(from)::date AND \(storedTo)::date
-                UNION ALL
-                SELECT day, metric, dimension, count, amount
-                FROM jifen_report_counts(\(tenant.rawValue), \(context.zone), \(live)::date, \(to)::date)
-                WHERE \(live)::date <= \(to)::date
+                \(unescaped: reportDays("day, metric, dimension, count, amount", stored: "report_counts_daily",
+                    live: "jifen_report_counts", from: query.from, to: query.to, context: context))
             )
             SELECT \(unescaped: bucket)::text, metric, dimension, sum(count)::bigint, sum(amount)::bigint
             FROM days WHERE metric <> 'tiers.moved' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
@@ -98,18 +93,11 @@ extension TenantConnection {
     {
         let periods = query.periods
         let first = periods[0].start.description
-        let to = query.to.description
-        let storedTo = min(query.to, context.storedThrough).description
-        let live = context.liveFrom.description
         let rows = try await self.query(
             """
             WITH days AS (
-                SELECT day, currency, kind, entries, principal, bonus, held FROM report_wallet_daily
-                WHERE tenant_id = \(tenant.rawValue) AND day <= \(storedTo)::date
-                UNION ALL
-                SELECT day, currency, kind, entries, principal, bonus, held
-                FROM jifen_report_wallet(\(tenant.rawValue), \(context.zone), \(live)::date, \(to)::date)
-                WHERE \(live)::date <= \(to)::date
+                \(unescaped: reportDays("day, currency, kind, entries, principal, bonus, held", stored: "report_wallet_daily",
+                    live: "jifen_report_wallet", to: query.to, context: context))
             )
             SELECT greatest(\(unescaped: Self.bucket(query.period, "day")), \(first)::date)::text,
                    day >= \(query.from.description)::date, currency, kind,

@@ -134,7 +134,7 @@ extension TenantConnection {
     /// lots, holds and balances hold now: per expiry month, and in total.
     func verifyLiabilityNow(_ context: ReportContext) async throws -> [String] {
         let today = context.today
-        let report = try await liabilityReport(ReportQuery(from: today, to: today, period: .day), now: Date())
+        let report = try await liabilityReport(ReportQuery(from: today, to: today, period: .day), context: context)
         guard let period = report.periods.last else { return ["liability: no period"] }
         let rows = try await query(
             """

@@ -7,7 +7,8 @@ import PostgresNIO
 /// Every day bound is sent as `YYYY-MM-DD` text and cast to `date` in SQL, so the session's
 /// time zone never shifts a day.
 extension TenantConnection {
-    struct ReportContext {
+    /// What every report of one request reads first: the program, its zone and the progress.
+    public struct ReportContext: Sendable {
         var program: Program
         /// The zone as PostgreSQL uses it (the program's, or UTC if PostgreSQL does not know it).
         var zone: String
@@ -42,29 +43,52 @@ extension TenantConnection {
         return ReportContext(program: program, zone: zone, through: through.flatMap(ReportDay.init), today: today)
     }
 
+    /// A report's rows of the days [`from`, `to`] (from the first day when `from` is nil): the
+    /// rows of `stored` up to the last stored day, then the rows the function `live` computes
+    /// for the days after it, both with `columns` and `condition`. Every value is a literal of a
+    /// validated day, the tenant's id or the zone PostgreSQL named, so the SQL is built here.
+    func reportDays(
+        _ columns: String,
+        stored: String,
+        live function: String,
+        from: ReportDay? = nil,
+        to: ReportDay,
+        context: ReportContext,
+        where condition: String = "true"
+    ) -> String {
+        let storedTo = min(to, context.storedThrough)
+        let live = max(from ?? context.liveFrom, context.liveFrom)
+        let zone = "'" + context.zone.replacingOccurrences(of: "'", with: "''") + "'"
+        let tenant = "'\(tenant.rawValue)'::uuid"
+        return """
+            SELECT \(columns) FROM \(stored)
+            WHERE tenant_id = \(tenant) AND day <= '\(storedTo)'::date\(from.map { " AND day >= '\($0)'::date" } ?? "")
+              AND \(condition)
+            UNION ALL
+            SELECT \(columns) FROM \(function)(\(tenant), \(zone), '\(live)'::date, '\(to)'::date)
+            WHERE '\(live)'::date <= '\(to)'::date AND \(condition)
+            """
+    }
+
     /// The bucket (period start) of each day in SQL: `date_trunc` by day, ISO week or month.
     static func bucket(_ period: ReportPeriod, _ column: String) -> String {
         "date_trunc('\(period.rawValue)', (\(column))::timestamp)::date"
     }
 
     /// Points owed at the end of each period of `query`, with their expiry months.
-    public func liabilityReport(_ query: ReportQuery, now: Date = Date()) async throws -> LiabilityReport {
-        let context = try await reportContext(now: now)
+    public func liabilityReport(_ query: ReportQuery, context given: ReportContext? = nil, now: Date = Date())
+        async throws
+        -> LiabilityReport
+    {
+        let context = try await reportContext(given, now: now)
         let periods = query.periods
         let first = periods[0].start.description
-        let storedTo = min(query.to, context.storedThrough).description
-        let live = context.liveFrom.description
-        let to = query.to.description
         var totals: [ReportDay: (Int64, Int64, Int64, Int64)] = [:]
         let rows = try await self.query(
             """
             WITH days AS (
-                SELECT day, available, pending, held, debt FROM report_points_daily
-                WHERE tenant_id = \(tenant.rawValue) AND day <= \(storedTo)::date
-                UNION ALL
-                SELECT day, available, pending, held, debt
-                FROM jifen_report_points(\(tenant.rawValue), \(context.zone), \(live)::date, \(to)::date)
-                WHERE \(live)::date <= \(to)::date
+                \(unescaped: reportDays("day, available, pending, held, debt", stored: "report_points_daily",
+                    live: "jifen_report_points", to: query.to, context: context))
             )
             SELECT greatest(\(unescaped: Self.bucket(query.period, "day")), \(first)::date)::text,
                    sum(available)::bigint, sum(pending)::bigint, sum(held)::bigint, sum(debt)::bigint
@@ -79,12 +103,8 @@ extension TenantConnection {
         let monthRows = try await self.query(
             """
             WITH days AS (
-                SELECT day, expiry_month, points FROM report_lots_daily
-                WHERE tenant_id = \(tenant.rawValue) AND day <= \(storedTo)::date
-                UNION ALL
-                SELECT day, expiry_month, points
-                FROM jifen_report_lots(\(tenant.rawValue), \(context.zone), \(live)::date, \(to)::date)
-                WHERE \(live)::date <= \(to)::date
+                \(unescaped: reportDays("day, expiry_month, points", stored: "report_lots_daily",
+                    live: "jifen_report_lots", to: query.to, context: context))
             )
             SELECT greatest(\(unescaped: Self.bucket(query.period, "day")), \(first)::date)::text,
                    CASE WHEN expiry_month = 'infinity' THEN NULL ELSE to_char(expiry_month, 'YYYY-MM') END,
@@ -131,23 +151,17 @@ extension TenantConnection {
     }
 
     /// Points in and out per period, by source, and what became of the range's points.
-    public func flowsReport(_ query: ReportQuery, now: Date = Date()) async throws -> FlowsReport {
-        let context = try await reportContext(now: now)
-        let from = query.from.description
-        let to = query.to.description
-        let storedTo = min(query.to, context.storedThrough).description
-        let live = max(query.from, context.liveFrom).description
+    public func flowsReport(_ query: ReportQuery, context given: ReportContext? = nil, now: Date = Date()) async throws
+        -> FlowsReport
+    {
+        let context = try await reportContext(given, now: now)
         var periods: [ReportDay: (total: FlowsReport.Flow, sources: [String: FlowsReport.Flow])] = [:]
         var total = FlowsReport.Flow()
         let rows = try await self.query(
             """
             WITH days AS (
-                SELECT day, kind, source, available, pending, held FROM report_points_daily
-                WHERE tenant_id = \(tenant.rawValue) AND day BETWEEN \(from)::date AND \(storedTo)::date
-                UNION ALL
-                SELECT day, kind, source, available, pending, held
-                FROM jifen_report_points(\(tenant.rawValue), \(context.zone), \(live)::date, \(to)::date)
-                WHERE \(live)::date <= \(to)::date
+                \(unescaped: reportDays("day, kind, source, available, pending, held", stored: "report_points_daily",
+                    live: "jifen_report_points", from: query.from, to: query.to, context: context))
             )
             SELECT \(unescaped: Self.bucket(query.period, "day"))::text, kind, source,
                    sum(available)::bigint, sum(pending)::bigint, sum(held)::bigint
@@ -204,16 +218,12 @@ extension TenantConnection {
     func settledPoints(_ query: ReportQuery, context: ReportContext) async throws -> FlowsReport.Settled {
         let firstMonth = query.from.start(of: .month).description
         let lastMonth = query.to.start(of: .month).description
-        let live = context.liveFrom.description
         let rows = try await self.query(
             """
             WITH lots AS (
-                SELECT kind, points FROM report_lots_daily
-                WHERE tenant_id = \(tenant.rawValue) AND earned_month BETWEEN \(firstMonth)::date AND \(lastMonth)::date
-                UNION ALL
-                SELECT kind, points
-                FROM jifen_report_lots(\(tenant.rawValue), \(context.zone), \(live)::date, \(context.today.description)::date)
-                WHERE earned_month BETWEEN \(firstMonth)::date AND \(lastMonth)::date
+                \(unescaped: reportDays("kind, points", stored: "report_lots_daily", live: "jifen_report_lots",
+                    to: context.today, context: context,
+                    where: "earned_month BETWEEN '\(firstMonth)'::date AND '\(lastMonth)'::date"))
             )
             SELECT kind, sum(points)::bigint FROM lots GROUP BY kind
             """
@@ -238,11 +248,17 @@ extension TenantConnection {
 
 extension TenantConnection {
     /// A report's query from request parameters, with `to` defaulting to today in the
-    /// program's zone.
+    /// program's zone, and the context the report then reads with (read once per request).
     public func reportQuery(from: String?, to: String?, period: String?, now: Date = Date()) async throws
-        -> ReportQuery
+        -> (ReportQuery, ReportContext)
     {
-        let today = ReportDay(now, in: try await program().zone)
-        return try ReportQuery.make(from: from, to: to, period: period, today: today)
+        let context = try await reportContext(now: now)
+        return (try ReportQuery.make(from: from, to: to, period: period, today: context.today), context)
+    }
+
+    /// `given`, or the context read now.
+    func reportContext(_ given: ReportContext?, now: Date) async throws -> ReportContext {
+        if let given { return given }
+        return try await reportContext(now: now)
     }
 }
