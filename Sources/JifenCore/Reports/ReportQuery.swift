@@ -21,36 +21,17 @@ public struct ReportQuery: Sendable, Hashable {
         -> ReportQuery
     {
         var validator = Validator()
-        let kind: ReportPeriod
-        if let period {
-            guard let parsed = ReportPeriod(rawValue: period) else {
-                validator.fail("period", "must be day, week or month")
-                try validator.finish()
-                return ReportQuery(from: today, to: today, period: .month)
-            }
-            kind = parsed
-        } else {
-            kind = .month
-        }
-        var end = today
-        if let to {
-            guard let parsed = ReportDay(to) else {
-                validator.fail("to", "must be a date YYYY-MM-DD")
-                try validator.finish()
-                return ReportQuery(from: today, to: today, period: kind)
-            }
-            end = parsed
-        }
+        let kind = period.map { ReportPeriod(rawValue: $0) } ?? .month
+        if kind == nil { validator.fail("period", "must be day, week or month") }
+        let end = to.map { ReportDay($0) } ?? today
+        if end == nil { validator.fail("to", "must be a date YYYY-MM-DD") }
+        let asked = from.map { ReportDay($0) }
+        if asked == .some(nil) { validator.fail("from", "must be a date YYYY-MM-DD") }
+        try validator.finish()
+        guard let kind, let end else { return ReportQuery(from: today, to: today, period: .month) }
         var start = end.start(of: .month)
         for _ in 0..<11 { start = start.adding(days: -1).start(of: .month) }
-        if let from {
-            guard let parsed = ReportDay(from) else {
-                validator.fail("from", "must be a date YYYY-MM-DD")
-                try validator.finish()
-                return ReportQuery(from: today, to: today, period: kind)
-            }
-            start = parsed
-        }
+        if let asked, let asked { start = asked }
         if start > end { validator.fail("from", "must not be after 'to' (\(end))") }
         let query = ReportQuery(from: start, to: end, period: kind)
         if start <= end, query.periods.count > maximumPeriods {
