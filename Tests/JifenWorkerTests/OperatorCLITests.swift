@@ -169,7 +169,9 @@ import Testing
             client: servers.database.client,
             systemClient: servers.database.systemClient,
             logger: servers.logger,
-            secrets: try SecretBox(current: .init(id: newID, base64: newKey))
+            secrets: try SecretBox(current: .init(id: newID, base64: newKey)),
+            // The shared test pool is busy while the other suites run: wait as the suite does.
+            acquireTimeout: servers.database.acquireTimeout
         )
         let signing = try await rotated.withTenant(tenant.id) {
             try await $0.signing(endpoint: endpoint.id, now: Date())
