@@ -33,6 +33,10 @@ section = re.split(r"^\S", spec.split("\n  schemas:\n", 1)[1], maxsplit=1, flags
 schemas = re.findall(r"^    ([A-Za-z][A-Za-z0-9]*):$", section, re.M)
 missing = [op for op in operations if f'id="op-{op}"' not in dom]
 missing += [name for name in schemas if f'id="schema-{name}"' not in dom]
+# Each operation's scope is shown with it (docs/security.md, Key scopes).
+scoped = len(re.findall(r"tenantKey: \[(\w+)\]", spec))
+if dom.count("tenantKey (scope ") < scoped:
+    missing.append("the scopes of %d operations" % (scoped - dom.count("tenantKey (scope ")))
 if 'id="webhooks"' not in dom:
     missing.append("the webhook messages section")
 if len(dom) < 10000 or "<main>" not in dom:

@@ -12,6 +12,8 @@ struct SpecOperation: Sendable, CustomStringConvertible {
     var method: HTTPRequest.Method
     var path: String
     var access: APIContract.Access
+    /// The scope a tenant key needs (`tenantKey: [write]`).
+    var scope: APIScope?
     /// (name, in, resolved schema)
     var parameters: [(name: String, location: String, schema: SpecValue)]
     var bodySchema: SpecValue?
@@ -48,6 +50,7 @@ struct SpecOperation: Sendable, CustomStringConvertible {
                         path: path,
                         access: try! operation["security"].map { try APIContract.access($0, operation: id) }
                             ?? defaultAccess,
+                        scope: try! APIContract.scope(operation["security"] ?? document["security"], operation: id),
                         parameters: parameters,
                         bodySchema: json?["schema"],
                         example: json?["example"].map(JSONValue.init(spec:))

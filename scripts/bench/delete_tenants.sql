@@ -8,6 +8,7 @@ CREATE TEMP TABLE gone AS SELECT id FROM tenants WHERE name LIKE :'prefix' || '-
 DELETE FROM outbox WHERE tenant_id IN (SELECT id FROM gone);
 DELETE FROM domain_events WHERE tenant_id IN (SELECT id FROM gone);
 DELETE FROM ledger_entries WHERE tenant_id IN (SELECT id FROM gone);
+DELETE FROM audit_log WHERE tenant_id IN (SELECT id FROM gone);
 DELETE FROM expiry_reminders WHERE tenant_id IN (SELECT id FROM gone);
 DELETE FROM point_lots WHERE tenant_id IN (SELECT id FROM gone);
 DELETE FROM balances WHERE tenant_id IN (SELECT id FROM gone);

@@ -56,8 +56,23 @@ struct AuthMiddleware: RouterMiddleware {
         var scope = RequestScope.current
         scope.principal = principal
         scope.key = authenticated
+        // Who the audit log names for any change this request makes (AuditActor).
+        let actor: AuditActor =
+            switch principal {
+            case .operator: AuditActor(kind: .operator, requestID: scope.requestID)
+            case .tenant:
+                AuditActor(
+                    kind: .apiKey,
+                    id: authenticated?.keyID.uuidString.lowercased(),
+                    name: authenticated?.name,
+                    requestID: scope.requestID
+                )
+            case .anonymous: AuditActor(kind: .system, requestID: scope.requestID)
+            }
         return try await RequestScope.$current.withValue(scope) { [context] in
-            try await LogScope.with(logFields) { try await next(request, context) }
+            try await AuditActor.$current.withValue(actor) {
+                try await LogScope.with(logFields) { try await next(request, context) }
+            }
         }
     }
 

@@ -24,6 +24,8 @@ struct APIContract: Sendable {
     struct Operation: Sendable {
         var id: String
         var access: Access
+        /// For a tenant operation, the scope the key must hold (`tenantKey: [write]`).
+        var scope: APIScope?
         var parameters: [Parameter]
         /// The `application/json` schema of the request body, if the operation takes one.
         var bodySchema: SpecValue?
@@ -72,9 +74,11 @@ struct APIContract: Sendable {
                     )
                 }
                 let body = operation["requestBody"].map(validator.resolve)
+                let security = operation["security"] ?? document["security"]
                 operations[id] = Operation(
                     id: id,
                     access: try operation["security"].map { try Self.access($0, operation: id) } ?? defaultAccess,
+                    scope: try Self.scope(security, operation: id),
                     parameters: Array(parameters.values),
                     bodySchema: body?["content"]?["application/json"]?["schema"],
                     bodyRequired: body?["required"]?.string == "true",
@@ -99,6 +103,21 @@ struct APIContract: Sendable {
             if matches { return methods }
         }
         return nil
+    }
+
+    /// The one scope a `tenantKey` requirement names (`- tenantKey: [write]`), as OpenAPI 3.1
+    /// allows role names for non-OAuth schemes. A tenant operation without exactly one known
+    /// scope is a spec error, found at start-up: no operation is open to every key by omission.
+    static func scope(_ security: SpecValue?, operation: String) throws -> APIScope? {
+        guard let requirement = security?.items.first, let names = requirement["tenantKey"] else { return nil }
+        let scopes = names.items.compactMap(\.string)
+        guard scopes.count == 1, let scope = APIScope(rawValue: scopes[0]) else {
+            throw JifenError.invalid(
+                "openapi",
+                "operation \(operation) must name exactly one scope of \(APIScope.allCases.map(\.rawValue)), not \(scopes)"
+            )
+        }
+        return scope
     }
 
     /// `security: []` is public; otherwise the one scheme the operation names. Jifen's

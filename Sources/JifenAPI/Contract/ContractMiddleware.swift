@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import JifenCore
+import JifenPostgres
 import OpenAPIRuntime
 
 /// The first thing every generated operation runs, once the router has matched it:
@@ -24,6 +25,7 @@ struct ContractMiddleware: ServerMiddleware {
             throw JifenError(.notFound, "No such route.")
         }
         try Self.authorize(operation.access, RequestScope.current.principal)
+        try Self.authorize(operation.scope, RequestScope.current.key)
         try checkPath(metadata, operation)
         try checkQuery(request.path ?? "", operation)
         guard let schema = operation.bodySchema else { return try await next(request, body, metadata) }
@@ -66,6 +68,13 @@ struct ContractMiddleware: ServerMiddleware {
         case (.tenant, _): throw JifenError(.unauthorized, "The API key is missing, unknown or revoked.")
         case (.operator, _): throw JifenError(.unauthorized, "The operator token is missing or wrong.")
         }
+    }
+
+    /// A tenant operation's scope against the key's: a valid key without it is a 403 naming
+    /// the scope, so the shop knows which key to use.
+    static func authorize(_ scope: APIScope?, _ key: AuthenticatedKey?) throws(JifenError) {
+        guard let scope, let key, !key.scopes.contains(scope) else { return }
+        throw JifenError(.forbidden, "This API key lacks the '\(scope.rawValue)' scope this operation needs.")
     }
 
     /// `application/json`, with or without parameters, or a `+json` type.

@@ -211,9 +211,16 @@ struct ReferenceDocument {
         return text
     }
 
+    /// The scheme, with the scope a key needs (`tenantKey (scope write)`).
     func security(of operation: SpecValue) -> String {
         let requirements = operation["security"] ?? spec["security"]
-        let names = requirements?.items.flatMap { $0.pairs.map(\.key) } ?? []
+        let names: [String] =
+            requirements?.items.flatMap { requirement in
+                requirement.pairs.map { pair -> String in
+                    let scopes = pair.value.items.compactMap(\.string)
+                    return scopes.isEmpty ? pair.key : "\(pair.key) (scope \(scopes.joined(separator: ", ")))"
+                }
+            } ?? []
         return names.isEmpty ? "none" : names.joined(separator: " or ")
     }
 

@@ -11,6 +11,7 @@ extension JifenError.Code {
         case .badRequest, .invalidJSON: .badRequest
         case .validationFailed, .idempotencyKeyReused, .insufficientPoints, .insufficientFunds: .unprocessableContent
         case .unauthorized: .unauthorized
+        case .forbidden: .forbidden
         case .notFound: .notFound
         case .conflict, .idempotencyRequestInProgress, .outOfStock: .conflict
         case .payloadTooLarge: .contentTooLarge
@@ -28,6 +29,7 @@ extension JifenError.Code {
         case .invalidJSON: "Malformed JSON"
         case .validationFailed: "Validation failed"
         case .unauthorized: "Unauthorized"
+        case .forbidden: "Forbidden"
         case .notFound: "Not found"
         case .conflict: "Conflict"
         case .insufficientPoints: "Insufficient points"

@@ -10,7 +10,15 @@ extension APIHandler {
             throw JifenError(.unsupportedMediaType, "send application/json")
         }
         let draft = try CampaignDraft(body)
-        let campaign = try await withTenant { try await $0.createCampaign(draft) }
+        let campaign = try await withTenant { connection in
+            let campaign = try await connection.createCampaign(draft)
+            try await connection.recordAudit(
+                .campaignCreated,
+                target: campaign.id.uuidString.lowercased(),
+                after: Components.Schemas.Campaign(campaign)
+            )
+            return campaign
+        }
         logger.info("campaign created", metadata: ["campaign": "\(campaign.id)", "total": "\(campaign.total)"])
         return .created(.init(body: .json(.init(campaign))))
     }

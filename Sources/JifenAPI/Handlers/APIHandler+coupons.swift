@@ -33,7 +33,15 @@ extension APIHandler {
             stacksWithCoupons: body.stacksWithCoupons,
             stacksWithPoints: body.stacksWithPoints
         )
-        let template = try await withTenant { try await $0.createCouponTemplate(draft) }
+        let template = try await withTenant { connection in
+            let template = try await connection.createCouponTemplate(draft)
+            try await connection.recordAudit(
+                .couponTemplateCreated,
+                target: template.template.id.uuidString.lowercased(),
+                after: Components.Schemas.CouponTemplate(template)
+            )
+            return template
+        }
         logger.info("coupon template created", metadata: ["template": "\(template.template.id)"])
         return .created(.init(body: .json(.init(template))))
     }
@@ -76,13 +84,22 @@ extension APIHandler {
         if body.stock != nil && body.unlimitedStock == true {
             throw JifenError.invalid("unlimited_stock", "cannot be given with stock")
         }
-        let updated = try await withTenant {
-            try await $0.updateCouponTemplate(
-                id,
-                enabled: body.enabled,
-                stock: body.stock,
-                unlimited: body.unlimitedStock == true
+        let updated = try await withTenant { connection -> CouponTemplateRecord? in
+            guard let old = try await connection.couponTemplate(id),
+                let updated = try await connection.updateCouponTemplate(
+                    id,
+                    enabled: body.enabled,
+                    stock: body.stock,
+                    unlimited: body.unlimitedStock == true
+                )
+            else { return nil }
+            try await connection.recordAudit(
+                .couponTemplateUpdated,
+                target: id.uuidString.lowercased(),
+                before: Components.Schemas.CouponTemplate(old),
+                after: Components.Schemas.CouponTemplate(updated)
             )
+            return updated
         }
         guard let updated else { throw JifenError.notFound("no coupon template '\(input.path.template)'") }
         return .ok(.init(body: .json(.init(updated))))

@@ -8,7 +8,15 @@ extension APIHandler {
             throw JifenError(.unsupportedMediaType, "send application/json")
         }
         let draft = try JourneyDraft(body)
-        let journey = try await withTenant { try await $0.createJourney(draft) }
+        let journey = try await withTenant { connection in
+            let journey = try await connection.createJourney(draft)
+            try await connection.recordAudit(
+                .journeyCreated,
+                target: journey.id.uuidString.lowercased(),
+                after: try Components.Schemas.Journey(journey)
+            )
+            return journey
+        }
         logger.info("journey created", metadata: ["journey": "\(journey.id)", "members": "\(journey.members)"])
         return .created(.init(body: .json(try .init(journey))))
     }
@@ -39,7 +47,19 @@ extension APIHandler {
 
     public func stopJourney(_ input: Operations.StopJourney.Input) async throws -> Operations.StopJourney.Output {
         let id = try Self.lookupUUID(input.path.journey, kind: "journey")
-        guard let journey = try await withTenant({ try await $0.stopJourney(id) }) else {
+        let stopped = try await withTenant { connection -> Journey? in
+            guard let old = try await connection.journey(id), let journey = try await connection.stopJourney(id) else {
+                return nil
+            }
+            try await connection.recordAudit(
+                .journeyStopped,
+                target: id.uuidString.lowercased(),
+                before: try Components.Schemas.Journey(old),
+                after: try Components.Schemas.Journey(journey)
+            )
+            return journey
+        }
+        guard let journey = stopped else {
             throw JifenError.notFound("no journey '\(input.path.journey)'")
         }
         return .ok(.init(body: .json(try .init(journey))))

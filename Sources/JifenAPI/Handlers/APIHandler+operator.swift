@@ -38,9 +38,9 @@ extension APIHandler {
     public func createApiKey(_ input: Operations.CreateApiKey.Input) async throws -> Operations.CreateApiKey.Output {
         try RequestScope.requireOperator()
         let tenant = try Self.tenantID(input.path.tenant)
-        var name: String?
-        if case .json(let body) = input.body { name = body.name }
-        let key = try await tenants.createKey(for: tenant, name: name)
+        var (name, scopes): (String?, [String]?) = (nil, nil)
+        if case .json(let body) = input.body { (name, scopes) = (body.name, body.scopes?.map(\.rawValue)) }
+        let key = try await tenants.createKey(for: tenant, name: name, scopes: try APIScope.validate(scopes))
         logger.info("API key created", metadata: ["tenant": "\(tenant)", "key": "\(key.secret.prefix)"])
         return .created(.init(body: .json(.init(key))))
     }

@@ -66,7 +66,16 @@ extension APIHandler {
             note: body.note,
             actor: body.actor
         )
-        guard let adjustment = try await withTenant({ try await $0.adjust(member: member, request) }) else {
+        let made = try await withTenant { connection -> Adjustment? in
+            guard let adjustment = try await connection.adjust(member: member, request) else { return nil }
+            try await connection.recordAudit(
+                .pointsAdjusted,
+                target: member.rawValue,
+                after: Components.Schemas.Adjustment(adjustment)
+            )
+            return adjustment
+        }
+        guard let adjustment = made else {
             throw JifenError.notFound("no member '\(input.path.member)'")
         }
         logger.info(

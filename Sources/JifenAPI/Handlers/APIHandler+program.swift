@@ -15,7 +15,17 @@ extension APIHandler {
             throw JifenError(.unsupportedMediaType, "send application/json")
         }
         let program = try Program(body)
-        let saved = try await withTenant { try await $0.saveProgram(program) }
+        let saved = try await withTenant { connection in
+            let old = try await connection.program()
+            let saved = try await connection.saveProgram(program)
+            try await connection.recordAudit(
+                .programUpdated,
+                target: "\(saved.version)",
+                before: try Components.Schemas.Program(old),
+                after: try Components.Schemas.Program(saved)
+            )
+            return saved
+        }
         logger.info("program saved", metadata: ["version": "\(saved.version)"])
         return .ok(.init(body: .json(try .init(saved))))
     }

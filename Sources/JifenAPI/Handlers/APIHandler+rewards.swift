@@ -21,7 +21,15 @@ extension APIHandler {
                 try Self.bodyUUID(text, field: "coupon_template")
             }
         )
-        let reward = try await withTenant { try await $0.createReward(draft) }
+        let reward = try await withTenant { connection in
+            let reward = try await connection.createReward(draft)
+            try await connection.recordAudit(
+                .rewardCreated,
+                target: reward.id.uuidString.lowercased(),
+                after: Components.Schemas.Reward(reward, now: Date())
+            )
+            return reward
+        }
         logger.info("reward created", metadata: ["reward": "\(reward.id)", "points_cost": "\(reward.pointsCost)"])
         return .created(.init(body: .json(.init(reward, now: Date()))))
     }
@@ -68,7 +76,19 @@ extension APIHandler {
             perMemberLimit: body.perMemberLimit,
             enabled: body.enabled
         )
-        guard let reward = try await withTenant({ try await $0.updateReward(id, change) }) else {
+        let updated = try await withTenant { connection -> Reward? in
+            guard let old = try await connection.reward(id), let reward = try await connection.updateReward(id, change)
+            else { return nil }
+            let now = Date()
+            try await connection.recordAudit(
+                .rewardUpdated,
+                target: id.uuidString.lowercased(),
+                before: Components.Schemas.Reward(old, now: now),
+                after: Components.Schemas.Reward(reward, now: now)
+            )
+            return reward
+        }
+        guard let reward = updated else {
             throw JifenError.notFound("no reward '\(input.path.reward)'")
         }
         return .ok(.init(body: .json(.init(reward, now: Date()))))

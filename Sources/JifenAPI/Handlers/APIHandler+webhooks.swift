@@ -16,13 +16,19 @@ extension APIHandler {
             description: body.description
         )
         let secret = WebhookSecret.generate()
-        let endpoint = try await withTenant {
-            try await $0.createEndpoint(
+        let endpoint = try await withTenant { connection in
+            let endpoint = try await connection.createEndpoint(
                 url: body.url,
                 eventTypes: types ?? [],
                 description: body.description,
                 secret: secret.text
             )
+            try await connection.recordAudit(
+                .webhookEndpointCreated,
+                target: endpoint.id.uuidString.lowercased(),
+                after: Components.Schemas.WebhookEndpoint(endpoint)
+            )
+            return endpoint
         }
         logger.info("webhook endpoint created", metadata: ["endpoint": "\(endpoint.id)"])
         return .created(.init(body: .json(.init(endpoint: .init(endpoint), secret: secret.text))))
@@ -69,14 +75,23 @@ extension APIHandler {
             description: body.description
         )
         guard
-            let endpoint = try await withTenant({
-                try await $0.updateEndpoint(
-                    id,
-                    url: url,
-                    eventTypes: types,
-                    description: body.description,
-                    enabled: body.enabled
+            let endpoint = try await withTenant({ connection -> WebhookEndpoint? in
+                guard let old = try await connection.endpoint(id),
+                    let endpoint = try await connection.updateEndpoint(
+                        id,
+                        url: url,
+                        eventTypes: types,
+                        description: body.description,
+                        enabled: body.enabled
+                    )
+                else { return nil }
+                try await connection.recordAudit(
+                    .webhookEndpointUpdated,
+                    target: id.uuidString.lowercased(),
+                    before: Components.Schemas.WebhookEndpoint(old),
+                    after: Components.Schemas.WebhookEndpoint(endpoint)
                 )
+                return endpoint
             })
         else { throw JifenError.notFound("no webhook endpoint '\(input.path.endpoint)'") }
         return .ok(.init(body: .json(.init(endpoint))))
@@ -86,7 +101,18 @@ extension APIHandler {
         -> Operations.DeleteWebhookEndpoint.Output
     {
         let id = try Self.lookupUUID(input.path.endpoint, kind: "webhook endpoint")
-        guard try await withTenant({ try await $0.deleteEndpoint(id) }) else {
+        let deleted = try await withTenant { connection -> Bool in
+            guard let old = try await connection.endpoint(id), try await connection.deleteEndpoint(id) else {
+                return false
+            }
+            try await connection.recordAudit(
+                .webhookEndpointDeleted,
+                target: id.uuidString.lowercased(),
+                before: Components.Schemas.WebhookEndpoint(old)
+            )
+            return true
+        }
+        guard deleted else {
             throw JifenError.notFound("no webhook endpoint '\(input.path.endpoint)'")
         }
         return .noContent(.init())
@@ -99,8 +125,16 @@ extension APIHandler {
         let secret = WebhookSecret.generate()
         let overlap = Date().addingTimeInterval(24 * 3600)
         guard
-            let endpoint = try await withTenant({
-                try await $0.rotateSecret(id, secret: secret.text, overlapUntil: overlap)
+            let endpoint = try await withTenant({ connection -> WebhookEndpoint? in
+                guard let endpoint = try await connection.rotateSecret(id, secret: secret.text, overlapUntil: overlap)
+                else { return nil }
+                // Never the secret: that it changed, and until when the old one is still signed with.
+                try await connection.recordAudit(
+                    .webhookEndpointSecretRotated,
+                    target: id.uuidString.lowercased(),
+                    after: ["previous_secret_valid_until": overlap]
+                )
+                return endpoint
             })
         else { throw JifenError.notFound("no webhook endpoint '\(input.path.endpoint)'") }
         return .ok(.init(body: .json(.init(endpoint: .init(endpoint), secret: secret.text))))
@@ -152,7 +186,12 @@ extension APIHandler {
         guard let id = WebhookDelivery.id(fromMessageID: input.path.delivery) else {
             throw JifenError.notFound("no webhook delivery '\(input.path.delivery)'")
         }
-        guard let delivery = try await withTenant({ try await $0.replay(delivery: id) }) else {
+        let replayed = try await withTenant { connection -> WebhookDelivery? in
+            guard let delivery = try await connection.replay(delivery: id) else { return nil }
+            try await connection.recordAudit(.webhookDeliveryReplayed, target: input.path.delivery)
+            return delivery
+        }
+        guard let delivery = replayed else {
             throw JifenError.notFound("no webhook delivery '\(input.path.delivery)'")
         }
         return .accepted(.init(body: .json(.init(delivery))))
@@ -165,7 +204,11 @@ extension APIHandler {
             throw JifenError(.unsupportedMediaType, "send application/json")
         }
         try Self.validateSecret(body.secret)
-        try await withTenant { try await $0.setInboundSecret(.shopify, secret: body.secret) }
+        try await withTenant { connection in
+            try await connection.setInboundSecret(.shopify, secret: body.secret)
+            // That it was set, never the secret.
+            try await connection.recordAudit(.integrationSecretSet, target: "shopify", after: ["configured": true])
+        }
         return .noContent(.init())
     }
 
@@ -178,7 +221,11 @@ extension APIHandler {
         guard WebhookSecret(body.secret) != nil else {
             throw JifenError.invalid("secret", "must be a Standard Webhooks secret: whsec_ and base64 of 16–64 bytes")
         }
-        try await withTenant { try await $0.setInboundSecret(.standard, secret: body.secret) }
+        try await withTenant { connection in
+            try await connection.setInboundSecret(.standard, secret: body.secret)
+            // That it was set, never the secret.
+            try await connection.recordAudit(.integrationSecretSet, target: "standard", after: ["configured": true])
+        }
         return .noContent(.init())
     }
 

@@ -28,6 +28,7 @@ extension Components.Schemas.ApiKeyCreated {
             id: key.id.uuidString.lowercased(),
             tenantId: key.tenant.description,
             name: key.name,
+            scopes: key.scopes.compactMap { Components.Schemas.ApiScope(rawValue: $0.rawValue) },
             prefix: key.secret.prefix,
             secret: key.secret.value,
             createdAt: key.createdAt

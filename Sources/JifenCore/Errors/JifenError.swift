@@ -14,6 +14,8 @@ public struct JifenError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let invalidJSON = Code("invalid-json")
         public static let validationFailed = Code("validation-failed")
         public static let unauthorized = Code("unauthorized")
+        /// The caller is known but may not do this: an API key without the operation's scope.
+        public static let forbidden = Code("forbidden")
         public static let notFound = Code("not-found")
         public static let conflict = Code("conflict")
         /// The member has fewer available points than a redemption or deduction needs.

@@ -1,0 +1,31 @@
+/// The administrative changes the audit log records (docs/security.md, Audit log). The part
+/// before the dot names the kind of thing changed (the entry's target).
+public enum AuditAction: String, Sendable, Hashable, CaseIterable, Codable {
+    case tenantCreated = "tenant.created"
+    case tenantRateLimitChanged = "tenant.rate_limit_changed"
+    case apiKeyCreated = "api_key.created"
+    case apiKeyRevoked = "api_key.revoked"
+    case programUpdated = "program.updated"
+    case integrationSecretSet = "integration.secret_set"
+    case webhookEndpointCreated = "webhook_endpoint.created"
+    case webhookEndpointUpdated = "webhook_endpoint.updated"
+    case webhookEndpointDeleted = "webhook_endpoint.deleted"
+    case webhookEndpointSecretRotated = "webhook_endpoint.secret_rotated"
+    case webhookDeliveryReplayed = "webhook_delivery.replayed"
+    case pointsAdjusted = "points.adjusted"
+    case rewardCreated = "reward.created"
+    case rewardUpdated = "reward.updated"
+    case couponTemplateCreated = "coupon_template.created"
+    case couponTemplateUpdated = "coupon_template.updated"
+    case campaignCreated = "campaign.created"
+    case journeyCreated = "journey.created"
+    case journeyStopped = "journey.stopped"
+
+    /// The kind of thing the action changes: `program`, `api_key`, `member`, …
+    public var targetKind: String {
+        switch self {
+        case .pointsAdjusted: "member"
+        default: String(rawValue.prefix { $0 != "." })
+        }
+    }
+}
