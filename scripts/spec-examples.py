@@ -115,6 +115,10 @@ def where(path):
     return " ".join(str(p) for p in path)
 
 
+# The key scopes (docs/security.md, Key scopes): each /v1 operation names exactly one.
+SCOPES = {"read", "write", "webhooks", "imports", "admin"}
+
+
 class Checker:
     def __init__(self, spec):
         self.spec = spec
@@ -285,8 +289,15 @@ class Checker:
             security = operation.get("security")
             if security is None:
                 self.fail(path, "no security of its own (generated clients read only the operation's)")
-            elif route.startswith("/v1/") and security != [{"tenantKey": []}]:
-                self.fail(path, f"security {security!r}, not [{{tenantKey: []}}] like every /v1 operation")
+            elif route.startswith("/v1/") and not (
+                len(security) == 1
+                and list(security[0]) == ["tenantKey"]
+                and len(security[0]["tenantKey"]) == 1
+                and security[0]["tenantKey"][0] in SCOPES
+            ):
+                self.fail(path, f"security {security!r}, not [{{tenantKey: [<one scope>]}}] like every /v1 operation")
+            elif route.startswith("/v1/") and "403" not in operation.get("responses", {}):
+                self.fail(path, "no 403 (a key without the operation's scope)")
             elif route.startswith("/admin/") and security != [{"operatorToken": []}]:
                 self.fail(path, f"security {security!r}, not [{{operatorToken: []}}] like every /admin operation")
         for index, parameter in enumerate(operation.get("parameters") or []):
