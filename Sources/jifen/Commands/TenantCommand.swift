@@ -19,8 +19,12 @@ struct TenantCommand: AsyncParsableCommand {
         func run() async throws {
             let (settings, logger) = try startUp("jifen.tenant")
             let connections = try Connections(settings: settings, logger: logger)
-            let (tenant, key) = try await connections.withRunningClient {
-                try await TenantStore(database: connections.database).create(name: name)
+            let (tenant, key) = try await AuditActor.$current.withValue(
+                AuditActor(kind: .operator, name: "jifen tenant")
+            ) {
+                try await connections.withRunningClient {
+                    try await TenantStore(database: connections.database).create(name: name)
+                }
             }
             if quiet {
                 print("\(tenant.id) \(key.secret.value)")
