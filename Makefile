@@ -12,7 +12,7 @@ JIFEN := .build/debug/jifen
 TESTS := .build/debug/jifenPackageTests.xctest --testing-library swift-testing
 VENV := .local/venv
 
-.PHONY: docs-check docs-links run test services services-down build migrate spec-lint format-lint format tools bench contract-fuzz client-flow release-spec deploy-check image
+.PHONY: docs-check docs-links run test services services-down build migrate spec-lint format-lint format tools bench contract-fuzz client-flow release-spec deploy-check image soak
 
 ## run: services up, build, migrate, demo tenant, then `jifen serve` + one `jifen work` (Ctrl-C stops both)
 run: services build migrate
@@ -79,6 +79,12 @@ spec-lint: tools
 ## scripts/deploy_check.py over deploy/ (no Docker engine or cluster needed)
 deploy-check: tools
 	scripts/deploy-check.sh
+
+## soak: the release build (API + two workers) under a steady mixed load for SOAK_MINUTES (60) in a
+## database of its own, then every order scored once, every webhook delivered once, audit clean, RSS
+## flat; appends a section to BENCHMARKS.md (SOAK_RATE, SOAK_BINARY, SOAK_REPORT=0: see scripts/soak/run.sh)
+soak: tools services
+	scripts/soak/run.sh
 
 ## image: the container image jifen:dev (needs a Docker engine; see docs/operations.md, Deploy)
 image:
