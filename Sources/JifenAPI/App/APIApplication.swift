@@ -31,6 +31,7 @@ public enum APIApplication {
         // anyone reads it; the caller is identified (not yet authorised: that needs the
         // matched operation) and its rate limit applied.
         router.add(middleware: RequestLogMiddleware())
+        router.add(middleware: RequestSpanMiddleware())
         router.add(middleware: BodyLimitMiddleware())
         router.add(
             middleware: AuthMiddleware(

@@ -17,6 +17,9 @@ public struct Job: Sendable, Hashable, Codable {
     public var enqueuedAt: Date
     /// Not before this time: the queue keeps the job in its delayed set until then.
     public var runAt: Date?
+    /// The W3C `traceparent` of the span that queued it, for the worker's span to join its
+    /// trace; `nil` when tracing is off.
+    public var traceParent: String?
 
     public init(
         id: String,
@@ -25,7 +28,8 @@ public struct Job: Sendable, Hashable, Codable {
         payload: String,
         attempt: Int = 0,
         enqueuedAt: Date = Date(),
-        runAt: Date? = nil
+        runAt: Date? = nil,
+        traceParent: String? = nil
     ) {
         self.id = id
         self.kind = kind
@@ -34,12 +38,14 @@ public struct Job: Sendable, Hashable, Codable {
         self.attempt = attempt
         self.enqueuedAt = enqueuedAt
         self.runAt = runAt
+        self.traceParent = traceParent
     }
 
     enum CodingKeys: String, CodingKey {
         case id, kind, tenant, payload, attempt
         case enqueuedAt = "enqueued_at"
         case runAt = "run_at"
+        case traceParent = "trace_parent"
     }
 
     /// The wire form: compact JSON with dates as seconds since 1970, readable with redis-cli.

@@ -3,6 +3,7 @@ import Logging
 import Metrics
 import NIOConcurrencyHelpers
 import PostgresNIO
+import Tracing
 
 /// The PostgreSQL side of Jifen: a pooled client plus the rule that every tenant query runs
 /// in a transaction that first sets `app.tenant_id`, so row-level security scopes it.
@@ -53,7 +54,7 @@ public struct Database: Sendable {
         if let shared = TenantConnection.shared, shared.tenant == tenant {
             return try await shared.savepoint(body)
         }
-        return try await transaction(on: client) { connection in
+        return try await transaction(on: client, tenant: tenant) { connection in
             try await connection.query(
                 "SELECT set_config('app.tenant_id', \(tenant.description), true)",
                 logger: logger
@@ -81,12 +82,30 @@ public struct Database: Sendable {
     /// invisible here; those need ``withTenant(_:_:)``. The scope comes from the role the
     /// system client logs in as, not from anything a transaction sets.
     public func withSystem<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await transaction(on: systemClient, body)
+        try await transaction(on: systemClient, tenant: nil, body)
     }
 
     /// PostgresNIO wraps every error of a transaction; callers want their own error back.
     /// Waiting for a connection is bounded by ``acquireTimeout``; the transaction itself is not.
+    ///
+    /// A transaction inside a traced request or job is a span (`db.transaction`, with the
+    /// tenant), so its trace shows where the time went in PostgreSQL. Transactions outside any
+    /// span (the relay's and the scheduler's polling) make none: they would be a trace each,
+    /// many a second, saying nothing. A no-op while tracing is off.
     func transaction<T: Sendable>(
+        on client: PostgresClient,
+        tenant: TenantID?,
+        _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        guard ServiceContext.current != nil else { return try await untracedTransaction(on: client, body) }
+        return try await withSpan("db.transaction", ofKind: .client) { span in
+            span.attributes["db.system"] = "postgresql"
+            if let tenant { span.attributes["jifen.tenant_id"] = tenant.description }
+            return try await untracedTransaction(on: client, body)
+        }
+    }
+
+    private func untracedTransaction<T: Sendable>(
         on client: PostgresClient,
         _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
@@ -187,7 +206,7 @@ public struct TenantConnection: Sendable {
 }
 
 /// Lets a non-escaping closure run in a child task of a group that ends before the closure's
-/// scope does (see ``Database/transaction(on:_:)``).
+/// scope does (see ``Database/transaction(on:tenant:_:)``).
 struct UncheckedSendable<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }

@@ -70,10 +70,10 @@ extension TenantConnection {
                 WHERE b.tenant_id = \(tenant.rawValue) AND b.member_id = p.member_id
                 RETURNING b.member_id, b.event_sequence, b.available, b.pending, p.points
             ), events AS (
-                INSERT INTO domain_events (tenant_id, member_id, sequence, type, data)
+                INSERT INTO domain_events (tenant_id, member_id, sequence, type, data, trace_parent)
                 SELECT \(tenant.rawValue), a.member_id, a.event_sequence, 'points.expired',
                        jsonb_build_object('member', m.external_id, 'points', a.points, 'available', a.available,
-                                          'pending', a.pending)
+                                          'pending', a.pending), \(TraceParent.current)
                 FROM balances_after a JOIN members m ON m.tenant_id = \(tenant.rawValue) AND m.id = a.member_id
                 RETURNING 1
             )
@@ -147,10 +147,11 @@ extension TenantConnection {
                 WHERE b.tenant_id = \(tenant.rawValue) AND b.member_id = c.member_id
                 RETURNING b.member_id, b.event_sequence - c.total AS base
             )
-            INSERT INTO domain_events (tenant_id, member_id, sequence, type, data)
+            INSERT INTO domain_events (tenant_id, member_id, sequence, type, data, trace_parent)
             SELECT \(tenant.rawValue), n.member_id, s.base + n.n, 'points.expiring',
                    jsonb_build_object('member', m.external_id, 'points', n.points, 'days_before', n.days_before,
-                                      'expires_on', to_char(date '1970-01-01' + n.expires_on, 'YYYY-MM-DD'))
+                                      'expires_on', to_char(date '1970-01-01' + n.expires_on, 'YYYY-MM-DD')),
+                   \(TraceParent.current)
             FROM numbered n
             JOIN sequences s ON s.member_id = n.member_id
             JOIN members m ON m.tenant_id = \(tenant.rawValue) AND m.id = n.member_id

@@ -41,11 +41,12 @@ public struct OutboxStore: Sendable {
                 ), pinned(tenant_id) AS (
                     SELECT unnest(\(tenants?.map(\.rawValue) ?? [])::uuid[])
                 )
-                SELECT r.tenant_id, r.id, r.kind, r.payload, r.created_at, r.run_at
+                SELECT r.tenant_id, r.id, r.kind, r.payload, r.created_at, r.run_at, r.trace_parent
                 FROM (SELECT tenant_id FROM \(unescaped: tenants == nil ? "waiting" : "pinned")
                       WHERE tenant_id IS NOT NULL LIMIT \(batch)) AS t
                 CROSS JOIN LATERAL (
-                    SELECT o.tenant_id, o.id, o.kind, o.payload::text AS payload, o.created_at, o.run_at
+                    SELECT o.tenant_id, o.id, o.kind, o.payload::text AS payload, o.created_at, o.run_at,
+                        o.trace_parent
                     FROM outbox o WHERE o.tenant_id = t.tenant_id AND o.relayed_at IS NULL
                     ORDER BY o.id LIMIT \(perTenant ?? batch) FOR UPDATE SKIP LOCKED
                 ) r
@@ -54,8 +55,8 @@ public struct OutboxStore: Sendable {
             let rows = try await connection.query(query, logger: database.logger)
             var jobs: [Job] = []
             var keys: [(UUID, Int64)] = []
-            for try await (tenant, id, kind, payload, createdAt, runAt) in rows.decode(
-                (UUID, Int64, String, String, Date, Date?).self
+            for try await (tenant, id, kind, payload, createdAt, runAt, traceParent) in rows.decode(
+                (UUID, Int64, String, String, Date, Date?, String?).self
             ) {
                 jobs.append(
                     Job(
@@ -64,7 +65,8 @@ public struct OutboxStore: Sendable {
                         tenant: TenantID(tenant),
                         payload: payload,
                         enqueuedAt: createdAt,
-                        runAt: runAt
+                        runAt: runAt,
+                        traceParent: traceParent
                     )
                 )
                 keys.append((tenant, id))

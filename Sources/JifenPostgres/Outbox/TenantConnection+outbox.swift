@@ -10,8 +10,8 @@ extension TenantConnection {
     public func enqueue(_ kind: JobKind, payload: String, runAt: Date? = nil) async throws {
         try await query(
             """
-            INSERT INTO outbox (tenant_id, kind, payload, run_at)
-            VALUES (\(tenant.rawValue), \(kind.name), \(payload)::jsonb, \(runAt))
+            INSERT INTO outbox (tenant_id, kind, payload, run_at, trace_parent)
+            VALUES (\(tenant.rawValue), \(kind.name), \(payload)::jsonb, \(runAt), \(TraceParent.current))
             """
         )
     }

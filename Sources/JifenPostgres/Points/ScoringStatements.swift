@@ -138,9 +138,10 @@ enum ScoringStatements {
                 WHERE tenant_id = $1::uuid AND member_id = $3::uuid AND $30::boolean
                 RETURNING available, pending, event_sequence
             ), event AS (
-                INSERT INTO domain_events (tenant_id, member_id, sequence, type, data)
+                INSERT INTO domain_events (tenant_id, member_id, sequence, type, data, trace_parent)
                 SELECT $1::uuid, $3::uuid, event_sequence, $31::text,
-                       $32::text::jsonb || jsonb_build_object('available', available, 'pending', pending)
+                       $32::text::jsonb || jsonb_build_object('available', available, 'pending', pending),
+                       $39::text
                 FROM balance WHERE $33::boolean
             ), growth AS (
                 UPDATE members SET
@@ -161,7 +162,7 @@ enum ScoringStatements {
             let lot = posting.lot
             let change = posting.balance
             let growth = posting.growth?.delta
-            var bindings = PostgresBindings(capacity: 38)
+            var bindings = PostgresBindings(capacity: 39)
             bindings.append(tenant)  // 1
             bindings.append(entry.lot)
             bindings.append(entry.member)
@@ -200,6 +201,7 @@ enum ScoringStatements {
             bindings.append(posting.growth.flatMap { $0.delta.dates ? $0.placedAt : nil })
             bindings.append(growth != nil)
             bindings.append(entry.at)  // 38
+            bindings.append(TraceParent.current)
             return bindings
         }
 

@@ -214,8 +214,9 @@ extension TenantConnection {
                 WHERE tenant_id = \(tenant.rawValue) AND member_id = \(member.id)
                 RETURNING event_sequence
             )
-            INSERT INTO domain_events (tenant_id, member_id, sequence, type, data)
-            SELECT \(tenant.rawValue), \(member.id), event_sequence, \(event.type), \(json)::jsonb FROM next
+            INSERT INTO domain_events (tenant_id, member_id, sequence, type, data, trace_parent)
+            SELECT \(tenant.rawValue), \(member.id), event_sequence, \(event.type), \(json)::jsonb,
+                \(TraceParent.current) FROM next
             """
         )
     }

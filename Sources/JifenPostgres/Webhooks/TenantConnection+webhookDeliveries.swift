@@ -17,16 +17,16 @@ extension TenantConnection {
             ), events AS (
                 UPDATE domain_events e SET fanned_out_at = clock_timestamp()
                 FROM batch WHERE e.tenant_id = \(tenant.rawValue) AND e.id = batch.id
-                RETURNING e.id, e.type, e.created_at,
+                RETURNING e.id, e.type, e.created_at, e.trace_parent,
                           e.data || jsonb_build_object('sequence', e.sequence) AS data
             ), deliveries AS (
                 INSERT INTO webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, payload, state,
-                                                next_attempt_at)
+                                                next_attempt_at, trace_parent)
                 SELECT \(tenant.rawValue), w.id, ev.id, ev.type,
                        jsonb_build_object('type', ev.type,
                                           'timestamp', to_char(ev.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
                                           'data', ev.data)::text,
-                       'pending', clock_timestamp()
+                       'pending', clock_timestamp(), ev.trace_parent
                 FROM events ev
                 JOIN webhook_endpoints w ON w.tenant_id = \(tenant.rawValue) AND w.state = 'enabled'
                      AND w.deleted_at IS NULL AND (cardinality(w.event_types) = 0 OR ev.type = ANY(w.event_types))
@@ -99,11 +99,11 @@ extension TenantConnection {
             WHERE tenant_id = \(tenant.rawValue) AND id = \(id) AND state = 'pending'
               AND (sending_until IS NULL OR sending_until < \(now))
               AND (next_attempt_at IS NULL OR next_attempt_at <= \(now))
-            RETURNING endpoint_id, payload, attempts, replayed_after, first_attempt_at
+            RETURNING endpoint_id, payload, attempts, replayed_after, first_attempt_at, trace_parent
             """
         )
-        for try await (endpoint, payload, attempts, replayedAfter, first) in rows.decode(
-            (UUID, String, Int, Int, Date).self
+        for try await (endpoint, payload, attempts, replayedAfter, first, traceParent) in rows.decode(
+            (UUID, String, Int, Int, Date, String?).self
         ) {
             guard let signing = try await signing(endpoint: endpoint, now: now) else { return .done }
             return .claimed(
@@ -114,7 +114,8 @@ extension TenantConnection {
                     attempts: attempts,
                     attemptsInCycle: attempts - replayedAfter,
                     firstAttemptAt: first,
-                    signing: signing
+                    signing: signing,
+                    traceParent: traceParent
                 )
             )
         }
@@ -315,6 +316,9 @@ public struct ClaimedDelivery: Sendable {
     public var attemptsInCycle: Int
     public var firstAttemptAt: Date
     public var signing: EndpointSigning
+    /// The `traceparent` of the event's span (the scoring that caused it): an attempt's span
+    /// links to it rather than joining that trace, which retries could keep open for days.
+    public var traceParent: String?
 }
 
 /// What an attempt leads to.

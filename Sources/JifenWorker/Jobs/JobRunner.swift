@@ -1,8 +1,10 @@
 import JifenCore
+import JifenPostgres
 import JifenRedis
 import Logging
 import NIOConcurrencyHelpers
 import ServiceLifecycle
+import Tracing
 
 /// Consumes the job queue with up to `concurrency` jobs at once, lane by lane
 /// (``JobRunnerConfiguration/lanes``): interactive work first, the background lane served first
@@ -130,7 +132,15 @@ public struct JobRunner: Service {
             }
             var scope = ["job_id": "\(job.id)", "job_kind": job.kind.name]
             if let tenant = job.tenant { scope["tenant_id"] = "\(tenant)" }
-            try await LogScope.with(scope) { try await handler.handle(job) }
+            // The job's span continues the trace of whatever queued it (a paid order's request),
+            // carried as `traceparent` through the outbox row and the job (TraceParent).
+            try await withSpan(job.kind.name, context: TraceParent.context(job.traceParent), ofKind: .consumer) {
+                span in
+                span.attributes["jifen.job.id"] = job.id
+                span.attributes["jifen.job.attempt"] = job.attempt
+                if let tenant = job.tenant { span.attributes["jifen.tenant_id"] = tenant.description }
+                try await LogScope.with(scope) { try await handler.handle(job) }
+            }
             try await queue.ack(delivery)
             WorkerMetrics.job(job.kind.name, .succeeded, after: .now - start)
             logger.debug("job done", metadata: ["ms": "\((ContinuousClock.now - start).milliseconds)"])

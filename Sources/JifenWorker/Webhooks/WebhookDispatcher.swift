@@ -7,6 +7,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
+import Tracing
 
 /// `notify.dispatch`: one attempt to deliver one webhook, signed the Standard Webhooks way
 /// (the same `webhook-id` on every attempt). 2xx delivers; 410 disables the endpoint; anything
@@ -119,7 +120,21 @@ public struct WebhookDispatcher: JobHandler {
         request.body = .bytes(ByteBuffer(data: body))
 
         let started = ContinuousClock.now
-        let answer = await exchange(request, to: target)
+        // The attempt's span links to the event's (the scoring that caused it): one trace per
+        // attempt, found from the order's trace through the link.
+        let answer = await withSpan("webhook.attempt", ofKind: .client) { span in
+            span.attributes["jifen.webhook.id"] = messageID
+            span.attributes["jifen.webhook.attempt"] = claimed.attempts + 1
+            span.attributes["jifen.tenant_id"] = tenant.description
+            if let traceParent = claimed.traceParent {
+                span.addLink(SpanLink(context: TraceParent.context(traceParent), attributes: [:]))
+            }
+            let answer = await exchange(request, to: target)
+            if case .answered(let code, _, _) = answer {
+                span.attributes["http.response.status_code"] = code
+            }
+            return answer
+        }
         let elapsed = ContinuousClock.now - started
         let latency = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
         var status: Int?

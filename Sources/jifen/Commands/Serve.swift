@@ -55,7 +55,13 @@ struct Serve: AsyncParsableCommand {
         // which every response says `Connection: close` (so keep-alive clients leave after a
         // response, never on a reset), then idle ones are closed; in-flight requests get
         // DRAIN_SECONDS in all before they are cancelled and the process exits.
-        var group = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [], logger: logger)
+        // The trace exporter first: a group stops its services in reverse, so it flushes last.
+        let tracing = try TracingBootstrap.start(serviceName: "jifen-api")
+        var group = ServiceGroupConfiguration(
+            services: (tracing.map { [$0] } ?? []) + [app],
+            gracefulShutdownSignals: [],
+            logger: logger
+        )
         group.maximumGracefulShutdownDuration = .seconds(settings.drainSeconds)
         group.maximumCancellationDuration = .seconds(5)
         let services = ServiceGroup(configuration: group)

@@ -35,9 +35,12 @@ struct Work: AsyncParsableCommand {
             tenants: settings.runner.tenants,
             logger: logger
         )
-        // PostgreSQL first: queries hang until its clients run.
+        // The trace exporter first, so it stops (and flushes) last; then PostgreSQL: queries hang
+        // until its clients run.
+        let tracing = try TracingBootstrap.start(serviceName: "jifen-worker")
         var services: [ServiceGroupConfiguration.ServiceConfiguration] =
-            connections.postgresServices.map { .init(service: $0) } + [.init(service: relay)]
+            (tracing.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? [])
+            + connections.postgresServices.map { .init(service: $0) } + [.init(service: relay)]
         if let scheduler = settings.scheduler.scheduler(
             connections: connections,
             queue: queue,
