@@ -98,7 +98,8 @@ import Testing
             )
             for try await (key, body) in answers.decode((String, Data).self) {
                 text += "idempotency_keys (opened) "
-                text += try box.open(body, context: "idempotency_keys:\(tenant):\(key)") + "\n"
+                let opened = try box.open(body, context: "idempotency_keys:\(tenant):\(key)")
+                text += opened.replacingOccurrences(of: "\n", with: " ") + "\n"
             }
             return text
         }
