@@ -36,7 +36,9 @@ import Testing
             [externalID, email, email.lowercased(), phone, phoneDigits, String(phoneDigits.dropFirst(2)), name]
         }
 
-        var profile: String { #"{"email":"\#(email)","phone":"\#(phone)","name":"\#(name)","tags":["vip-\#(externalID)"]}"# }
+        var profile: String {
+            #"{"email":"\#(email)","phone":"\#(phone)","name":"\#(name)","tags":["vip-\#(externalID)"]}"#
+        }
     }
 
     static let program =
@@ -65,7 +67,9 @@ import Testing
             var text = ""
             let tenantLiteral = "'\(tenant.rawValue.uuidString.lowercased())'::uuid"
             for table in tables {
-                for row in try await strings("SELECT to_jsonb(t)::text FROM \(table) t WHERE t.tenant_id = \(tenantLiteral)") {
+                for row in try await strings(
+                    "SELECT to_jsonb(t)::text FROM \(table) t WHERE t.tenant_id = \(tenantLiteral)"
+                ) {
                     text += table + " " + row + "\n"
                 }
             }
@@ -129,7 +133,10 @@ import Testing
         let state = ErasureState()
         let received = try await deliveredEvents([], shop: shop) { api in
             #expect(try await api.putProgram(Self.program, key: shop.key).status == .ok)
-            #expect(try await api.send(.put, "/v1/members/\(mei.externalID)", key: shop.key, json: mei.profile).status == .created)
+            #expect(
+                try await api.send(.put, "/v1/members/\(mei.externalID)", key: shop.key, json: mei.profile).status
+                    == .created
+            )
             // An order sent with an Idempotency-Key: its stored answer names the member.
             let order = try await api.send(
                 .post,
@@ -140,7 +147,13 @@ import Testing
             )
             #expect(order.status == .created, "\(order.text)")
             try await settle(shop.tenant, order: "erase-o1")
-            try await api.paidOrder("erase-o2", member: mei.externalID, amount: 12_000, tenant: shop.tenant, key: shop.key)
+            try await api.paidOrder(
+                "erase-o2",
+                member: mei.externalID,
+                amount: 12_000,
+                tenant: shop.tenant,
+                key: shop.key
+            )
             // An adjustment, a hold captured.
             #expect(
                 try await api.send(
@@ -160,8 +173,13 @@ import Testing
             #expect(try await api.send(.post, "/v1/redemptions/\(holdID)/capture", key: shop.key).status == .ok)
             // A sponsor's referral of Mei, refused (already a customer): the sponsor's
             // `referral.rejected` names Mei, with the IP she was referred from.
-            let sponsor = try await api.send(.put, "/v1/members/sponsor", key: shop.key, json: #"{"email":"s@example.com"}"#)
-                .json()
+            let sponsor = try await api.send(
+                .put,
+                "/v1/members/sponsor",
+                key: shop.key,
+                json: #"{"email":"s@example.com"}"#
+            )
+            .json()
             let code = try #require(sponsor["referral_code"] as? String)
             let referral = try await api.send(
                 .post,
@@ -223,7 +241,10 @@ import Testing
         #expect(received.contains { $0.type == "member.erased" && $0.valid })
         let dump = try await Self.dump(shop.tenant)
         for needle in mei.needles {
-            #expect(!dump.contains(needle), "'\(needle)' is still in: \(Self.lines(of: dump, containing: needle).map { $0.prefix(400) })")
+            #expect(
+                !dump.contains(needle),
+                "'\(needle)' is still in: \(Self.lines(of: dump, containing: needle).map { $0.prefix(400) })"
+            )
         }
         let erasedPayloads = try await OutboundWebhookTests().deliveries(shop.tenant)
             .filter { $0.eventType == "member.erased" }.map(\.payload)
@@ -242,7 +263,8 @@ import Testing
         let ana = Person()
         try await withAPI { api async throws in
             try await api.putProgram(Self.program, key: shop.key)
-            let body = try await api.send(.put, "/v1/members/\(ana.externalID)", key: shop.key, json: ana.profile).json()
+            let body = try await api.send(.put, "/v1/members/\(ana.externalID)", key: shop.key, json: ana.profile)
+                .json()
             let code = try #require(body["referral_code"] as? String)
             #expect(try await api.send(.delete, "/v1/members/\(ana.externalID)", key: shop.key).status == .ok)
             func refer(_ referee: String, profile: String) async throws -> [String: Any] {
@@ -270,7 +292,10 @@ import Testing
         try await withAPI { api async throws in
             try await api.putProgram(Self.program, key: shop.key)
             for id in ["bob", "carol"] {
-                #expect(try await api.send(.put, "/v1/members/\(id)", key: shop.key, json: #"{"name":"X"}"#).status == .created)
+                #expect(
+                    try await api.send(.put, "/v1/members/\(id)", key: shop.key, json: #"{"name":"X"}"#).status
+                        == .created
+                )
             }
             try await api.paidOrder("carol-1", member: "carol", amount: 10_000, tenant: shop.tenant, key: shop.key)
             // Another tenant's key finds nothing to erase, and erases nothing.
@@ -295,7 +320,12 @@ import Testing
             // Nor is the token a member to write to.
             let onToken = try await api.send(.put, "/v1/members/\(token)", key: shop.key, json: #"{"name":"Z"}"#)
             #expect(onToken.status == .conflict, "\(onToken.text)")
-            let orderOnToken = try await api.send(.post, "/v1/orders", key: shop.key, json: orderJSON("bob-2", member: token))
+            let orderOnToken = try await api.send(
+                .post,
+                "/v1/orders",
+                key: shop.key,
+                json: orderJSON("bob-2", member: token)
+            )
             #expect(orderOnToken.status == .conflict, "\(orderOnToken.text)")
 
             // Reusable when the shop says so: a new, unrelated member.
@@ -317,7 +347,9 @@ import Testing
                 .decoded(Components.Schemas.MemberList.self)
             #expect(!list.data.contains { $0.externalId.hasPrefix("erased:") })
             #expect(try await api.send(.delete, "/v1/members/bad%20id", key: shop.key).status == .notFound)
-            #expect(try await api.send(.delete, "/v1/members/bob?allow_reuse=maybe", key: shop.key).status == .badRequest)
+            #expect(
+                try await api.send(.delete, "/v1/members/bob?allow_reuse=maybe", key: shop.key).status == .badRequest
+            )
         }
         try await expectAuditClean(shop.tenant)
     }
@@ -363,7 +395,9 @@ import Testing
             let response = try await api.send(.get, "/v1/members/\(eve.externalID)/personal-data", key: shop.key)
             #expect(response.status == .ok, "\(response.text)")
             let export = try response.decoded(Components.Schemas.PersonalData.self)
-            #expect(export.member.email == eve.email && export.member.phone == eve.phone && export.member.name == eve.name)
+            #expect(
+                export.member.email == eve.email && export.member.phone == eve.phone && export.member.name == eve.name
+            )
             #expect(export.orders.map(\.externalId) == ["eve-1"])
             #expect(export.ledger.count == 2)
             #expect(export.lots.count == 2)

@@ -36,7 +36,9 @@ extension TenantConnection {
             member: member,
             orders: orders,
             ledger: try await Self.everyPage { try await self.ledger(member: member.id, limit: limit, after: $0) },
-            lots: try await Self.everyPage { try await self.lots(member: member.id, state: nil, limit: limit, after: $0) },
+            lots: try await Self.everyPage {
+                try await self.lots(member: member.id, state: nil, limit: limit, after: $0)
+            },
             coupons: try await Self.everyPage {
                 try await self.coupons(member: externalID, state: nil, limit: limit, after: $0)
             },
@@ -45,7 +47,9 @@ extension TenantConnection {
             rewardClaims: try await Self.everyPage {
                 try await self.rewardClaims(member: member.id, limit: limit, after: $0)
             },
-            schedules: try await Self.everyPage { try await self.schedules(member: member.id, limit: limit, after: $0) },
+            schedules: try await Self.everyPage {
+                try await self.schedules(member: member.id, limit: limit, after: $0)
+            },
             wallets: try await wallets(member: externalID) ?? [],
             walletEntries: try await Self.everyPage {
                 try await self.walletEntries(member: externalID, limit: limit, after: $0)
