@@ -354,6 +354,49 @@ import Testing
         try await expectAuditClean(shop.tenant)
     }
 
+    @Test func anOrderPlacedBeforeTheErasureCanStillBePaidAndCancelled() async throws {
+        let shop = try await makeTenant()
+        try await withAPI { api async throws in
+            try await api.putProgram(Self.program, key: shop.key)
+            for id in ["fay-1", "fay-2"] {
+                let placed = try await api.send(
+                    .post,
+                    "/v1/orders",
+                    key: shop.key,
+                    json: orderJSON(id, member: "fay", status: "placed")
+                )
+                #expect(placed.status == .created, "\(placed.text)")
+            }
+            let erased = try await api.send(.delete, "/v1/members/fay", key: shop.key)
+            let token = try erased.decoded(Components.Schemas.MemberErasure.self).member
+            // Paid later, sent by the old id (as a platform does) or by the token: recorded on the
+            // erased member, not refused, and no member named `fay` appears.
+            let paid = try await api.send(.post, "/v1/orders", key: shop.key, json: orderJSON("fay-1", member: "fay"))
+            #expect(paid.status == .ok, "\(paid.text)")
+            let order = try paid.decoded(Components.Schemas.Order.self)
+            #expect(order.status == .paid && order.member == token)
+            let byToken = try await api.send(
+                .post,
+                "/v1/orders",
+                key: shop.key,
+                json: orderJSON("fay-2", member: token, status: "cancelled")
+            )
+            #expect(byToken.status == .ok, "\(byToken.text)")
+            #expect(try await api.send(.get, "/v1/members/fay", key: shop.key).status == .notFound)
+            // A new order is still refused, by either id.
+            for member in ["fay", token] {
+                let new = try await api.send(
+                    .post,
+                    "/v1/orders",
+                    key: shop.key,
+                    json: orderJSON("fay-3", member: member)
+                )
+                #expect(new.status == .conflict, "\(new.text)")
+            }
+        }
+        try await expectAuditClean(shop.tenant)
+    }
+
     @Test func aMemberWithAnOpenHoldIsNotErasedUntilItIsReleased() async throws {
         let shop = try await makeTenant()
         try await withAPI { api async throws in

@@ -223,6 +223,21 @@ extension TenantConnection {
         return nil
     }
 
+    /// The erased member `order` belongs to, if the shop names that member by its old id
+    /// (`idHash`) or by its `token`.
+    func erasedOwner(of order: ExternalID, idHash: Data? = nil, token: ExternalID? = nil) async throws -> UUID? {
+        let rows = try await query(
+            """
+            SELECT m.id FROM orders o JOIN members m ON m.tenant_id = o.tenant_id AND m.id = o.member_id
+            WHERE o.tenant_id = \(tenant.rawValue) AND o.external_id = \(order.rawValue) AND m.erased_at IS NOT NULL
+              AND (m.external_id = \(token?.rawValue)
+                   OR EXISTS (SELECT 1 FROM member_erasures e WHERE e.tenant_id = m.tenant_id AND e.member_id = m.id
+                              AND e.external_id_hash = \(idHash)))
+            """
+        )
+        return try await rows.decode(UUID.self).first(where: { _ in true })
+    }
+
     /// Refuses a new member whose external id the shop erased without allowing its reuse.
     func refuseErasedID(_ externalID: ExternalID, hasher: PersonalHasher) async throws {
         let rows = try await query(

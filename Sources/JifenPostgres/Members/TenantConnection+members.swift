@@ -54,7 +54,13 @@ extension TenantConnection {
     /// An existing member's row is not locked (`DO NOTHING`, not `DO UPDATE`): callers go on to
     /// lock the member's balance row, and other paths (scoring's statistics) lock the balance row
     /// before the member's row, so holding the member's row here would make a lock cycle.
-    public func ensureMember(_ externalID: ExternalID, now: Date = Date()) async throws -> UUID {
+    ///
+    /// An erased member's id (or its token) is refused (docs/privacy.md), except for `order`
+    /// when that order is already the erased member's: a later state of an order placed before
+    /// the erasure (paid, cancelled) is still recorded, on the erased member.
+    public func ensureMember(_ externalID: ExternalID, now: Date = Date(), order: ExternalID? = nil) async throws
+        -> UUID
+    {
         // One round trip for the usual cases. The second column says whether a welcome pack is
         // due: this statement inserted the row and the current program has one.
         let rows = try await query(
@@ -78,9 +84,22 @@ extension TenantConnection {
         if let (id, welcomeDue, refusals, erased) = try await rows.decode((UUID, Bool, Bool, Bool).self).first(where: {
             _ in true
         }) {
-            if erased { throw Self.erasedMember(externalID) }
+            if erased {
+                guard let order, try await erasedOwner(of: order, token: externalID) == id else {
+                    throw Self.erasedMember(externalID)
+                }
+                return id
+            }
             // Only a tenant that erased a member without allowing reuse of its id pays for the check.
-            if refusals { try await refuseErasedID(externalID, hasher: try await personalHasher()) }
+            if refusals {
+                let hasher = try await personalHasher()
+                if let order, let owner = try await erasedOwner(of: order, idHash: hasher.externalID(externalID)) {
+                    // The row just inserted names nobody: the order's erased member is meant.
+                    try await query("DELETE FROM members WHERE tenant_id = \(tenant.rawValue) AND id = \(id)")
+                    return owner
+                }
+                try await refuseErasedID(externalID, hasher: hasher)
+            }
             if welcomeDue { try await welcome(id, now: now) }
             return id
         }
@@ -95,7 +114,11 @@ extension TenantConnection {
         guard let (id, erased) = try await again.decode((UUID, Bool).self).first(where: { _ in true }) else {
             throw JifenError(.internalError, "member '\(externalID)' neither inserted nor found")
         }
-        if erased { throw Self.erasedMember(externalID) }
+        if erased {
+            guard let order, try await erasedOwner(of: order, token: externalID) == id else {
+                throw Self.erasedMember(externalID)
+            }
+        }
         return id
     }
 
