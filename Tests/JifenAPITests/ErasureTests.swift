@@ -1,12 +1,12 @@
 import Foundation
 import HTTPTypes
 import JifenCore
-import JifenPostgres
 import JifenTestSupport
 import PostgresNIO
 import Testing
 
 @testable import JifenAPI
+@testable import JifenPostgres
 
 /// Erasure and the personal-data export (docs/privacy.md): after `DELETE /v1/members/{member}`
 /// no personal value of the member is left in any row of the tenant (every table, read as
@@ -283,6 +283,54 @@ import Testing
             #expect(email["reason"] as? String == "self_referral", "\(email)")
             let stranger = try await refer("stranger", profile: #"{"email":"someone.else@example.com"}"#)
             #expect(stranger["status"] as? String == "pending", "\(stranger)")
+        }
+    }
+
+    @Test func rotatingSecretsKeyResealsTheHashKeyAndTheHashesStillMatch() async throws {
+        let servers = try await TestServers.shared.ready()
+        let (tenant, _) = try await servers.makeTenant("hash key rotation")
+        let ana = Person()
+        let code = try await servers.database.withTenant(tenant.id) { connection in
+            _ = try await connection.saveProgram(try JSONDecoder().decode(Program.self, from: Data(Self.program.utf8)))
+            let (member, _) = try await connection.upsertMember(
+                try ExternalID(ana.externalID),
+                profile: MemberProfile(email: ana.email, phone: ana.phone)
+            )
+            #expect(try await connection.eraseMember(try ExternalID(ana.externalID), allowReuse: false) != nil)
+            return member.referralCode
+        }
+        let newKey = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+        let newID = "erasure-\(UUID().uuidString.prefix(8))"
+        func database(_ box: SecretBox) -> Database {
+            Database(
+                client: servers.database.client,
+                systemClient: servers.database.systemClient,
+                logger: servers.logger,
+                secrets: box,
+                acquireTimeout: servers.database.acquireTimeout
+            )
+        }
+        let rotating = database(
+            try SecretBox(current: .init(id: newID, base64: newKey), previous: [servers.database.secrets.current])
+        )
+        #expect(try await rotating.withTenant(tenant.id) { try await $0.resealSecrets(plaintextOnly: false) } == 1)
+        #expect(try await rotating.withTenant(tenant.id) { try await $0.resealSecrets(plaintextOnly: false) } == 0)
+        // Only the new key now: the hash key opens, unchanged, so the erased member's phone
+        // still makes a self-referral.
+        MemberHashKeys.shared.forget(tenant.id)
+        let rotated = database(try SecretBox(current: .init(id: newID, base64: newKey)))
+        let referral = try await rotated.withTenant(tenant.id) { connection in
+            _ = try await connection.upsertMember(
+                try ExternalID("ana-again"),
+                profile: MemberProfile(phone: ana.phoneDigits)
+            )
+            return try await connection.createReferral(code: code, referee: try ExternalID("ana-again"), ip: nil)
+        }
+        #expect(referral.referral.reason == "self_referral")
+        // Leave no row under a key only this test knew.
+        MemberHashKeys.shared.forget(tenant.id)
+        try await servers.database.withTenant(tenant.id) { connection in
+            try await connection.connection.query("DELETE FROM member_hash_keys", logger: servers.logger)
         }
     }
 

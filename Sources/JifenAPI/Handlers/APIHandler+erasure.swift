@@ -24,6 +24,7 @@ extension APIHandler {
         -> Operations.GetPersonalData.Output
     {
         let externalID = try Self.lookupID(input.path.member, kind: "member")
+        // audit: member.personal_data_export
         let found = try await withTenant { connection -> (PersonalData, TierRules?)? in
             guard let data = try await connection.personalData(externalID) else { return nil }
             return (data, try await connection.program().tiers)

@@ -19,6 +19,9 @@ final class MemberHashKeys: Sendable {
 
     func key(_ tenant: TenantID) -> Data? { keys.withLockedValue { $0[tenant] } }
 
+    /// Forgets a tenant's key, so the next use reads it from the database again (tests).
+    func forget(_ tenant: TenantID) { _ = keys.withLockedValue { $0.removeValue(forKey: tenant) } }
+
     func keep(_ key: Data, for tenant: TenantID) {
         keys.withLockedValue { keys in
             if keys.count >= capacity { keys.removeAll(keepingCapacity: true) }
