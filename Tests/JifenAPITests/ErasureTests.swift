@@ -445,6 +445,43 @@ import Testing
         try await expectAuditClean(shop.tenant)
     }
 
+    @Test func aShopifyOrderOfAnErasedCustomerIsAcknowledgedAndRecordsNothing() async throws {
+        let shop = try await makeTenant()
+        let hooks = InboundWebhookTests()
+        try await withAPI { api async throws in
+            let secret = "shpss_erasure_1234"
+            #expect(
+                try await api.send(.put, "/v1/integrations/shopify", key: shop.key, json: #"{"secret":"\#(secret)"}"#)
+                    .status == .noContent
+            )
+            // Shopify's customer id is the member's id (InboundWebhookTests.order: 207119551).
+            try await api.send(.put, "/v1/members/207119551", key: shop.key, json: #"{"name":"Bob"}"#)
+            #expect(try await api.send(.delete, "/v1/members/207119551", key: shop.key).status == .ok)
+            let order = try await hooks.post(
+                api,
+                tenant: shop.tenant,
+                topic: "orders/paid",
+                id: "erased-w-1",
+                body: InboundWebhookTests.order,
+                secret: secret
+            )
+            #expect(order.status == .ok, "\(order.text)")
+            #expect(try order.json()["status"] as? String == "ignored")
+            #expect(try await TestServers.shared.count("orders", tenant: shop.tenant) == 0)
+            #expect(try await api.send(.get, "/v1/members/207119551", key: shop.key).status == .notFound)
+            // Received once: the same delivery again is a duplicate, not a retry.
+            let again = try await hooks.post(
+                api,
+                tenant: shop.tenant,
+                topic: "orders/paid",
+                id: "erased-w-1",
+                body: InboundWebhookTests.order,
+                secret: secret
+            )
+            #expect(try again.json()["status"] as? String == "duplicate")
+        }
+    }
+
     @Test func aMemberWithAnOpenHoldIsNotErasedUntilItIsReleased() async throws {
         let shop = try await makeTenant()
         try await withAPI { api async throws in

@@ -238,24 +238,35 @@ extension TenantConnection {
         return try await rows.decode(UUID.self).first(where: { _ in true })
     }
 
-    /// Refuses a new member whose external id the shop erased without allowing its reuse.
-    func refuseErasedID(_ externalID: ExternalID, hasher: PersonalHasher) async throws {
+    /// Whether `externalID` names a member the shop erased without allowing its id again.
+    func isRefusedErasedID(_ externalID: ExternalID, hasher: PersonalHasher) async throws -> Bool {
         let rows = try await query(
             """
             SELECT allow_reuse FROM member_erasures
             WHERE tenant_id = \(tenant.rawValue) AND external_id_hash = \(hasher.externalID(externalID))
             """
         )
-        if let reuse = try await rows.decode(Bool.self).first(where: { _ in true }), !reuse {
-            throw JifenError.conflict(
-                "member '\(externalID)' was erased and its id may not be used again; erase it with "
-                    + "allow_reuse=true to give the id to a new member"
-            )
-        }
+        guard let reuse = try await rows.decode(Bool.self).first(where: { _ in true }) else { return false }
+        return !reuse
+    }
+
+    /// A new member under an id the shop erased without allowing its reuse.
+    public static func refusedErasedID(_ externalID: ExternalID) -> JifenError {
+        JifenError.conflict(
+            "member '\(externalID)' was erased and its id may not be used again; erase it with "
+                + "allow_reuse=true to give the id to a new member"
+        )
     }
 
     /// An erased member addressed by its token: it takes no new profile, orders or referrals.
-    static func erasedMember(_ externalID: ExternalID) -> JifenError {
+    public static func erasedMember(_ externalID: ExternalID) -> JifenError {
         JifenError.conflict("member '\(externalID)' was erased: it takes no new personal data, orders or referrals")
+    }
+
+    /// Whether `error` is the refusal of an erased member `externalID` (either kind), which
+    /// leaves nothing written: an inbound webhook acknowledges it instead of having the
+    /// platform retry an order no one may earn on.
+    public static func isErasureRefusal(_ error: JifenError, member externalID: ExternalID) -> Bool {
+        error == refusedErasedID(externalID) || error == erasedMember(externalID)
     }
 }

@@ -38,7 +38,7 @@ extension TenantConnection {
             throw Self.erasedMember(externalID)
         }
         if created {
-            try await refuseErasedID(externalID, hasher: hasher)
+            if try await isRefusedErasedID(externalID, hasher: hasher) { throw Self.refusedErasedID(externalID) }
             try await welcome(id, now: Date())
         }
         let member = try await query(
@@ -93,12 +93,17 @@ extension TenantConnection {
             // Only a tenant that erased a member without allowing reuse of its id pays for the check.
             if refusals {
                 let hasher = try await personalHasher()
-                if let order, let owner = try await erasedOwner(of: order, idHash: hasher.externalID(externalID)) {
-                    // The row just inserted names nobody: the order's erased member is meant.
+                var owner: UUID?
+                if let order { owner = try await erasedOwner(of: order, idHash: hasher.externalID(externalID)) }
+                let refused = owner == nil ? try await isRefusedErasedID(externalID, hasher: hasher) : false
+                if owner != nil || refused {
+                    // The row just inserted names nobody (the order's erased member is meant, or
+                    // no one may be): gone before answering, so a caller that acknowledges the
+                    // refusal (an inbound webhook) commits nothing of it.
                     try await query("DELETE FROM members WHERE tenant_id = \(tenant.rawValue) AND id = \(id)")
-                    return owner
                 }
-                try await refuseErasedID(externalID, hasher: hasher)
+                if let owner { return owner }
+                if refused { throw Self.refusedErasedID(externalID) }
             }
             if welcomeDue { try await welcome(id, now: now) }
             return id
