@@ -42,7 +42,7 @@ import Testing
     }
 
     static let program =
-        #"{"currency":"CNY","referrals":{"referrer_points":500,"referee_points":200,"max_per_ip_per_day":5}}"#
+        #"{"currency":"CNY","referrals":{"referrer_points":500,"referee_points":200,"max_per_ip_per_day":5},"activities":[{"type":"review","points":10}]}"#
 
     /// Every row of every tenant table of `tenant`, as text: `to_jsonb` of the row, plus each
     /// bytea column decoded (`escape`), so a value inside a stored response body shows too.
@@ -154,6 +154,14 @@ import Testing
                 tenant: shop.tenant,
                 key: shop.key
             )
+            // An activity whose metadata holds the email.
+            let activity = try await api.send(
+                .post,
+                "/v1/members/\(mei.externalID)/activities",
+                key: shop.key,
+                json: #"{"type":"review","external_id":"erase-review-1","metadata":{"by":"\#(mei.email)"}}"#
+            )
+            #expect(activity.status == .created, "\(activity.text)")
             // An adjustment, a hold captured.
             #expect(
                 try await api.send(
@@ -520,6 +528,12 @@ import Testing
                 key: shop.key,
                 json: #"{"points":10,"reason_code":"goodwill"}"#
             )
+            try await api.send(
+                .post,
+                "/v1/members/\(eve.externalID)/activities",
+                key: shop.key,
+                json: #"{"type":"review","external_id":"eve-review","metadata":{"stars":5}}"#
+            )
             let response = try await api.send(.get, "/v1/members/\(eve.externalID)/personal-data", key: shop.key)
             #expect(response.status == .ok, "\(response.text)")
             let export = try response.decoded(Components.Schemas.PersonalData.self)
@@ -527,8 +541,10 @@ import Testing
                 export.member.email == eve.email && export.member.phone == eve.phone && export.member.name == eve.name
             )
             #expect(export.orders.map(\.externalId) == ["eve-1"])
-            #expect(export.ledger.count == 2)
-            #expect(export.lots.count == 2)
+            #expect(export.ledger.count == 3)
+            #expect(export.lots.count == 3)
+            #expect(export.activities.map(\.externalId) == ["eve-review"])
+            #expect(export.activities.first?.metadata?.value["stars"] as? Int == 5)
             #expect(export.ledger.map(\.availableDelta).reduce(0, +) == export.member.balance.available)
             #expect(
                 try await api.send(.get, "/v1/members/\(eve.externalID)/personal-data", key: other.key).status

@@ -1,6 +1,7 @@
 import Foundation
 import JifenCore
 import JifenPostgres
+import OpenAPIRuntime
 
 /// A customer's rights over its data (docs/privacy.md): erasure and the personal-data export.
 extension APIHandler {
@@ -47,10 +48,19 @@ extension APIHandler {
                         wallets: data.wallets.map(Components.Schemas.Wallet.init),
                         walletEntries: data.walletEntries.map(Components.Schemas.WalletEntry.init),
                         checkIns: data.checkIns.map(Components.Schemas.CheckIn.init),
-                        activities: data.activities.map(Components.Schemas.Activity.init)
+                        activities: try data.activities.map(Self.exported)
                     )
                 )
             )
         )
+    }
+
+    /// An activity with the metadata the shop sent, which the other answers leave out.
+    static func exported(_ activity: Activity) throws -> Components.Schemas.Activity {
+        var schema = Components.Schemas.Activity(activity)
+        if let metadata = activity.metadata {
+            schema.metadata = try JSONDecoder().decode(OpenAPIObjectContainer.self, from: Data(metadata.utf8))
+        }
+        return schema
     }
 }

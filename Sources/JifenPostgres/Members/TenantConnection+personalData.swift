@@ -117,7 +117,7 @@ extension TenantConnection {
         let rows = try await query(
             """
             SELECT a.id, a.type, a.external_id, a.occurred_at, a.points, a.reason, l.state, a.program_version,
-                   a.created_at
+                   a.created_at, a.metadata::text
             FROM activities a
             LEFT JOIN point_lots l ON l.tenant_id = a.tenant_id AND l.id = a.lot_id
             WHERE a.tenant_id = \(tenant.rawValue) AND a.member_id = \(member.id)
@@ -125,9 +125,9 @@ extension TenantConnection {
             """
         )
         var activities: [Activity] = []
-        for try await (id, type, external, occurredAt, points, reason, lotState, version, createdAt) in rows.decode(
-            (UUID, String, String, Date, Int64, String?, String?, Int, Date).self
-        ) {
+        for try await (id, type, external, occurredAt, points, reason, lotState, version, createdAt, metadata)
+            in rows.decode((UUID, String, String, Date, Int64, String?, String?, Int, Date, String).self)
+        {
             activities.append(
                 Activity(
                     id: id,
@@ -139,7 +139,8 @@ extension TenantConnection {
                     reason: reason,
                     state: lotState ?? "none",
                     programVersion: version,
-                    createdAt: createdAt
+                    createdAt: createdAt,
+                    metadata: metadata
                 )
             )
         }
