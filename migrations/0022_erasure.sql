@@ -48,7 +48,7 @@ CREATE POLICY tenant_isolation ON member_erasures USING (tenant_id = jifen_curre
 
 -- An erasure rewrites the member's id inside the events and webhook deliveries that name it
 -- (and the referral events of the other party), found through the event they copy.
-CREATE INDEX webhook_deliveries_event ON webhook_deliveries (tenant_id, event_id) WHERE event_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS webhook_deliveries_event ON webhook_deliveries (tenant_id, event_id) WHERE event_id IS NOT NULL;
 
 -- `body` with every `olds[i]` replaced by `news[i]`, in order.
 CREATE FUNCTION jifen_replace_all(body text, olds text[], news text[]) RETURNS text
