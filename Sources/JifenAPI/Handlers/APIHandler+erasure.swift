@@ -8,6 +8,7 @@ extension APIHandler {
     public func eraseMember(_ input: Operations.EraseMember.Input) async throws -> Operations.EraseMember.Output {
         let externalID = try Self.lookupID(input.path.member, kind: "member")
         let allowReuse = input.query.allowReuse ?? false
+        // audit: member.erase (in the erasure's transaction; the record names the token, not the old id)
         let erasure = try await withTenant {
             try await $0.eraseMember(externalID, allowReuse: allowReuse)
         }

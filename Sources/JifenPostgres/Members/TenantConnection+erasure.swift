@@ -79,7 +79,6 @@ extension TenantConnection {
         )
         member.externalID = token
         try await recordEvent(member, MemberErased(erasedAt: now, allowReuse: allowReuse))
-        // audit: member.erase
         return Erasure(token: token, erasedAt: now, allowReuse: allowReuse)
     }
 
