@@ -205,6 +205,7 @@ import Testing
             WalletEvent(.bonusExpiring, currency: "CNY", amount: 5_000, wallet: wallet, expiresAt: at)
         )
         add("member lapsing", MemberLapsing(category: "cosmetics", lastOrderAt: at, repurchaseWindowDays: 76))
+        add("member erased", MemberErased(erasedAt: at, allowReuse: false))
         add(
             "journey step",
             JourneyStepEvent(

@@ -51,6 +51,7 @@ extension Components.Schemas.Member {
             stats: .init(member.stats, now: now),
             tier: tiers.map { Components.Schemas.MemberTier(level: $0.level(code: member.tier.code), member: member) }
                 .map { tier in standing.map { tier.with($0) } ?? tier },
+            erasedAt: member.erasedAt,
             createdAt: member.createdAt,
             updatedAt: member.updatedAt
         )

@@ -77,7 +77,16 @@ struct InboundWebhooks: Sendable {
                 let status: OrderStatus =
                     topic == "orders/paid" || order.financialStatus == "paid" ? .paid : .placed
                 let draft = try order.draft(status: status, receivedAt: now)
-                let (stored, _) = try await connection.recordOrder(draft)
+                let stored: Order
+                do {
+                    (stored, _) = try await connection.recordOrder(draft)
+                } catch let error as JifenError
+                    where TenantConnection.isErasureRefusal(error, member: draft.member)
+                {
+                    // An erased customer the shop did not allow back: acknowledged, not retried
+                    // forever (the refusal wrote nothing; docs/privacy.md).
+                    return Result(status: "ignored", order: draft.externalID.rawValue)
+                }
                 if topic == "orders/cancelled" {
                     // Shopify cancels refunded orders too: their points went back with the refunds.
                     if stored.status == .refunded { return Result(status: "ignored", order: draft.externalID.rawValue) }
@@ -192,7 +201,13 @@ struct InboundWebhooks: Sendable {
                     paidAt: data.paidAt,
                     lines: data.lines ?? []
                 )
-                _ = try await connection.recordOrder(draft)
+                do {
+                    _ = try await connection.recordOrder(draft)
+                } catch let error as JifenError
+                    where TenantConnection.isErasureRefusal(error, member: draft.member)
+                {
+                    return Result(status: "ignored", order: draft.externalID.rawValue)
+                }
                 return Result(status: "recorded", order: draft.externalID.rawValue)
             case "order.cancelled":
                 let order = try ExternalID(data.order ?? "", field: "data.order")

@@ -32,6 +32,6 @@ public enum DomainEvents {
     public static let all: [any DomainEvent.Type] = [
         PointsEvent.self, PointsExpiring.self, TierChanged.self, ReferralRewarded.self, ReferralRejected.self,
         MemberLapsed.self, InstallmentGranted.self, RewardClaimed.self, CouponEvent.self, WalletEvent.self,
-        MemberLapsing.self, JourneyStepEvent.self, WebhookTest.self,
+        MemberLapsing.self, JourneyStepEvent.self, MemberErased.self, WebhookTest.self,
     ]
 }

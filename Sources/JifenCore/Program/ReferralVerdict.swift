@@ -14,12 +14,14 @@ public enum ReferralVerdict: Sendable, Hashable {
     /// Paid, by the program's policy.
     case rewarded(ReferralReward)
 
-    /// A member as the fraud rules compare it.
+    /// A member as the fraud rules compare it. The rules only test equality, so the store
+    /// passes keyed hashes of the normalised values (``PersonalValue``), which an erased member
+    /// still has after its email and phone are gone (docs/privacy.md).
     public struct Person: Sendable, Hashable {
         public var id: UUID
-        /// Lowercased.
+        /// The email, lowercased, or what stands for it; nil without one.
         public var email: String?
-        /// Its digits only; empty without a phone.
+        /// The phone's digits, or what stands for them; empty without a phone.
         public var phone: String
 
         public init(id: UUID, email: String? = nil, phone: String = "") {

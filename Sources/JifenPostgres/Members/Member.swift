@@ -11,6 +11,8 @@ public struct Member: Sendable, Hashable {
     public var tier: MemberTier
     /// The code the member shares; `POST /v1/referrals` attributes its friends by it.
     public var referralCode: String
+    /// When its personal data was erased: `externalID` is then the token that replaced it.
+    public var erasedAt: Date?
     public var createdAt: Date
     public var updatedAt: Date
     var createdAtMicros: Int64

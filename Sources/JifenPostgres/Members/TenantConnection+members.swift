@@ -10,7 +10,7 @@ extension TenantConnection {
                coalesce(b.available, 0), coalesce(b.pending, 0), coalesce(b.held, 0), coalesce(b.lifetime_earned, 0),
                coalesce(b.lifetime_redeemed, 0), coalesce(b.lifetime_expired, 0), coalesce(b.lifetime_reversed, 0),
                m.order_count, m.total_spend, m.first_order_at, m.last_order_at, m.lapsed_at,
-               m.tier, m.tier_since, m.tier_below_since, m.referral_code
+               m.tier, m.tier_since, m.tier_below_since, m.referral_code, m.erased_at
         FROM members m LEFT JOIN balances b ON b.tenant_id = m.tenant_id AND b.member_id = m.id
         """
 
@@ -18,20 +18,29 @@ extension TenantConnection {
     public func upsertMember(_ externalID: ExternalID, profile: MemberProfile) async throws -> (
         member: Member, created: Bool
     ) {
+        // The keyed hashes go with every profile write, so an erasure finds them current.
+        let hasher = try await personalHasher()
+        let (emailHash, phoneHash) = (hasher.email(profile.email), hasher.phone(profile.phone))
         let rows = try await query(
             """
-            INSERT INTO members AS m (tenant_id, external_id, email, phone, name, tags)
-            VALUES (\(tenant.rawValue), \(externalID.rawValue), \(profile.email), \(profile.phone), \(profile.name), \(profile.tags))
+            INSERT INTO members AS m (tenant_id, external_id, email, phone, name, tags, email_hash, phone_hash)
+            VALUES (\(tenant.rawValue), \(externalID.rawValue), \(profile.email), \(profile.phone), \(profile.name),
+                    \(profile.tags), \(emailHash), \(phoneHash))
             ON CONFLICT (tenant_id, external_id) DO UPDATE
             SET email = EXCLUDED.email, phone = EXCLUDED.phone, name = EXCLUDED.name, tags = EXCLUDED.tags,
-                updated_at = clock_timestamp()
+                email_hash = EXCLUDED.email_hash, phone_hash = EXCLUDED.phone_hash, updated_at = clock_timestamp()
+            WHERE m.erased_at IS NULL
             RETURNING m.id, (xmax = 0) AS created
             """
         )
         guard let (id, created) = try await rows.decode((UUID, Bool).self).first(where: { _ in true }) else {
-            throw JifenError(.internalError, "member upsert returned no row")
+            // The row exists but is erased (the shop sent its token): it takes no profile again.
+            throw Self.erasedMember(externalID)
         }
-        if created { try await welcome(id, now: Date()) }
+        if created {
+            if try await isRefusedErasedID(externalID, hasher: hasher) { throw Self.refusedErasedID(externalID) }
+            try await welcome(id, now: Date())
+        }
         let member = try await query(
             "\(unescaped: Self.memberSelect) WHERE m.tenant_id = \(tenant.rawValue) AND m.id = \(id)"
         )
@@ -45,7 +54,13 @@ extension TenantConnection {
     /// An existing member's row is not locked (`DO NOTHING`, not `DO UPDATE`): callers go on to
     /// lock the member's balance row, and other paths (scoring's statistics) lock the balance row
     /// before the member's row, so holding the member's row here would make a lock cycle.
-    public func ensureMember(_ externalID: ExternalID, now: Date = Date()) async throws -> UUID {
+    ///
+    /// An erased member's id (or its token) is refused (docs/privacy.md), except for `order`
+    /// when that order is already the erased member's: a later state of an order placed before
+    /// the erasure (paid, cancelled) is still recorded, on the erased member.
+    public func ensureMember(_ externalID: ExternalID, now: Date = Date(), order: ExternalID? = nil) async throws
+        -> UUID
+    {
         // One round trip for the usual cases. The second column says whether a welcome pack is
         // due: this statement inserted the row and the current program has one.
         let rows = try await query(
@@ -55,16 +70,41 @@ extension TenantConnection {
                 ON CONFLICT (tenant_id, external_id) DO NOTHING
                 RETURNING m.id, coalesce(jsonb_array_length(
                     (SELECT p.rules #> '{coupons,welcome}' FROM programs p WHERE p.tenant_id = m.tenant_id
-                     ORDER BY p.version DESC LIMIT 1)), 0) > 0 AS welcome
+                     ORDER BY p.version DESC LIMIT 1)), 0) > 0 AS welcome,
+                    EXISTS (SELECT 1 FROM member_erasures e WHERE e.tenant_id = m.tenant_id AND NOT e.allow_reuse)
+                    AS refusals
             )
-            SELECT id, welcome FROM inserted
+            SELECT id, welcome, refusals, false FROM inserted
             UNION ALL
-            SELECT id, false FROM members
+            SELECT id, false, false, erased_at IS NOT NULL FROM members
             WHERE tenant_id = \(tenant.rawValue) AND external_id = \(externalID.rawValue)
               AND NOT EXISTS (SELECT 1 FROM inserted)
             """
         )
-        if let (id, welcomeDue) = try await rows.decode((UUID, Bool).self).first(where: { _ in true }) {
+        if let (id, welcomeDue, refusals, erased) = try await rows.decode((UUID, Bool, Bool, Bool).self).first(where: {
+            _ in true
+        }) {
+            if erased {
+                guard let order, try await erasedOwner(of: order, token: externalID) == id else {
+                    throw Self.erasedMember(externalID)
+                }
+                return id
+            }
+            // Only a tenant that erased a member without allowing reuse of its id pays for the check.
+            if refusals {
+                let hasher = try await personalHasher()
+                var owner: UUID?
+                if let order { owner = try await erasedOwner(of: order, idHash: hasher.externalID(externalID)) }
+                let refused = owner == nil ? try await isRefusedErasedID(externalID, hasher: hasher) : false
+                if owner != nil || refused {
+                    // The row just inserted names nobody (the order's erased member is meant, or
+                    // no one may be): gone before answering, so a caller that acknowledges the
+                    // refusal (an inbound webhook) commits nothing of it.
+                    try await query("DELETE FROM members WHERE tenant_id = \(tenant.rawValue) AND id = \(id)")
+                }
+                if let owner { return owner }
+                if refused { throw Self.refusedErasedID(externalID) }
+            }
             if welcomeDue { try await welcome(id, now: now) }
             return id
         }
@@ -72,11 +112,17 @@ extension TenantConnection {
         // insert waited for it to commit): a new statement sees it.
         let again = try await query(
             """
-            SELECT id FROM members WHERE tenant_id = \(tenant.rawValue) AND external_id = \(externalID.rawValue)
+            SELECT id, erased_at IS NOT NULL FROM members
+            WHERE tenant_id = \(tenant.rawValue) AND external_id = \(externalID.rawValue)
             """
         )
-        guard let id = try await again.decode(UUID.self).first(where: { _ in true }) else {
+        guard let (id, erased) = try await again.decode((UUID, Bool).self).first(where: { _ in true }) else {
             throw JifenError(.internalError, "member '\(externalID)' neither inserted nor found")
+        }
+        if erased {
+            guard let order, try await erasedOwner(of: order, token: externalID) == id else {
+                throw Self.erasedMember(externalID)
+            }
         }
         return id
     }
@@ -134,10 +180,11 @@ extension TenantConnection {
         // The base tier is stored as NULL until the member's first evaluation.
         let baseTier = filter.tier != nil && tiers?.base.code == filter.tier
         let inactiveSince = filter.inactiveDays.map { now.addingTimeInterval(-TimeInterval($0) * 86_400) }
+        // Erased members are no segment's: they keep their points, but no one to address.
         return try await query(
             """
             \(unescaped: head)
-            WHERE m.tenant_id = \(tenant.rawValue)
+            WHERE m.tenant_id = \(tenant.rawValue) AND m.erased_at IS NULL
               AND (\(filter.tag)::text IS NULL OR m.tags @> ARRAY[\(filter.tag)::text])
               AND (\(filter.tier)::text IS NULL OR m.tier = \(filter.tier) OR (\(baseTier) AND m.tier IS NULL))
               AND (\(filter.minOrders)::integer IS NULL OR m.order_count >= \(filter.minOrders))
@@ -188,6 +235,7 @@ extension TenantConnection {
                 belowSince: try columns.value(23, Date?.self)
             ),
             referralCode: try columns.value(24, String.self),
+            erasedAt: try columns.value(25, Date?.self),
             createdAt: try columns.value(6, Date.self),
             updatedAt: try columns.value(7, Date.self),
             createdAtMicros: try columns.value(8, Int64.self)

@@ -16,7 +16,8 @@ extension TenantConnection {
     /// Concurrent posts of the same order serialise on the unique index: the losers wait for
     /// the winner's commit, then find its row and compare.
     public func recordOrder(_ draft: OrderDraft, now: Date = Date()) async throws -> (Order, OrderRecording) {
-        let memberID = try await ensureMember(draft.member, now: now)
+        var draft = draft
+        let memberID = try await ensureMember(draft.member, now: now, order: draft.externalID)
         if let redemption = draft.redemption {
             try await checkHold(redemption, member: memberID, externalID: draft.member)
         }
@@ -68,6 +69,14 @@ extension TenantConnection {
 
         guard let stored = try await order(draft.externalID, lock: true) else {
             throw JifenError(.internalError, "order '\(draft.externalID)' vanished after a conflict")
+        }
+        if stored.member != draft.member, stored.member.rawValue.hasPrefix(Erasure.tokenPrefix),
+            try await query("SELECT member_id FROM orders WHERE tenant_id = \(tenant.rawValue) AND id = \(stored.id)")
+                .decode(UUID.self).first(where: { _ in true }) == memberID
+        {
+            // Sent by the old id of its erased member (``ensureMember(_:now:order:)`` resolved it):
+            // the same member, now named by its token.
+            draft.member = stored.member
         }
         // Benefits are taken when the order is first recorded; sending them again is fine, other
         // ones are a conflict (leaving them out keeps the recorded ones, as for lines).

@@ -30,4 +30,6 @@ public struct Activity: Sendable, Hashable {
     public var state: String
     public var programVersion: Int
     public var createdAt: Date
+    /// The shop's `metadata` (JSON text): read for the personal-data export only.
+    public var metadata: String? = nil
 }

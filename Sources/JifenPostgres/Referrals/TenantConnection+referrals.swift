@@ -39,13 +39,16 @@ extension TenantConnection {
     {
         let referrers = try await query(
             """
-            SELECT id, lower(email), regexp_replace(coalesce(phone, ''), '[^0-9]', '', 'g')
+            SELECT id, email, phone, email_hash, phone_hash
             FROM members WHERE tenant_id = \(tenant.rawValue) AND referral_code = \(code.uppercased())
             """
         )
+        let hasher = try await personalHasher()
         var found: ReferralVerdict.Person?
-        for try await (id, email, phone) in referrers.decode((UUID, String?, String).self) {
-            found = ReferralVerdict.Person(id: id, email: email, phone: phone)
+        for try await (id, email, phone, emailHash, phoneHash) in referrers.decode(
+            (UUID, String?, String?, Data?, Data?).self
+        ) {
+            found = Self.person(id, email, phone, emailHash, phoneHash, hasher: hasher)
         }
         guard let referrer = found else { throw JifenError.invalid("code", "no member has this referral code") }
         let refereeID = try await ensureMember(referee)
@@ -58,7 +61,7 @@ extension TenantConnection {
             return (existing, false)
         }
         let program = try await program()
-        let facts = try await attributionFacts(referee: refereeID, ip: ip, now: now)
+        let facts = try await attributionFacts(referee: refereeID, ip: ip, now: now, hasher: hasher)
         let rejection = ReferralVerdict.atAttribution(
             referrer: referrer,
             referee: facts.referee,
@@ -101,12 +104,12 @@ extension TenantConnection {
     /// What the rules judged at attribution (``ReferralVerdict/atAttribution(referrer:referee:refereeHasOrdered:ip:referralsFromIP:rules:)``)
     /// compare: the referee's email and phone (normalised as the referrer's), whether it has
     /// ordered, and the referrals from `ip` in the last 24 hours.
-    private func attributionFacts(referee: UUID, ip: String?, now: Date) async throws
+    private func attributionFacts(referee: UUID, ip: String?, now: Date, hasher: PersonalHasher) async throws
         -> (referee: ReferralVerdict.Person, ordered: Bool, fromIP: Int64)
     {
         let rows = try await query(
             """
-            SELECT lower(email), regexp_replace(coalesce(phone, ''), '[^0-9]', '', 'g'),
+            SELECT email, phone, email_hash, phone_hash,
                    EXISTS (SELECT 1 FROM orders WHERE tenant_id = \(tenant.rawValue) AND member_id = \(referee)
                            AND status IN ('paid', 'refunded')),
                    (SELECT count(*) FROM referrals WHERE tenant_id = \(tenant.rawValue) AND ip = \(ip)::inet
@@ -115,10 +118,32 @@ extension TenantConnection {
             """
         )
         var facts = (referee: ReferralVerdict.Person(id: referee), ordered: false, fromIP: Int64(0))
-        for try await (email, phone, ordered, fromIP) in rows.decode((String?, String, Bool, Int64).self) {
-            facts = (ReferralVerdict.Person(id: referee, email: email, phone: phone), ordered, fromIP)
+        for try await (email, phone, emailHash, phoneHash, ordered, fromIP) in rows.decode(
+            (String?, String?, Data?, Data?, Bool, Int64).self
+        ) {
+            facts = (Self.person(referee, email, phone, emailHash, phoneHash, hasher: hasher), ordered, fromIP)
         }
         return facts
+    }
+
+    /// A member as the fraud rules compare it: the keyed hashes of its email and phone, from the
+    /// plain values while the member has them (rows written before migration 0022 have no
+    /// hashes yet), else the stored hashes (an erased member keeps only those).
+    static func person(
+        _ id: UUID,
+        _ email: String?,
+        _ phone: String?,
+        _ emailHash: Data?,
+        _ phoneHash: Data?,
+        hasher: PersonalHasher
+    ) -> ReferralVerdict.Person {
+        let emailKey = hasher.email(email) ?? emailHash
+        let phoneKey = hasher.phone(phone) ?? phoneHash
+        return ReferralVerdict.Person(
+            id: id,
+            email: emailKey.map { $0.base64EncodedString() },
+            phone: phoneKey.map { $0.base64EncodedString() } ?? ""
+        )
     }
 
     /// Rewards the member's pending referral once its first qualifying order counts (paid, past

@@ -61,6 +61,20 @@ extension TenantConnection {
             )
             rewritten += 1
         }
+        // The member hash key is never plain text; a rotation re-seals it, unchanged.
+        if !plaintextOnly {
+            let keys = try await query(
+                "SELECT key_sealed FROM member_hash_keys WHERE tenant_id = \(tenant.rawValue) FOR UPDATE"
+            )
+            if let sealed = try await keys.decode(Data.self).first(where: { _ in true }), !secrets.isCurrent(sealed) {
+                let context = Self.memberHashKeyContext(tenant)
+                let resealed = try seal(try secrets.open(sealed, context: context), context: context)
+                try await query(
+                    "UPDATE member_hash_keys SET key_sealed = \(resealed) WHERE tenant_id = \(tenant.rawValue)"
+                )
+                rewritten += 1
+            }
+        }
         return rewritten
     }
 
