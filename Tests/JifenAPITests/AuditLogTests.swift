@@ -167,13 +167,26 @@ import Testing
                 )
                 #expect(made.status == .created, "\(made.text)")
             }
-            let first = try await api.send(.get, "/v1/audit-log?target_kind=member&target_id=m1&limit=2", key: shop.key)
+            // A member is named by its Jifen id, never its external id (the log outlives an erasure).
+            let memberID = try #require(
+                try await api.send(.get, "/v1/members/m1", key: shop.key).json()["id"] as? String
+            )
+            let first = try await api.send(
+                .get,
+                "/v1/audit-log?target_kind=member&target_id=\(memberID)&limit=2",
+                key: shop.key
+            )
             let page = try first.json()
             let items = try #require(page["data"] as? [[String: Any]])
             #expect(items.count == 2)
             #expect((items[0]["after"] as? [String: Any])?["points"] as? Int == 5)
             let cursor = try #require(page["next_cursor"] as? String)
-            let rest = try await entries(api, key: shop.key, query: "?target_kind=member&target_id=m1&cursor=\(cursor)")
+            let rest = try await entries(
+                api,
+                key: shop.key,
+                query: "?target_kind=member&target_id=\(memberID)&cursor=\(cursor)"
+            )
+            #expect(try await entries(api, key: shop.key, query: "?target_id=m1").isEmpty)
             #expect(rest.compactMap { ($0["after"] as? [String: Any])?["points"] as? Int } == [3, 2, 1])
             #expect(
                 try await entries(api, key: shop.key, query: "?action=points.adjusted&from=2999-01-01T00:00:00Z")

@@ -242,6 +242,11 @@ import Testing
                     try await api.send(.get, "/v1/members/\(id)/personal-data", key: shop.key).status == .notFound
                 )
             }
+            // The audit log has the erasure (and the adjustment) by the member's Jifen id only.
+            let audit = try await api.send(.get, "/v1/audit-log?target_kind=member", key: shop.key).json()
+            let entries = try #require(audit["data"] as? [[String: Any]])
+            #expect(entries.compactMap { $0["action"] as? String }.contains("member.erased"))
+            #expect(entries.allSatisfy { ($0["target"] as? [String: Any])?["id"] as? String == memberBefore.id })
         }
         try await expectAuditClean(shop.tenant)
         let token = try #require(state.token)

@@ -8,9 +8,15 @@ extension APIHandler {
     public func eraseMember(_ input: Operations.EraseMember.Input) async throws -> Operations.EraseMember.Output {
         let externalID = try Self.lookupID(input.path.member, kind: "member")
         let allowReuse = input.query.allowReuse ?? false
-        // audit: member.erase (in the erasure's transaction; the record names the token, not the old id)
-        let erasure = try await withTenant {
-            try await $0.eraseMember(externalID, allowReuse: allowReuse)
+        let erasure = try await withTenant { connection -> Erasure? in
+            guard let erasure = try await connection.eraseMember(externalID, allowReuse: allowReuse) else { return nil }
+            // By the token: the member's old id is exactly what the erasure removed.
+            try await connection.recordAudit(
+                .memberErased,
+                member: try ExternalID(erasure.token),
+                after: ["allow_reuse": erasure.allowReuse]
+            )
+            return erasure
         }
         guard let erasure else { throw JifenError.notFound("no member '\(input.path.member)'") }
         return .ok(
@@ -26,9 +32,9 @@ extension APIHandler {
         -> Operations.GetPersonalData.Output
     {
         let externalID = try Self.lookupID(input.path.member, kind: "member")
-        // audit: member.personal_data_export
         let found = try await withTenant { connection -> (PersonalData, TierRules?)? in
             guard let data = try await connection.personalData(externalID) else { return nil }
+            try await connection.recordAudit(.memberPersonalDataExported, member: externalID)
             return (data, try await connection.program().tiers)
         }
         guard let (data, tiers) = found else { throw JifenError.notFound("no member '\(input.path.member)'") }

@@ -68,11 +68,7 @@ extension APIHandler {
         )
         let made = try await withTenant { connection -> Adjustment? in
             guard let adjustment = try await connection.adjust(member: member, request) else { return nil }
-            try await connection.recordAudit(
-                .pointsAdjusted,
-                target: member.rawValue,
-                after: Components.Schemas.Adjustment(adjustment)
-            )
+            try await connection.recordAudit(.pointsAdjusted, member: member, after: AuditedAdjustment(adjustment))
             return adjustment
         }
         guard let adjustment = made else {
@@ -138,5 +134,27 @@ extension APIHandler {
                 )
             )
         )
+    }
+}
+
+/// An adjustment as the audit log keeps it: without the member's external id, which the entry
+/// names by the member's Jifen id instead (it outlives an erasure).
+struct AuditedAdjustment: Encodable, Sendable {
+    var id: String
+    var points: Int64
+    var reasonCode: String
+    var note: String?
+    var actor: String?
+
+    init(_ adjustment: Adjustment) {
+        id = adjustment.id.uuidString.lowercased()
+        points = adjustment.points
+        reasonCode = adjustment.reasonCode
+        note = adjustment.note
+        actor = adjustment.actor
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, points, reasonCode = "reason_code", note, actor
     }
 }

@@ -13,6 +13,9 @@ public enum AuditAction: String, Sendable, Hashable, CaseIterable, Codable {
     case webhookEndpointSecretRotated = "webhook_endpoint.secret_rotated"
     case webhookDeliveryReplayed = "webhook_delivery.replayed"
     case pointsAdjusted = "points.adjusted"
+    case memberErased = "member.erased"
+    /// Not a change, but a disclosure of a person's data, which a regulator may ask about.
+    case memberPersonalDataExported = "member.personal_data_exported"
     case rewardCreated = "reward.created"
     case rewardUpdated = "reward.updated"
     case couponTemplateCreated = "coupon_template.created"
@@ -24,7 +27,7 @@ public enum AuditAction: String, Sendable, Hashable, CaseIterable, Codable {
     /// The kind of thing the action changes: `program`, `api_key`, `member`, …
     public var targetKind: String {
         switch self {
-        case .pointsAdjusted: "member"
+        case .pointsAdjusted, .memberErased, .memberPersonalDataExported: "member"
         default: String(rawValue.prefix { $0 != "." })
         }
     }

@@ -60,6 +60,34 @@ enum AuditLog {
         after: (any Encodable & Sendable)?,
         logger: Logger
     ) async throws {
+        try await insert(on: connection, tenant: tenant, action, target: target, member: nil, before, after, logger)
+    }
+
+    /// The entry about a member names it by the id Jifen gave it, never by the shop's external
+    /// id: the log is append-only and outlives an erasure (docs/privacy.md), and an external id
+    /// may be personal (an email, a phone number).
+    static func record(
+        on connection: PostgresConnection,
+        tenant: TenantID,
+        _ action: AuditAction,
+        member: ExternalID,
+        before: (any Encodable & Sendable)?,
+        after: (any Encodable & Sendable)?,
+        logger: Logger
+    ) async throws {
+        try await insert(on: connection, tenant: tenant, action, target: nil, member: member, before, after, logger)
+    }
+
+    private static func insert(
+        on connection: PostgresConnection,
+        tenant: TenantID,
+        _ action: AuditAction,
+        target: String?,
+        member: ExternalID?,
+        _ before: (any Encodable & Sendable)?,
+        _ after: (any Encodable & Sendable)?,
+        _ logger: Logger
+    ) async throws {
         let actor = AuditActor.current
         let old = try json(before)
         let new = try json(after)
@@ -68,7 +96,10 @@ enum AuditLog {
             INSERT INTO audit_log (tenant_id, actor_kind, actor_id, actor_name, request_id, action, target_kind,
                 target_id, before, after)
             VALUES (\(tenant.rawValue), \(actor.kind.rawValue), \(actor.id), \(actor.name), \(actor.requestID),
-                \(action.rawValue), \(action.targetKind), \(target),
+                \(action.rawValue), \(action.targetKind),
+                CASE WHEN \(member?.rawValue)::text IS NULL THEN \(target)::text
+                     ELSE (SELECT id::text FROM members
+                           WHERE tenant_id = \(tenant.rawValue) AND external_id = \(member?.rawValue)) END,
                 jifen_jsonb_changed(\(old)::jsonb, \(new)::jsonb), jifen_jsonb_changed(\(new)::jsonb, \(old)::jsonb))
             """,
             logger: logger
@@ -145,6 +176,25 @@ extension TenantConnection {
             tenant: tenant,
             action,
             target: target,
+            before: before,
+            after: after,
+            logger: logger
+        )
+    }
+
+    /// Records a change about one member, named in the log by its Jifen id (see
+    /// ``AuditLog/record(on:tenant:_:member:before:after:logger:)``).
+    public func recordAudit(
+        _ action: AuditAction,
+        member: ExternalID,
+        before: (any Encodable & Sendable)? = nil,
+        after: (any Encodable & Sendable)? = nil
+    ) async throws {
+        try await AuditLog.record(
+            on: connection,
+            tenant: tenant,
+            action,
+            member: member,
             before: before,
             after: after,
             logger: logger
