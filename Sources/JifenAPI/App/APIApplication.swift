@@ -31,7 +31,8 @@ public enum APIApplication {
         // anyone reads it; the caller is identified (not yet authorised: that needs the
         // matched operation) and its rate limit applied.
         router.add(middleware: RequestLogMiddleware())
-        router.add(middleware: BodyLimitMiddleware())
+        let contract = try SpecificationCache.contract(specification)
+        router.add(middleware: BodyLimitMiddleware(contract: contract))
         router.add(
             middleware: AuthMiddleware(
                 keys: KeyAuthenticator(tenants: TenantStore(database: database), cache: keyCache),
@@ -50,7 +51,6 @@ public enum APIApplication {
                 logger: logger
             )
         )
-        let contract = try SpecificationCache.contract(specification)
         router.add(middleware: MethodNotAllowedMiddleware(contract: contract))
         let handler = try APIHandler(
             database: database,
@@ -67,7 +67,11 @@ public enum APIApplication {
             middlewares: [
                 ProblemMiddleware(logger: logger),
                 ContractMiddleware(contract: contract),
-                IdempotencyMiddleware(store: IdempotencyStore(database: database), logger: logger),
+                IdempotencyMiddleware(
+                    store: IdempotencyStore(database: database),
+                    logger: logger,
+                    contract: contract
+                ),
             ]
         )
         InboundWebhooks(database: database, logger: logger).register(on: router)
