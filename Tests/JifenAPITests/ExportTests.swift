@@ -23,7 +23,12 @@ import Testing
         let early = try await api.send(.get, "/v1/exports/\(id)/file", key: shop.key)
         #expect(early.status == .conflict, "\(early.text)")
         let servers = try await TestServers.shared.ready()
-        let handler = ExportHandler(database: servers.database, logger: servers.logger, batchRows: 2)
+        let handler = ExportHandler(
+            database: servers.database,
+            logger: servers.logger,
+            batchRows: 2,
+            runBudget: .seconds(3600)
+        )
         for _ in 0..<1000 {
             try await handler.handle(
                 Job(id: "test:\(UUID())", kind: .writeExport, tenant: shop.tenant, payload: #"{"export_id":"\#(id)"}"#)

@@ -66,7 +66,12 @@ import Testing
     /// writes for itself).
     static func process(_ id: String, tenant: TenantID, batchRows: Int = 3) async throws {
         let servers = try await TestServers.shared.ready()
-        let handler = ImportHandler(database: servers.database, logger: servers.logger, batchRows: batchRows)
+        let handler = ImportHandler(
+            database: servers.database,
+            logger: servers.logger,
+            batchRows: batchRows,
+            runBudget: .seconds(3600)
+        )
         for _ in 0..<10_000 {
             try await handler.handle(
                 Job(id: "test:\(UUID())", kind: .processImport, tenant: tenant, payload: #"{"import_id":"\#(id)"}"#)
@@ -301,7 +306,7 @@ import Testing
         let shop = try await makeTenant()
         try await withAPI { api async throws in
             // Larger than the API's 1 MiB JSON limit: this operation streams it.
-            let rows = (0..<30_000).map { "big-\($0),,Name \($0),," }.joined(separator: "\n")
+            let rows = (0..<60_000).map { "big-\($0),,Name \($0),," }.joined(separator: "\n")
             let big = "external_id,email,name,tags,created_at\n" + rows
             #expect(big.utf8.count > 1 << 20)
             let created = try await Self.upload(api, key: shop.key, query: "kind=members", body: Array(big.utf8))

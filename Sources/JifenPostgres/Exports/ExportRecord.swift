@@ -20,10 +20,18 @@ public struct ExportRecord: Sendable, Equatable {
 /// The `exports.write` job's payload.
 public struct ExportJobPayload: Codable, Sendable, Equatable {
     public var exportID: UUID
-    public init(exportID: UUID) { self.exportID = exportID }
-    enum CodingKeys: String, CodingKey { case exportID = "export_id" }
+    /// The export's `run_token` when the job was written (absent: 0).
+    public var token: Int?
+    public init(exportID: UUID, token: Int = 0) {
+        self.exportID = exportID
+        self.token = token
+    }
+    enum CodingKeys: String, CodingKey {
+        case exportID = "export_id"
+        case token
+    }
 
-    public var json: String { #"{"export_id":"\#(exportID.uuidString.lowercased())"}"# }
+    public var json: String { #"{"export_id":"\#(exportID.uuidString.lowercased())","token":\#(token ?? 0)}"# }
 }
 
 /// What each export kind writes: its columns (CSV header and NDJSON keys, in order) as SQL

@@ -36,6 +36,16 @@ extension TenantConnection {
         throw JifenError(.internalError, "export insert returned nothing")
     }
 
+    /// Hands the export over to a new `exports.write` job (see ``handOffImport(_:token:)``).
+    public func handOffExport(_ id: UUID, token: Int) async throws {
+        try await query(
+            """
+            UPDATE exports SET run_token = \(token + 1) WHERE tenant_id = \(tenant.rawValue) AND id = \(id)
+            """
+        )
+        try await enqueue(.writeExport, payload: ExportJobPayload(exportID: id, token: token + 1).json)
+    }
+
     public func exportRecord(_ id: UUID) async throws -> ExportRecord? {
         let rows = try await query(
             """
@@ -86,18 +96,22 @@ extension TenantConnection {
     /// Writes the next `limit` rows of an export as one chunk of its file, moving its keyset
     /// cursor in the same transaction. Rows go out in id order (the primary key: no other
     /// index needed, one pass over the tenant's rows in all), filtered by the date range.
-    public func writeExportBatch(_ id: UUID, limit: Int, now: Date) async throws -> ImportBatchOutcome {
+    /// The export row is locked and waited for, and a stale job stops, as for imports.
+    public func writeExportBatch(_ id: UUID, token: Int = 0, limit: Int, now: Date) async throws
+        -> ImportBatchOutcome
+    {
         let rows = try await query(
             """
-            SELECT kind, format, range_from, range_to, file_id, state, after_id, next_chunk
+            SELECT kind, format, range_from, range_to, file_id, state, after_id, next_chunk, run_token
             FROM exports WHERE tenant_id = \(tenant.rawValue) AND id = \(id)
-            FOR UPDATE SKIP LOCKED
+            FOR UPDATE
             """
         )
         var found: PostgresRow?
         for try await row in rows { found = row }
-        guard let row = found else { return try await exportRecord(id) == nil ? .finished : .busy }
+        guard let row = found else { return .finished }
         let c = row.makeRandomAccess()
+        guard try c.value(8, Int.self) == token else { return .stale }
         guard let kind = ExportKind(rawValue: try c.value(0, String.self)),
             let format = DataFormat(rawValue: try c.value(1, String.self)),
             let state = ExportState(rawValue: try c.value(5, String.self))

@@ -44,10 +44,18 @@ public struct ImportRecord: Sendable, Equatable {
 /// The `imports.process` job's payload: which import.
 public struct ImportJobPayload: Codable, Sendable, Equatable {
     public var importID: UUID
-    public init(importID: UUID) { self.importID = importID }
-    enum CodingKeys: String, CodingKey { case importID = "import_id" }
+    /// The import's `run_token` when the job was written (absent: 0).
+    public var token: Int?
+    public init(importID: UUID, token: Int = 0) {
+        self.importID = importID
+        self.token = token
+    }
+    enum CodingKeys: String, CodingKey {
+        case importID = "import_id"
+        case token
+    }
 
     public var json: String {
-        #"{"import_id":"\#(importID.uuidString.lowercased())"}"#
+        #"{"import_id":"\#(importID.uuidString.lowercased())","token":\#(token ?? 0)}"#
     }
 }

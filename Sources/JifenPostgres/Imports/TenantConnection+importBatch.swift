@@ -5,8 +5,8 @@ import PostgresNIO
 
 /// What one batch of an import did.
 public enum ImportBatchOutcome: Sendable, Equatable {
-    /// Another run holds the import (it carries on; this one stops).
-    case busy
+    /// The job is a stale copy: another job carries on (the token moved on), this one stops.
+    case stale
     /// More rows remain.
     case more
     /// Completed, cancelled or failed: nothing left to do.
@@ -17,20 +17,23 @@ extension TenantConnection {
     /// Imports the next batch of up to `maxRows` rows of an import, in the caller's transaction,
     /// and moves its cursor in the same transaction: a worker killed at any point either
     /// committed the batch and its cursor, or neither, so no row is imported twice or skipped.
-    /// The import row is locked first (`SKIP LOCKED`: a second run of the same job stops).
-    public func processImportBatch(_ id: UUID, maxRows: Int, now: Date) async throws -> ImportBatchOutcome {
+    /// The import row is locked first and waited for: a second run of the same job (redelivered
+    /// while a killed worker's transaction was still open) goes on after it, from the cursor it
+    /// committed. A job whose `token` is not the import's any more stops (``ImportBatchOutcome/stale``).
+    public func processImportBatch(_ id: UUID, token: Int = 0, maxRows: Int, now: Date) async throws
+        -> ImportBatchOutcome
+    {
         let rows = try await query(
             """
-            SELECT kind, format, points, file_id, size, state, next_byte, next_row, header, cancel_requested
+            SELECT kind, format, points, file_id, size, state, next_byte, next_row, header, cancel_requested, run_token
             FROM imports WHERE tenant_id = \(tenant.rawValue) AND id = \(id)
-            FOR UPDATE SKIP LOCKED
+            FOR UPDATE
             """
         )
         var found: PostgresRow?
         for try await row in rows { found = row }
-        guard let row = found else {
-            return try await importRecord(id) == nil ? .finished : .busy
-        }
+        guard let row = found else { return .finished }
+        guard try row.makeRandomAccess().value(10, Int.self) == token else { return .stale }
         let c = row.makeRandomAccess()
         guard let kind = ImportKind(rawValue: try c.value(0, String.self)),
             let format = DataFormat(rawValue: try c.value(1, String.self)),
@@ -106,7 +109,14 @@ extension TenantConnection {
 
         var counts = (imported: Int64(0), skipped: Int64(0), failed: Int64(errors.rows.count))
         if copy.rows > 0 {
-            let staged = try await importStaged(copy, kind: kind, points: points, importID: id, now: now)
+            let staged = try await importStaged(
+                copy,
+                kind: kind,
+                points: points,
+                importID: id,
+                firstBatch: nextByte == 0 || state == .queued,
+                now: now
+            )
             counts.imported += staged.imported
             counts.skipped += staged.skipped
             counts.failed += staged.failed
@@ -135,6 +145,17 @@ extension TenantConnection {
         guard atEnd else { return .more }
         try await finishImport(id, state: .completed, now: now)
         return .finished
+    }
+
+    /// Hands the import over to a new `imports.process` job, in the transaction of the batch
+    /// that ran last: the token moves on, so only the new job carries on.
+    public func handOffImport(_ id: UUID, token: Int) async throws {
+        try await query(
+            """
+            UPDATE imports SET run_token = \(token + 1) WHERE tenant_id = \(tenant.rawValue) AND id = \(id)
+            """
+        )
+        try await enqueue(.processImport, payload: ImportJobPayload(importID: id, token: token + 1).json)
     }
 
     func finishImport(_ id: UUID, state: ImportState, now: Date, failure: String? = nil) async throws {

@@ -20,6 +20,7 @@ extension TenantConnection {
         kind: ImportKind,
         points: ImportPoints,
         importID: UUID,
+        firstBatch: Bool,
         now: Date
     ) async throws -> StagedCounts {
         let columns: [String]
@@ -42,7 +43,9 @@ extension TenantConnection {
                     row_number bigint, external_id text, member text, currency text, amount bigint, status text,
                     placed_at timestamptz, paid_at timestamptz, cancelled_at timestamptz, refunded_at timestamptz,
                     refund_id text, refund_amount bigint, refund_at timestamptz,
-                    order_id uuid, new_order boolean NOT NULL DEFAULT false, new_refund boolean NOT NULL DEFAULT false,
+                    member_id uuid, order_id uuid, order_member uuid, order_amount bigint, order_status text,
+                    order_history boolean, refund_exists boolean, refunded_before bigint,
+                    new_order boolean NOT NULL DEFAULT false, new_refund boolean NOT NULL DEFAULT false,
                     first boolean NOT NULL DEFAULT false, done boolean NOT NULL DEFAULT false, error_field text, error_message text
                 ) ON COMMIT DROP
                 """
@@ -67,8 +70,15 @@ extension TenantConnection {
         try await connection.copyFrom(table: "import_stage", columns: columns, logger: logger) { writer in
             try await writer.write(data)
         }
-        // The first row of each key does the work; later ones with the same key are skipped.
+        // Indexes on the keys the statements below join the batch to itself by, and statistics
+        // (a temporary table has none until analysed): whatever the planner makes of the tenant
+        // tables, a join inside the batch is never a scan of the batch per row.
         let key = kind == .balances ? "id" : "external_id"
+        try await query("CREATE INDEX ON import_stage (row_number)")
+        try await query("CREATE INDEX ON import_stage (\(unescaped: key))")
+        if kind == .orders { try await query("CREATE INDEX ON import_stage (order_id, refund_id)") }
+        try await query("ANALYZE import_stage")
+        // The first row of each key does the work; later ones with the same key are skipped.
         try await query(
             """
             UPDATE import_stage s SET first = true
@@ -78,13 +88,10 @@ extension TenantConnection {
             WHERE s.row_number = f.row_number
             """
         )
-        // A temporary table has no statistics until analysed: without them the joins below
-        // may be planned as nested loops over the whole batch.
-        try await query("ANALYZE import_stage")
         switch kind {
         case .members: try await importMembers(now: now)
-        case .orders: try await importOrders(history: points == .none, now: now)
-        case .balances: try await importBalances(now: now)
+        case .orders: try await importOrders(history: points == .none, analyze: firstBatch, now: now)
+        case .balances: try await importBalances(analyze: firstBatch, now: now)
         }
         try await query(
             """
@@ -133,7 +140,15 @@ extension TenantConnection {
     /// Orders, then their refunds. `history`: marked so scoring never touches them; otherwise
     /// each new order (and each order given a new refund) gets the `order.score` job
     /// `POST /v1/orders` would have written.
-    func importOrders(history: Bool, now: Date) async throws {
+    ///
+    /// Plans: every lookup of the batch's rows in a tenant table is a correlated subquery on a
+    /// unique index (one probe per row), and statements that touch many of a tenant's rows name
+    /// them by `= ANY(ids)` on the primary key. A tenant importing its history is new to the
+    /// planner's statistics (its id is estimated at a row or two, which makes any index that
+    /// starts with tenant_id look as good as the unique one): the first batch analyses the
+    /// tables it wrote before it looks anything up in them (`jifen_analyze_for_import`,
+    /// migration 0023).
+    func importOrders(history: Bool, analyze: Bool, now: Date) async throws {
         let t = tenant.rawValue
         // Members an order names are created as `POST /v1/orders` would, dated by their first
         // order; a refund-only row must name a member that exists.
@@ -146,41 +161,56 @@ extension TenantConnection {
             ON CONFLICT (tenant_id, external_id) DO NOTHING
             """
         )
+        if analyze { try await analyzeForImport(["members"]) }
+        try await query(
+            """
+            UPDATE import_stage s SET member_id = (SELECT m.id FROM members m
+                                                   WHERE m.tenant_id = \(t) AND m.external_id = s.member)
+            """
+        )
+        // Statistics again: they were taken while `member_id` was empty everywhere.
+        try await query("ANALYZE import_stage")
         try await query(
             """
             WITH inserted AS (
                 INSERT INTO orders (tenant_id, external_id, member_id, currency, amount, status, placed_at, paid_at,
                                     cancelled_at, refunded_at, history_only, created_at, updated_at)
-                SELECT \(t), s.external_id, m.id, s.currency, s.amount, s.status,
+                SELECT \(t), s.external_id, s.member_id, s.currency, s.amount, s.status,
                        s.placed_at, s.paid_at, s.cancelled_at, s.refunded_at, \(history), s.placed_at, \(now)
-                FROM import_stage s JOIN members m ON m.tenant_id = \(t) AND m.external_id = s.member
-                WHERE s.first
+                FROM import_stage s
+                WHERE s.first AND s.member_id IS NOT NULL
                 ORDER BY s.external_id
                 ON CONFLICT (tenant_id, external_id) DO NOTHING
-                RETURNING id, external_id
+                RETURNING external_id
             )
-            UPDATE import_stage s SET order_id = i.id, done = s.first, new_order = s.first
+            UPDATE import_stage s SET done = true, new_order = true
             FROM inserted i
-            WHERE s.external_id = i.external_id AND s.amount IS NOT NULL
+            WHERE s.external_id = i.external_id AND s.first
             """
         )
-        // Refunds: their order (in the file or recorded before) must be the row's member's.
+        if analyze { try await analyzeForImport(["orders", "refunds"]) }
+        // Every row's order as it stands now (imported above, earlier, or through the API), and
+        // for refunds what the order has already.
         try await query(
             """
-            UPDATE import_stage s SET order_id = x.order_id, error_field = x.field, error_message = x.message
-            FROM (
-                SELECT s.row_number, o.id AS order_id,
-                       CASE WHEN m.id IS NULL THEN 'member' WHEN o.id IS NULL THEN 'external_id'
-                            WHEN o.member_id <> m.id THEN 'member' END AS field,
-                       CASE WHEN m.id IS NULL THEN 'unknown member ''' || s.member || ''''
-                            WHEN o.id IS NULL THEN 'unknown order ''' || s.external_id || ''''
-                            WHEN o.member_id <> m.id THEN 'the order belongs to another member' END AS message
-                FROM import_stage s
-                LEFT JOIN members m ON m.tenant_id = \(t) AND m.external_id = s.member
-                LEFT JOIN orders o ON o.tenant_id = \(t) AND o.external_id = s.external_id
-                WHERE s.refund_id IS NOT NULL
-            ) x
-            WHERE s.row_number = x.row_number
+            UPDATE import_stage s SET (order_id, order_member, order_amount, order_status, order_history) = (
+                SELECT o.id, o.member_id, o.amount, o.status, o.history_only FROM orders o
+                WHERE o.tenant_id = \(t) AND o.external_id = s.external_id)
+            """
+        )
+        try await query(
+            """
+            UPDATE import_stage s SET
+                refund_exists = (SELECT true FROM refunds r WHERE r.tenant_id = \(t) AND r.order_id = s.order_id
+                                 AND r.external_id = s.refund_id LIMIT 1) IS NOT NULL,
+                refunded_before = coalesce((SELECT sum(r.amount) FROM refunds r
+                                            WHERE r.tenant_id = \(t) AND r.order_id = s.order_id), 0),
+                error_field = CASE WHEN s.member_id IS NULL THEN 'member' WHEN s.order_id IS NULL THEN 'external_id'
+                                   WHEN s.order_member <> s.member_id THEN 'member' END,
+                error_message = CASE WHEN s.member_id IS NULL THEN 'unknown member ''' || s.member || ''''
+                                     WHEN s.order_id IS NULL THEN 'unknown order ''' || s.external_id || ''''
+                                     WHEN s.order_member <> s.member_id THEN 'the order belongs to another member' END
+            WHERE s.refund_id IS NOT NULL
             """
         )
         // A new refund may not take the order's refunds beyond its amount.
@@ -189,15 +219,12 @@ extension TenantConnection {
             UPDATE import_stage s SET error_field = 'refund_amount',
                 error_message = 'the order''s refunds would exceed its amount'
             FROM (
-                SELECT s.row_number, o.amount,
-                       coalesce((SELECT sum(r.amount) FROM refunds r WHERE r.tenant_id = \(t) AND r.order_id = s.order_id), 0)
-                       + sum(s.refund_amount) OVER (PARTITION BY s.order_id ORDER BY s.row_number) AS total
-                FROM import_stage s JOIN orders o ON o.tenant_id = \(t) AND o.id = s.order_id
-                WHERE s.refund_id IS NOT NULL AND s.error_field IS NULL
-                  AND NOT EXISTS (SELECT 1 FROM refunds r WHERE r.tenant_id = \(t) AND r.order_id = s.order_id
-                                  AND r.external_id = s.refund_id)
+                SELECT s.row_number, s.order_amount,
+                       s.refunded_before + sum(s.refund_amount) OVER (PARTITION BY s.order_id ORDER BY s.row_number) AS total
+                FROM import_stage s
+                WHERE s.refund_id IS NOT NULL AND s.error_field IS NULL AND NOT s.refund_exists
             ) x
-            WHERE s.row_number = x.row_number AND x.total > x.amount
+            WHERE s.row_number = x.row_number AND x.total > x.order_amount
             """
         )
         // A history order's refund is applied already (nothing to claw back); a scored order's
@@ -207,9 +234,9 @@ extension TenantConnection {
             WITH inserted AS (
                 INSERT INTO refunds (tenant_id, order_id, external_id, amount, applied_at, created_at)
                 SELECT DISTINCT ON (s.order_id, s.refund_id) \(t), s.order_id, s.refund_id, s.refund_amount,
-                       CASE WHEN o.history_only THEN s.refund_at END, s.refund_at
-                FROM import_stage s JOIN orders o ON o.tenant_id = \(t) AND o.id = s.order_id
-                WHERE s.refund_id IS NOT NULL AND s.error_field IS NULL
+                       CASE WHEN s.order_history THEN s.refund_at END, s.refund_at
+                FROM import_stage s
+                WHERE s.refund_id IS NOT NULL AND s.error_field IS NULL AND NOT s.refund_exists
                 ORDER BY s.order_id, s.refund_id, s.row_number
                 ON CONFLICT (tenant_id, order_id, external_id) DO NOTHING
                 RETURNING order_id, external_id
@@ -221,39 +248,37 @@ extension TenantConnection {
         )
         if history {
             // Segments read the members' order statistics: recounted from their orders, as
-            // migration 0008 first computed them.
+            // migration 0008 first computed them, for the members this batch touched.
+            let touched = try await query(
+                "SELECT DISTINCT member_id FROM import_stage WHERE (new_order OR new_refund) AND member_id IS NOT NULL"
+            )
+            var members: [UUID] = []
+            for try await id in touched.decode(UUID.self) { members.append(id) }
+            guard !members.isEmpty else { return }
             try await query(
                 """
-                WITH touched AS (
-                    SELECT DISTINCT o.member_id FROM import_stage s
-                    JOIN orders o ON o.tenant_id = \(t) AND o.id = s.order_id
-                    WHERE s.new_order OR s.new_refund
-                ), stats AS (
-                    SELECT o.member_id,
-                           count(*) FILTER (WHERE o.amount > coalesce(r.refunded, 0))::integer AS orders,
-                           coalesce(sum(greatest(o.amount - coalesce(r.refunded, 0), 0)), 0)::bigint AS spend,
-                           min(o.placed_at) AS first_at, max(o.placed_at) AS last_at
-                    FROM orders o
-                    LEFT JOIN LATERAL (SELECT sum(r.amount) AS refunded FROM refunds r
-                                       WHERE r.tenant_id = \(t) AND r.order_id = o.id) r ON true
-                    WHERE o.tenant_id = \(t) AND o.member_id IN (SELECT member_id FROM touched)
-                      AND o.status IN ('paid', 'refunded')
-                    GROUP BY o.member_id
-                )
-                UPDATE members m SET order_count = stats.orders, total_spend = stats.spend,
-                    first_order_at = stats.first_at, last_order_at = stats.last_at, updated_at = \(now)
-                FROM stats
-                WHERE m.tenant_id = \(t) AND m.id = stats.member_id
+                UPDATE members m SET (order_count, total_spend, first_order_at, last_order_at) = (
+                    SELECT count(*) FILTER (WHERE o.amount > o.refunded)::integer,
+                           coalesce(sum(greatest(o.amount - o.refunded, 0)), 0)::bigint,
+                           min(o.placed_at), max(o.placed_at)
+                    FROM (SELECT o.amount, o.placed_at,
+                                 coalesce((SELECT sum(r.amount) FROM refunds r
+                                           WHERE r.tenant_id = \(t) AND r.order_id = o.id), 0) AS refunded
+                          FROM orders o
+                          WHERE o.tenant_id = \(t) AND o.member_id = m.id AND o.status IN ('paid', 'refunded')) o),
+                    updated_at = \(now)
+                WHERE m.tenant_id = \(t) AND m.id = ANY(\(members)::uuid[])
                 """
             )
         } else {
             try await query(
                 """
                 INSERT INTO outbox (tenant_id, kind, payload)
-                SELECT \(t), \(JobKind.scoreOrder.name), jsonb_build_object('order_id', o.id, 'status', o.status)
-                FROM orders o
-                WHERE o.tenant_id = \(t) AND NOT o.history_only AND o.status <> 'placed'
-                  AND o.id IN (SELECT order_id FROM import_stage WHERE new_order OR new_refund)
+                SELECT DISTINCT ON (s.order_id) \(t), \(JobKind.scoreOrder.name),
+                       jsonb_build_object('order_id', s.order_id, 'status', s.order_status)
+                FROM import_stage s
+                WHERE (s.new_order OR s.new_refund) AND NOT s.order_history AND s.order_status <> 'placed'
+                ORDER BY s.order_id
                 """
             )
         }
@@ -262,8 +287,8 @@ extension TenantConnection {
     /// Opening balances: per row, one available lot dated by its earning (expiring when the row
     /// says) and its `earn` entry (source `import`, key `import:balance:<id>`), the member's
     /// balance row moved by the sum, in one statement each. Lots already past their expiry are
-    /// expired by the next `points.expire` sweep, as any other lot.
-    func importBalances(now: Date) async throws {
+    /// expired by the next `points.expire` sweep, as any other lot. Lookups as for orders.
+    func importBalances(analyze: Bool, now: Date) async throws {
         let t = tenant.rawValue
         try await query(
             """
@@ -273,28 +298,33 @@ extension TenantConnection {
             ON CONFLICT (tenant_id, external_id) DO NOTHING
             """
         )
+        if analyze { try await analyzeForImport(["members", "ledger_entries", "balances"]) }
         try await query(
             """
-            UPDATE import_stage s SET member_id = m.id, lot_id = gen_random_uuid()
-            FROM members m
-            WHERE m.tenant_id = \(t) AND m.external_id = s.member
-              AND s.first
-              AND NOT EXISTS (SELECT 1 FROM ledger_entries e WHERE e.tenant_id = \(t)
-                              AND e.idempotency_key = 'import:balance:' || s.id)
+            UPDATE import_stage s SET
+                member_id = (SELECT m.id FROM members m WHERE m.tenant_id = \(t) AND m.external_id = s.member),
+                lot_id = CASE WHEN (SELECT true FROM ledger_entries e WHERE e.tenant_id = \(t)
+                                    AND e.idempotency_key = 'import:balance:' || s.id LIMIT 1) IS NULL
+                              THEN gen_random_uuid() END
+            WHERE s.first
             """
         )
+        try await query("ANALYZE import_stage")
+        let touched = try await query("SELECT DISTINCT member_id FROM import_stage WHERE lot_id IS NOT NULL")
+        var members: [UUID] = []
+        for try await id in touched.decode(UUID.self) { members.append(id) }
+        guard !members.isEmpty else { return }
         // Balance rows first, locked in one order (member id), as scoring locks one.
         try await query(
             """
             INSERT INTO balances (tenant_id, member_id)
-            SELECT DISTINCT \(t), member_id FROM import_stage WHERE lot_id IS NOT NULL ORDER BY 2
+            SELECT \(t), id FROM unnest(\(members)::uuid[]) AS m(id) ORDER BY id
             ON CONFLICT (tenant_id, member_id) DO NOTHING
             """
         )
         try await query(
             """
-            SELECT 1 FROM balances WHERE tenant_id = \(t)
-              AND member_id IN (SELECT member_id FROM import_stage WHERE lot_id IS NOT NULL)
+            SELECT 1 FROM balances WHERE tenant_id = \(t) AND member_id = ANY(\(members)::uuid[])
             ORDER BY member_id FOR UPDATE
             """
         )
@@ -316,15 +346,29 @@ extension TenantConnection {
             FROM import_stage WHERE lot_id IS NOT NULL
             """
         )
+        // The sums per member, keyed, so the join below is an index probe whichever side the
+        // planner starts from.
+        try await query(
+            """
+            CREATE TEMP TABLE import_sums ON COMMIT DROP AS
+            SELECT member_id, sum(points)::bigint AS points, max(earned_at) AS last_at
+            FROM import_stage WHERE lot_id IS NOT NULL GROUP BY member_id
+            """
+        )
+        try await query("ALTER TABLE import_sums ADD PRIMARY KEY (member_id)")
         try await query(
             """
             UPDATE balances b SET available = b.available + x.points, lifetime_earned = b.lifetime_earned + x.points,
                 last_earned_at = greatest(b.last_earned_at, x.last_at), updated_at = clock_timestamp()
-            FROM (SELECT member_id, sum(points)::bigint AS points, max(earned_at) AS last_at
-                  FROM import_stage WHERE lot_id IS NOT NULL GROUP BY member_id) x
-            WHERE b.tenant_id = \(t) AND b.member_id = x.member_id
+            FROM import_sums x
+            WHERE b.tenant_id = \(t) AND b.member_id = ANY(\(members)::uuid[]) AND b.member_id = x.member_id
             """
         )
         try await query("UPDATE import_stage SET done = true WHERE lot_id IS NOT NULL")
+    }
+
+    /// Fresh statistics for `tables`, counting this transaction's rows (see ``importOrders``).
+    func analyzeForImport(_ tables: [String]) async throws {
+        try await query("SELECT jifen_analyze_for_import(\(tables)::text[])")
     }
 }

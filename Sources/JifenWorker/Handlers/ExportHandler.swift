@@ -32,9 +32,14 @@ extension TenantJobHandler where Payload == ExportJobPayload {
             let deadline = ContinuousClock.now + runBudget
             while true {
                 let outcome = try await job.transaction { connection in
-                    let outcome = try await connection.writeExportBatch(id, limit: batchRows, now: job.now)
+                    let outcome = try await connection.writeExportBatch(
+                        id,
+                        token: job.payload.token ?? 0,
+                        limit: batchRows,
+                        now: job.now
+                    )
                     if outcome == .more && ContinuousClock.now >= deadline {
-                        try await connection.enqueue(.writeExport, payload: job.payload.json)
+                        try await connection.handOffExport(id, token: job.payload.token ?? 0)
                     }
                     return outcome
                 }

@@ -9,9 +9,10 @@ import Logging
 /// visibility timeout, and other tenants' background jobs get their turns between runs.
 ///
 /// A worker killed midway loses its open batch only: the job is reclaimed and goes on from
-/// the last committed cursor. Two runs of the same import (a reclaimed job next to its
-/// successor) never overlap: each batch locks the import row, and a run that finds it locked
-/// stops.
+/// the last committed cursor. Two runs of the same import never overlap: each batch locks the
+/// import row (a second run waits, then goes on from what the first committed), and the job
+/// carries the import's `run_token`, which the hand-over moves on: a stale copy of a job that
+/// handed over (redelivered after a crash before its acknowledgement) stops at once.
 public typealias ImportHandler = TenantJobHandler<ImportJobPayload>
 
 public enum ImportProcessing {
@@ -40,9 +41,14 @@ extension TenantJobHandler where Payload == ImportJobPayload {
             var batches = 0
             while true {
                 let outcome = try await job.transaction { connection in
-                    let outcome = try await connection.processImportBatch(id, maxRows: batchRows, now: job.now)
+                    let outcome = try await connection.processImportBatch(
+                        id,
+                        token: job.payload.token ?? 0,
+                        maxRows: batchRows,
+                        now: job.now
+                    )
                     if outcome == .more && ContinuousClock.now >= deadline {
-                        try await connection.enqueue(.processImport, payload: job.payload.json)
+                        try await connection.handOffImport(id, token: job.payload.token ?? 0)
                     }
                     return outcome
                 }
