@@ -47,8 +47,19 @@ import Testing
         try await withAPI { api async throws in
             try await api.putProgram(#"{"earning":{"currency":"CNY","points_per_unit":1}}"#, key: shop.key)
             for index in 0..<5 {
-                try await api.send(.put, "/v1/members/e-\(index)", key: shop.key, json: #"{"name":"Name, \#(index)","tags":["a","b"]}"#)
-                try await api.paidOrder("EO-\(index)", member: "e-\(index)", amount: 1000, tenant: shop.tenant, key: shop.key)
+                try await api.send(
+                    .put,
+                    "/v1/members/e-\(index)",
+                    key: shop.key,
+                    json: #"{"name":"Name, \#(index)","tags":["a","b"]}"#
+                )
+                try await api.paidOrder(
+                    "EO-\(index)",
+                    member: "e-\(index)",
+                    amount: 1000,
+                    tenant: shop.tenant,
+                    key: shop.key
+                )
             }
             // Members, CSV: a header and one line per member; quoted names survive.
             let (members, membersFile) = try await Self.export(api, shop: shop, #"{"kind":"members","format":"csv"}"#)
@@ -90,7 +101,12 @@ import Testing
             )
             #expect(empty["rows"] as? Int == 0)
             #expect(emptyFile.text.split(separator: "\r\n").count == 1)
-            let bad = try await api.send(.post, "/v1/exports", key: shop.key, json: #"{"kind":"coupons","format":"csv"}"#)
+            let bad = try await api.send(
+                .post,
+                "/v1/exports",
+                key: shop.key,
+                json: #"{"kind":"coupons","format":"csv"}"#
+            )
             #expect(bad.status == .unprocessableContent)
         }
     }

@@ -41,7 +41,14 @@ import Testing
         contentType: String = "text/csv",
         batchRows: Int = 3
     ) async throws -> [String: Any] {
-        try await importBytes(api, shop: shop, query: query, Array(text.utf8), contentType: contentType, batchRows: batchRows)
+        try await importBytes(
+            api,
+            shop: shop,
+            query: query,
+            Array(text.utf8),
+            contentType: contentType,
+            batchRows: batchRows
+        )
     }
 
     static func importBytes(
@@ -76,7 +83,9 @@ import Testing
             try await handler.handle(
                 Job(id: "test:\(UUID())", kind: .processImport, tenant: tenant, payload: #"{"import_id":"\#(id)"}"#)
             )
-            let state = try await servers.database.withTenant(tenant) { try await $0.importRecord(UUID(uuidString: id)!) }
+            let state = try await servers.database.withTenant(tenant) {
+                try await $0.importRecord(UUID(uuidString: id)!)
+            }
             if state?.state.isFinal == true { return }
         }
         Issue.record("import \(id) did not finish")
@@ -142,8 +151,11 @@ import Testing
             let again = try await Self.importFile(api, shop: shop, query: "kind=members", csv)
             #expect(Self.progress(again) == (0, 4, 0))
             let count = try await TestServers.shared.database.withTenant(shop.tenant) { connection in
-                try await connection.connection.query("SELECT count(*)::bigint FROM members", logger: TestServers.shared.database.logger)
-                    .decode(Int64.self).first(where: { _ in true })
+                try await connection.connection.query(
+                    "SELECT count(*)::bigint FROM members",
+                    logger: TestServers.shared.database.logger
+                )
+                .decode(Int64.self).first(where: { _ in true })
             }
             #expect(count == 6)
         }
@@ -195,7 +207,12 @@ import Testing
         let program = #"{"earning":{"currency":"CNY","points_per_unit":1}}"#
         try await withAPI { api async throws in
             for shop in [imported, posted] { try await api.putProgram(program, key: shop.key) }
-            let done = try await Self.importFile(api, shop: imported, query: "kind=orders&points=program", Self.ordersCSV)
+            let done = try await Self.importFile(
+                api,
+                shop: imported,
+                query: "kind=orders&points=program",
+                Self.ordersCSV
+            )
             #expect(Self.progress(done) == (6, 0, 0))
             // What the same history gives through the API: orders, then refunds.
             let orders: [(String, String, Int64, String)] = [
@@ -211,7 +228,9 @@ import Testing
                 )
                 #expect(response.status == .created, "\(response.text)")
             }
-            for (order, refund, amount) in [("A-2", "R-1", 5000), ("A-3", "R-1", 3000), ("A-3", "R-2", 2000), ("A-1", "R-9", 1000)] {
+            for (order, refund, amount) in [
+                ("A-2", "R-1", 5000), ("A-3", "R-1", 3000), ("A-3", "R-2", 2000), ("A-1", "R-9", 1000),
+            ] {
                 let response = try await api.send(
                     .post,
                     "/v1/orders/\(order)/refunds",
@@ -281,9 +300,12 @@ import Testing
                 """.utf8
             )
             // Row 6: invalid UTF-8 in a name-like field (the member id).
-            file += Array("B-4,".utf8) + [0xC3, 0x28] + Array(",CNY,100,paid,2024-03-01T09:30:00Z,2024-03-01T09:31:00Z,,,\n".utf8)
+            file +=
+                Array("B-4,".utf8) + [0xC3, 0x28]
+                + Array(",CNY,100,paid,2024-03-01T09:30:00Z,2024-03-01T09:31:00Z,,,\n".utf8)
             // Row 7: a 10 MB line.
-            file += Array("B-5,g-1,CNY,100,paid,2024-03-01T09:30:00Z,".utf8) + [UInt8](repeating: 0x78, count: 10 << 20)
+            file +=
+                Array("B-5,g-1,CNY,100,paid,2024-03-01T09:30:00Z,".utf8) + [UInt8](repeating: 0x78, count: 10 << 20)
                 + Array(",,,\n".utf8)
             file += Array("G-3,g-3,CNY,3000,paid,2024-03-03T09:30:00Z,2024-03-03T09:31:00Z,,,\n".utf8)
             // Row 9: an unknown order's refund for a known member.
@@ -294,7 +316,10 @@ import Testing
             let id = try #require(done["id"] as? String)
             let errors = try await Self.errors(api, key: shop.key, id: id)
             #expect(errors.map { $0[0] } == ["2", "3", "4", "6", "7", "9"], "\(errors)")
-            #expect(errors.map { $0[1] } == ["placed_at", "amount", "member", "member", "row", "external_id"], "\(errors)")
+            #expect(
+                errors.map { $0[1] } == ["placed_at", "amount", "member", "member", "row", "external_id"],
+                "\(errors)"
+            )
             for order in ["G-1", "G-2", "G-3"] {
                 #expect(try await api.send(.get, "/v1/orders/\(order)", key: shop.key).status == .ok, "\(order)")
             }
@@ -334,7 +359,12 @@ import Testing
             #expect(noHeader["state"] as? String == "failed")
             #expect((noHeader["failure"] as? String)?.contains("external_id") == true, "\(noHeader)")
             // Other routes keep the 1 MiB limit.
-            let tooBig = try await api.send(.put, "/v1/members/x", key: shop.key, json: "{\"name\":\"\(String(repeating: "x", count: 2 << 20))\"}")
+            let tooBig = try await api.send(
+                .put,
+                "/v1/members/x",
+                key: shop.key,
+                json: "{\"name\":\"\(String(repeating: "x", count: 2 << 20))\"}"
+            )
             #expect(tooBig.status == .contentTooLarge)
         }
     }
@@ -374,15 +404,26 @@ import Testing
         let shop = try await makeTenant()
         let other = try await makeTenant()
         try await withAPI { api async throws in
-            let created = try await Self.upload(api, key: shop.key, query: "kind=members", body: Array("external_id\nx\n".utf8))
+            let created = try await Self.upload(
+                api,
+                key: shop.key,
+                query: "kind=members",
+                body: Array("external_id\nx\n".utf8)
+            )
             let id = try #require(try created.json()["id"] as? String)
-            let export = try await api.send(.post, "/v1/exports", key: shop.key, json: #"{"kind":"members","format":"csv"}"#)
+            let export = try await api.send(
+                .post,
+                "/v1/exports",
+                key: shop.key,
+                json: #"{"kind":"members","format":"csv"}"#
+            )
             #expect(export.status == .accepted, "\(export.text)")
             let exportID = try #require(try export.json()["id"] as? String)
             for (method, path) in [
                 (HTTPRequest.Method.get, "/v1/imports/\(id)"), (.get, "/v1/imports/\(id)/errors"),
                 (.post, "/v1/imports/\(id)/cancel"), (.get, "/v1/exports/\(exportID)"),
-                (.get, "/v1/exports/\(exportID)/file"), (.get, "/v1/imports/\(UUID())"), (.get, "/v1/imports/not-a-uuid"),
+                (.get, "/v1/exports/\(exportID)/file"), (.get, "/v1/imports/\(UUID())"),
+                (.get, "/v1/imports/not-a-uuid"),
             ] {
                 let response = try await api.send(method, path, key: other.key)
                 #expect(response.status == .notFound, "\(method) \(path)")

@@ -11,8 +11,11 @@ import Testing
 @Suite struct ImportCrashTests {
     static func orders(_ tenant: TenantID) async throws -> Int64 {
         try await TestServers.shared.database.withTenant(tenant) { connection in
-            try await connection.connection.query("SELECT count(*)::bigint FROM orders", logger: TestServers.shared.database.logger)
-                .decode(Int64.self).first(where: { _ in true }) ?? 0
+            try await connection.connection.query(
+                "SELECT count(*)::bigint FROM orders",
+                logger: TestServers.shared.database.logger
+            )
+            .decode(Int64.self).first(where: { _ in true }) ?? 0
         }
     }
 
@@ -40,7 +43,8 @@ import Testing
             expiresAt: Date().addingTimeInterval(3600)
         )
         return try await database.withTenant(tenant) {
-            try await $0.createImport(kind: .orders, format: .csv, points: .none, file: stored.file, size: stored.size).id
+            try await $0.createImport(kind: .orders, format: .csv, points: .none, file: stored.file, size: stored.size)
+                .id
         }
     }
 
@@ -53,7 +57,8 @@ import Testing
         let rows = 100_000
         var text = "external_id,member,currency,amount,status,placed_at,paid_at\n"
         for index in 0..<rows {
-            text += "o-\(index),m-\(index % 10_000),CNY,\(100 + index % 900),paid,2024-03-01T09:30:00Z,2024-03-01T09:31:00Z\n"
+            text +=
+                "o-\(index),m-\(index % 10_000),CNY,\(100 + index % 900),paid,2024-03-01T09:30:00Z,2024-03-01T09:31:00Z\n"
         }
         let id = try await Self.startImport(tenant.id, text)
         let environment = [
@@ -63,7 +68,12 @@ import Testing
             "SCHEDULER_INTERVAL": "0",
             "LOG_LEVEL": "warning",
         ]
-        let first = try ChildProcess(executable: binary, arguments: ["work"], environment: environment, name: "worker-a")
+        let first = try ChildProcess(
+            executable: binary,
+            arguments: ["work"],
+            environment: environment,
+            name: "worker-a"
+        )
         let started = try await eventually(timeout: .seconds(120), every: .milliseconds(20)) {
             try await Self.orders(tenant.id) > 0
         }
@@ -72,7 +82,12 @@ import Testing
         let whenKilled = try await Self.orders(tenant.id)
         #expect(whenKilled < rows, "the first worker finished before it was killed; nothing was tested")
 
-        let second = try ChildProcess(executable: binary, arguments: ["work"], environment: environment, name: "worker-b")
+        let second = try ChildProcess(
+            executable: binary,
+            arguments: ["work"],
+            environment: environment,
+            name: "worker-b"
+        )
         let finished = try await eventually(timeout: .seconds(240), every: .milliseconds(200)) {
             try await Self.record(tenant.id, id)?.state == .completed
         }
@@ -87,9 +102,12 @@ import Testing
 
         // The same file again, imported in-process: every row skipped.
         let again = try await Self.startImport(tenant.id, text)
-        while try await servers.database.withTenant(tenant.id, {
-            try await $0.processImportBatch(again, maxRows: 50_000, now: Date())
-        }) == .more {}
+        while try await servers.database.withTenant(
+            tenant.id,
+            {
+                try await $0.processImportBatch(again, maxRows: 50_000, now: Date())
+            }
+        ) == .more {}
         let rerun = try #require(try await Self.record(tenant.id, again))
         #expect(rerun.state == .completed)
         #expect(rerun.rowsImported == 0 && rerun.rowsSkipped == Int64(rows), "\(rerun)")

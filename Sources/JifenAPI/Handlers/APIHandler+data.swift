@@ -74,7 +74,8 @@ extension APIHandler {
         guard case .json(let body) = input.body else {
             throw JifenError(.unsupportedMediaType, "send application/json")
         }
-        guard let kind = ExportKind(rawValue: body.kind.rawValue), let format = DataFormat(rawValue: body.format.rawValue)
+        guard let kind = ExportKind(rawValue: body.kind.rawValue),
+            let format = DataFormat(rawValue: body.format.rawValue)
         else { throw JifenError.invalid("kind", "must be members, orders, ledger or lots") }
         if let from = body.from, let to = body.to, to <= from {
             throw JifenError.invalid("to", "must be after from")

@@ -33,7 +33,10 @@ public struct ImportRecordDecoder: Sendable {
             names.append(name.trimmingCharacters(in: .whitespaces).lowercased())
         }
         for column in ImportFields.requiredColumns(kind) where !names.contains(column) {
-            throw ImportRowError("header", "has no column '\(column)' (needed: \(ImportFields.requiredColumns(kind).joined(separator: ", ")))")
+            throw ImportRowError(
+                "header",
+                "has no column '\(column)' (needed: \(ImportFields.requiredColumns(kind).joined(separator: ", ")))"
+            )
         }
         return names
     }
@@ -94,7 +97,9 @@ public struct ImportRecordDecoder: Sendable {
                 case let array as [Any]:
                     var texts: [String] = []
                     for item in array {
-                        guard let text = item as? String else { throw ImportRowError(key, "must be an array of strings") }
+                        guard let text = item as? String else {
+                            throw ImportRowError(key, "must be an array of strings")
+                        }
                         texts.append(text)
                     }
                     lists[key] = texts

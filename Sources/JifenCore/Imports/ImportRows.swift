@@ -166,7 +166,9 @@ public struct OrderImportRow: Sendable, Equatable {
         guard let amount else { throw ImportRowError("amount", "is required") }
         guard amount >= 0 else { throw ImportRowError("amount", "must not be negative") }
         let code = try fields.required("currency")
-        do { _ = try Currency(code) } catch { throw ImportRowError("currency", "'\(code)' is not an ISO 4217 currency code") }
+        do { _ = try Currency(code) } catch {
+            throw ImportRowError("currency", "'\(code)' is not an ISO 4217 currency code")
+        }
         let statusText = fields.text("status") ?? "paid"
         guard let status = OrderStatus(rawValue: statusText) else {
             throw ImportRowError("status", "must be one of placed, paid, cancelled, refunded")

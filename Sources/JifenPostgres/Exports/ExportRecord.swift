@@ -62,11 +62,19 @@ struct ExportShape {
             ExportShape(
                 columns: [
                     ("external_id", "x.external_id", false),
-                    ("member", "(SELECT m.external_id FROM members m WHERE m.tenant_id = x.tenant_id AND m.id = x.member_id)", false),
+                    (
+                        "member",
+                        "(SELECT m.external_id FROM members m WHERE m.tenant_id = x.tenant_id AND m.id = x.member_id)",
+                        false
+                    ),
                     ("currency", "x.currency", false), ("amount", "x.amount", true), ("status", "x.status", false),
                     ("placed_at", time("x.placed_at"), false), ("paid_at", time("x.paid_at"), false),
                     ("cancelled_at", time("x.cancelled_at"), false), ("refunded_at", time("x.refunded_at"), false),
-                    ("refunded_amount", "(SELECT coalesce(sum(r.amount), 0) FROM refunds r WHERE r.tenant_id = x.tenant_id AND r.order_id = x.id)", true),
+                    (
+                        "refunded_amount",
+                        "(SELECT coalesce(sum(r.amount), 0) FROM refunds r WHERE r.tenant_id = x.tenant_id AND r.order_id = x.id)",
+                        true
+                    ),
                     ("history_only", "CASE WHEN x.history_only THEN 'true' ELSE 'false' END", false),
                 ],
                 from: "orders x",
@@ -76,9 +84,14 @@ struct ExportShape {
             ExportShape(
                 columns: [
                     ("id", "x.id", false),
-                    ("member", "(SELECT m.external_id FROM members m WHERE m.tenant_id = x.tenant_id AND m.id = x.member_id)", false),
+                    (
+                        "member",
+                        "(SELECT m.external_id FROM members m WHERE m.tenant_id = x.tenant_id AND m.id = x.member_id)",
+                        false
+                    ),
                     ("kind", "x.kind", false), ("source", "x.source", false), ("available", "x.available_delta", true),
-                    ("pending", "x.pending_delta", true), ("lot_id", "x.lot_id", false), ("source_ref", "x.source_ref", false),
+                    ("pending", "x.pending_delta", true), ("lot_id", "x.lot_id", false),
+                    ("source_ref", "x.source_ref", false),
                     ("description", "x.description", false), ("created_at", time("x.created_at"), false),
                 ],
                 from: "ledger_entries x",
@@ -88,7 +101,11 @@ struct ExportShape {
             ExportShape(
                 columns: [
                     ("id", "x.id", false),
-                    ("member", "(SELECT m.external_id FROM members m WHERE m.tenant_id = x.tenant_id AND m.id = x.member_id)", false),
+                    (
+                        "member",
+                        "(SELECT m.external_id FROM members m WHERE m.tenant_id = x.tenant_id AND m.id = x.member_id)",
+                        false
+                    ),
                     ("source", "x.source", false), ("points", "x.points", true), ("remaining", "x.remaining", true),
                     ("state", "x.state", false), ("earned_at", time("x.earned_at"), false),
                     ("available_at", time("x.available_at"), false), ("expires_at", time("x.expires_at"), false),

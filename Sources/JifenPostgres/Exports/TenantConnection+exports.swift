@@ -124,8 +124,11 @@ extension TenantConnection {
         let projection: String
         switch format {
         case .ndjson:
-            projection = "json_build_object("
-                + shape.columns.map { "'\($0.name)', \($0.number ? $0.sql : "(\($0.sql))::text")" }.joined(separator: ", ")
+            projection =
+                "json_build_object("
+                + shape.columns.map { "'\($0.name)', \($0.number ? $0.sql : "(\($0.sql))::text")" }.joined(
+                    separator: ", "
+                )
                 + ")::text"
         case .csv:
             // Empty for NULL: a CSV cannot tell them apart (and arrays of NULLs do not decode).

@@ -51,7 +51,14 @@ extension TenantConnection {
         for try await (id, type, size, chunks, complete, expires) in rows.decode(
             (UUID, String, Int64, Int, Bool, Date).self
         ) {
-            return StoredFile(id: id, contentType: type, size: size, chunks: chunks, complete: complete, expiresAt: expires)
+            return StoredFile(
+                id: id,
+                contentType: type,
+                size: size,
+                chunks: chunks,
+                complete: complete,
+                expiresAt: expires
+            )
         }
         return nil
     }

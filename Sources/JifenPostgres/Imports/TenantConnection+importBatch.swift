@@ -41,7 +41,8 @@ extension TenantConnection {
             let state = ImportState(rawValue: try c.value(5, String.self))
         else { throw JifenError(.internalError, "import \(id) has an unknown kind, format or state") }
         let (file, size, nextByte, nextRow) = (
-            try c.value(3, UUID.self), try c.value(4, Int64.self), try c.value(6, Int64.self), try c.value(7, Int64.self)
+            try c.value(3, UUID.self), try c.value(4, Int64.self), try c.value(6, Int64.self),
+            try c.value(7, Int64.self)
         )
         var header = try c.value(8, [String]?.self)
         if state.isFinal { return .finished }
@@ -67,7 +68,9 @@ extension TenantConnection {
                 consumed += 1
                 let needsHeader = format == .csv && header == nil
                 guard case .record(let range) = item else {
-                    if needsHeader { throw ImportRowError("header", "is longer than \(ImportChunking.maxRowBytes) bytes") }
+                    if needsHeader {
+                        throw ImportRowError("header", "is longer than \(ImportChunking.maxRowBytes) bytes")
+                    }
                     errors.rows.append(number)
                     errors.fields.append("row")
                     errors.messages.append("is longer than \(ImportChunking.maxRowBytes) bytes")
@@ -180,7 +183,8 @@ extension TenantConnection {
 
     /// Appends a validated row to the COPY text of its kind's staging table; returns the
     /// earliest instant it carries.
-    static func stage(_ fields: ImportFields, kind: ImportKind, row: Int64, into copy: inout CopyText) throws(ImportRowError)
+    static func stage(_ fields: ImportFields, kind: ImportKind, row: Int64, into copy: inout CopyText)
+        throws(ImportRowError)
         -> Double?
     {
         switch kind {

@@ -112,7 +112,9 @@ extension Database {
                 cursor.set(0)
                 return ArraySlice("row,field,message\r\n".utf8)
             }
-            let page = try await database.withTenant(tenant) { try await $0.importErrors(id, after: after, limit: 5000) }
+            let page = try await database.withTenant(tenant) {
+                try await $0.importErrors(id, after: after, limit: 5000)
+            }
             guard let last = page.last else {
                 cursor.finish()
                 return nil

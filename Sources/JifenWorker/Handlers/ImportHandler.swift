@@ -54,7 +54,10 @@ extension TenantJobHandler where Payload == ImportJobPayload {
                 }
                 batches += 1
                 if outcome != .more || ContinuousClock.now >= deadline {
-                    job.log("import batches done", ["import": "\(id)", "batches": "\(batches)", "outcome": "\(outcome)"])
+                    job.log(
+                        "import batches done",
+                        ["import": "\(id)", "batches": "\(batches)", "outcome": "\(outcome)"]
+                    )
                     return
                 }
             }
