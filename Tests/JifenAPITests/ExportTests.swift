@@ -111,3 +111,35 @@ import Testing
         }
     }
 }
+
+/// Files expire: the due-work function names a tenant only once one of its files is due, and
+/// the sweep deletes it (its chunks with it); the export's file then answers 404.
+@Suite struct FileExpiryTests {
+    @Test func expiredFilesAreSweptAndOnlyDueTenantsAreNamed() async throws {
+        let shop = try await makeTenant()
+        let servers = try await TestServers.shared.ready()
+        try await withAPI { api async throws in
+            let (record, file) = try await ExportTests.export(api, shop: shop, #"{"kind":"members","format":"ndjson"}"#)
+            #expect(file.status == .ok)
+            let id = try #require(record["id"] as? String)
+            let due: @Sendable (Date) async throws -> Bool = { now in
+                try await servers.database.withSystem { connection in
+                    let rows = try await connection.query(
+                        "SELECT t FROM jifen_due_tenants('files.expire', \(now), NULL, NULL) AS t",
+                        logger: servers.logger
+                    )
+                    var found = false
+                    for try await tenant in rows.decode(UUID.self) where tenant == shop.tenant.rawValue { found = true }
+                    return found
+                }
+            }
+            #expect(try await due(Date()) == false)
+            let later = Date().addingTimeInterval(FileRetention.interval + 60)
+            #expect(try await due(later))
+            try await runJob(.expireFiles, tenant: shop.tenant, now: later)
+            #expect(try await due(later) == false)
+            let gone = try await api.send(.get, "/v1/exports/\(id)/file", key: shop.key)
+            #expect(gone.status == .notFound, "\(gone.text)")
+        }
+    }
+}
