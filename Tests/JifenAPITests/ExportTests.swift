@@ -45,7 +45,6 @@ import Testing
     @Test func everyKindInBothFormatsRoundTrips() async throws {
         let shop = try await makeTenant()
         try await withAPI { api async throws in
-            try await api.putProgram(#"{"earning":{"currency":"CNY","points_per_unit":1}}"#, key: shop.key)
             for index in 0..<5 {
                 try await api.send(
                     .put,

@@ -175,7 +175,6 @@ import Testing
     @Test func historicalOrdersWithoutPoints() async throws {
         let shop = try await makeTenant()
         try await withAPI { api async throws in
-            try await api.putProgram(#"{"earning":{"currency":"CNY","points_per_unit":1}}"#, key: shop.key)
             let done = try await Self.importFile(api, shop: shop, query: "kind=orders&points=none", Self.ordersCSV)
             #expect(done["state"] as? String == "completed", "\(done)")
             #expect(Self.progress(done) == (6, 0, 0))
@@ -204,9 +203,8 @@ import Testing
     @Test func historicalOrdersWithPointsScoreAsTheAPIWould() async throws {
         let imported = try await makeTenant()
         let posted = try await makeTenant()
-        let program = #"{"earning":{"currency":"CNY","points_per_unit":1}}"#
         try await withAPI { api async throws in
-            for shop in [imported, posted] { try await api.putProgram(program, key: shop.key) }
+            // Both shops on the default program.
             let done = try await Self.importFile(
                 api,
                 shop: imported,

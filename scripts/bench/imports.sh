@@ -118,8 +118,6 @@ env JOB_QUEUE="$QUEUE" SCHEDULER_INTERVAL=0 WORKER_TENANTS="$IMPORTER,$OTHER" ME
     "$JIFEN" work >"$RUN_DIR/work.log" 2>&1 &
 PIDS+=("$!")
 sleep 2
-curl -fsS -X PUT "$BASE/v1/program" -H "Authorization: Bearer $OTHER_KEY" -H 'Content-Type: application/json' \
-    -d '{"earning":{"currency":"CNY","points_per_unit":1}}' -o /dev/null || die "could not set the other tenant's program"
 
 scored() { # scored PREFIX: the other tenant's scored orders with that prefix
     tenant_query "$OTHER" "SELECT count(*) FROM orders o JOIN ledger_entries e

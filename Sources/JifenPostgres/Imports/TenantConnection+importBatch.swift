@@ -60,6 +60,9 @@ extension TenantConnection {
         var decoder = ImportRecordDecoder(format: format, header: header ?? [])
         do {
             while copy.rows + errors.rows.count < maxRows {
+                // Parsing is CPU work on the event loop this task runs on: other tasks on it (the
+                // worker's other jobs) get their turn every few hundred rows.
+                if consumed % 512 == 0 { await Task.yield() }
                 guard let item = try await records.next() else {
                     atEnd = true
                     break
