@@ -356,6 +356,24 @@ import Testing
             let noHeader = try await Self.importFile(api, shop: shop, query: "kind=orders", "id,name\n1,2\n")
             #expect(noHeader["state"] as? String == "failed")
             #expect((noHeader["failure"] as? String)?.contains("external_id") == true, "\(noHeader)")
+            // With an Idempotency-Key, a retried upload answers the import the first one created.
+            var headers: HTTPFields = [:]
+            headers[.authorization] = "Bearer \(shop.key)"
+            headers[.contentType] = "text/csv"
+            headers[.idempotencyKey] = "upload-\(UUID())"
+            var ids: [String] = []
+            for attempt in 0..<2 {
+                let response = try await api.client.execute(
+                    uri: "/v1/imports?kind=members",
+                    method: .post,
+                    headers: headers,
+                    body: ByteBuffer(string: "external_id\nidem-1\n")
+                )
+                #expect(response.status == .accepted, "\(response.text)")
+                #expect((response.headers[.idempotentReplayed] == "true") == (attempt == 1))
+                ids.append(try #require(try response.json()["id"] as? String))
+            }
+            #expect(ids[0] == ids[1])
             // Other routes keep the 1 MiB limit.
             let tooBig = try await api.send(
                 .put,
