@@ -105,9 +105,10 @@ format:
 ## (BENCH_BUILD=release|debug, BENCH_BINARY, BENCH_SECONDS, BENCH_ORDERS, BENCH_STEADY_RATE/SECONDS: see
 ## scripts/bench/run.sh; BENCH_EXPIRY_TENANTS,
 ## BENCH_EXPIRY_LOTS: see scripts/bench/expiry.sh; BENCH_MANY_*, BENCH_NOISY_*: see scripts/bench/tenants.sh;
-## BENCH_REPORTS_*: see scripts/bench/reports.sh)
+## BENCH_REPORTS_*: see scripts/bench/reports.sh; BENCH_IMPORT_*: see scripts/bench/imports.sh)
 bench:
 	scripts/bench/run.sh
 	$(WITH_ENV) JIFEN=.build/$${BENCH_BUILD:-release}/jifen scripts/bench/expiry.sh
 	$(WITH_ENV) JIFEN=.build/$${BENCH_BUILD:-release}/jifen scripts/bench/tenants.sh
 	$(WITH_ENV) JIFEN=.build/$${BENCH_BUILD:-release}/jifen scripts/bench/reports.sh
+	$(WITH_ENV) JIFEN=.build/$${BENCH_BUILD:-release}/jifen scripts/bench/imports.sh

@@ -32,7 +32,8 @@ public enum APIApplication {
         // matched operation) and its rate limit applied.
         router.add(middleware: RequestLogMiddleware())
         router.add(middleware: RequestSpanMiddleware())
-        router.add(middleware: BodyLimitMiddleware())
+        let contract = try SpecificationCache.contract(specification)
+        router.add(middleware: BodyLimitMiddleware(contract: contract))
         router.add(
             middleware: AuthMiddleware(
                 keys: KeyAuthenticator(tenants: TenantStore(database: database), cache: keyCache),
@@ -51,7 +52,6 @@ public enum APIApplication {
                 logger: logger
             )
         )
-        let contract = try SpecificationCache.contract(specification)
         router.add(middleware: MethodNotAllowedMiddleware(contract: contract))
         let handler = try APIHandler(
             database: database,
@@ -68,7 +68,11 @@ public enum APIApplication {
             middlewares: [
                 ProblemMiddleware(logger: logger),
                 ContractMiddleware(contract: contract),
-                IdempotencyMiddleware(store: IdempotencyStore(database: database), logger: logger),
+                IdempotencyMiddleware(
+                    store: IdempotencyStore(database: database),
+                    logger: logger,
+                    contract: contract
+                ),
             ]
         )
         InboundWebhooks(database: database, logger: logger).register(on: router)

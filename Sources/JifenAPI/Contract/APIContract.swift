@@ -32,9 +32,17 @@ struct APIContract: Sendable {
         var bodyRequired: Bool
         /// Whether the spec documents a 404 for it (a path id that names nothing).
         var answersNotFound: Bool
+        /// `x-jifen-max-body-bytes`: the operation takes a raw body streamed to its handler
+        /// (an import's file) up to this size, instead of a JSON document of at most 1 MiB.
+        var streamedBodyLimit: Int? = nil
+        /// The media types its request body may have.
+        var bodyContentTypes: [String] = []
     }
 
     let operations: [String: Operation]
+    /// Operation ids by route, `"POST /v1/imports"` (the path template as the router names the
+    /// route it matched), for the router middlewares that run before the generated handler.
+    let routes: [String: String]
     let validator: SchemaValidator
     /// Every path template's segments (`{…}` matches any one segment) and its methods, for
     /// answering a known path's unsupported method with 405 and `Allow`.
@@ -50,6 +58,7 @@ struct APIContract: Sendable {
         let defaultAccess = try Self.access(document["security"], operation: "(document)")
         var operations: [String: Operation] = [:]
         var paths: [(segments: [String], methods: [String])] = []
+        var routes: [String: String] = [:]
         for (path, item) in document["paths"]?.pairs ?? [] {
             paths.append(
                 (
@@ -75,6 +84,7 @@ struct APIContract: Sendable {
                 }
                 let body = operation["requestBody"].map(validator.resolve)
                 let security = operation["security"] ?? document["security"]
+                routes["\(method.uppercased()) \(path)"] = id
                 operations[id] = Operation(
                     id: id,
                     access: try operation["security"].map { try Self.access($0, operation: id) } ?? defaultAccess,
@@ -82,13 +92,22 @@ struct APIContract: Sendable {
                     parameters: Array(parameters.values),
                     bodySchema: body?["content"]?["application/json"]?["schema"],
                     bodyRequired: body?["required"]?.string == "true",
-                    answersNotFound: operation["responses"]?["404"] != nil
+                    answersNotFound: operation["responses"]?["404"] != nil,
+                    streamedBodyLimit: operation["x-jifen-max-body-bytes"]?.string.flatMap { Int($0) },
+                    bodyContentTypes: body?["content"]?.pairs.map(\.key) ?? []
                 )
             }
         }
         self.operations = operations
+        self.routes = routes
         self.validator = validator
         self.paths = paths
+    }
+
+    /// The operation the router matched (`context.endpointPath`), if the spec has it.
+    func operation(method: String, endpointPath: String?) -> Operation? {
+        guard let endpointPath, let id = routes["\(method) \(endpointPath)"] else { return nil }
+        return operations[id]
     }
 
     static let methods: Set<String> = ["get", "put", "post", "delete", "patch", "head", "options"]

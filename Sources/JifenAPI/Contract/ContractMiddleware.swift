@@ -28,6 +28,19 @@ struct ContractMiddleware: ServerMiddleware {
         try Self.authorize(operation.scope, RequestScope.current.key)
         try checkPath(metadata, operation)
         try checkQuery(request.path ?? "", operation)
+        if operation.streamedBodyLimit != nil {
+            // A raw file, streamed to the handler: only its media type is checked here.
+            let type =
+                request.headerFields[.contentType]?.split(separator: ";", maxSplits: 1).first?
+                .trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+            guard operation.bodyContentTypes.contains(type) else {
+                throw JifenError(
+                    .unsupportedMediaType,
+                    "Send the file as \(operation.bodyContentTypes.joined(separator: " or "))."
+                )
+            }
+            return try await next(request, body, metadata)
+        }
         guard let schema = operation.bodySchema else { return try await next(request, body, metadata) }
         let bytes = try await Self.collect(body)
         if bytes.isEmpty {

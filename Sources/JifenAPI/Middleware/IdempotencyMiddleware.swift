@@ -15,9 +15,13 @@ import OpenAPIRuntime
 /// Responses under 500 are stored (a validation error is as deterministic as a success), but
 /// a 4xx keeps none of the work it may have begun; a 5xx or a crash stores nothing and undoes
 /// everything, so the retry runs again.
+///
+/// An operation with a streamed body (an import's upload) is keyed by its method and path
+/// only: its body is a file of up to 1 GiB, passed on as a stream, never collected.
 struct IdempotencyMiddleware: ServerMiddleware {
     let store: IdempotencyStore
     let logger: Logger
+    var contract: APIContract? = nil
 
     /// Responses are small JSON documents; a stored one is bounded like a request.
     static let maximumStoredBody = 4 * 1024 * 1024
@@ -42,14 +46,16 @@ struct IdempotencyMiddleware: ServerMiddleware {
         case .anonymous: return try await next(request, body, metadata)
         }
 
-        let bytes = try await ContractMiddleware.collect(body)
+        let streamed = contract?.operations[operationID]?.streamedBodyLimit != nil
+        let bytes = streamed ? [] : try await ContractMiddleware.collect(body)
         var hasher = SHA256()
         hasher.update(data: Array("\(request.method.rawValue) \(request.path ?? "")\n".utf8))
         hasher.update(data: bytes)
         let requestHash = Data(hasher.finalize())
+        let forward = streamed ? body : (bytes.isEmpty ? nil : HTTPBody(bytes))
 
         do {
-            return try await answer(key, scope: scope, requestHash: requestHash, request, bytes, metadata, next)
+            return try await answer(key, scope: scope, requestHash: requestHash, request, forward, metadata, next)
         } catch let failed as AnsweredWithServerError {
             return (failed.response, HTTPBody(failed.bytes))
         }
@@ -60,7 +66,7 @@ struct IdempotencyMiddleware: ServerMiddleware {
         scope: TenantID,
         requestHash: Data,
         _ request: HTTPRequest,
-        _ bytes: [UInt8],
+        _ body: HTTPBody?,
         _ metadata: ServerRequestMetadata,
         _ next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
     ) async throws -> (HTTPResponse, HTTPBody?) {
@@ -81,7 +87,7 @@ struct IdempotencyMiddleware: ServerMiddleware {
             case .proceed:
                 break
             }
-            let answered = try await run(next, request, bytes, metadata, on: connection)
+            let answered = try await run(next, request, body, metadata, on: connection)
             let answerBytes = answered.bytes
             guard answered.response.status.code < 500 else {
                 // Undo everything and store nothing: the retry must run again.
@@ -102,13 +108,13 @@ struct IdempotencyMiddleware: ServerMiddleware {
     func run(
         _ next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?),
         _ request: HTTPRequest,
-        _ bytes: [UInt8],
+        _ body: HTTPBody?,
         _ metadata: ServerRequestMetadata,
         on connection: TenantConnection
     ) async throws -> (response: HTTPResponse, bytes: [UInt8]) {
         do {
             return try await connection.savepoint { _ in
-                let (response, body) = try await next(request, bytes.isEmpty ? nil : HTTPBody(bytes), metadata)
+                let (response, body) = try await next(request, body, metadata)
                 let answer = try await Self.collect(body)
                 guard response.status.code < 400 else { throw Refused(response: response, bytes: answer) }
                 return (response, answer)

@@ -113,6 +113,13 @@ public struct JobKind: Sendable, Hashable, Codable, CustomStringConvertible, Exp
     public static let detectCategoryLapses: JobKind = "members.lapsing"
     /// Store a tenant's report aggregates for the days that have ended (docs/reports.md).
     public static let aggregateReports: JobKind = "reports.aggregate"
+    /// Import the next batches of an import's file (payload `{"import_id": uuid}`), then write
+    /// the job again if rows remain (docs/data.md).
+    public static let processImport: JobKind = "imports.process"
+    /// Write the next batches of an export's file (payload `{"export_id": uuid}`).
+    public static let writeExport: JobKind = "exports.write"
+    /// Delete a tenant's import and export files past their expiry.
+    public static let expireFiles: JobKind = "files.expire"
     /// Turn a tenant's new domain events into webhook deliveries.
     public static let fanOutEvents: JobKind = "events.fanout"
     /// Send one webhook delivery (one attempt).

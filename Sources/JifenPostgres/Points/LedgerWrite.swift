@@ -15,6 +15,8 @@ struct LedgerWrite: Sendable {
         case campaign
         case referral
         case journey
+        /// Opening balances (`POST /v1/imports?kind=balances`), written set-based by the import.
+        case `import`
     }
 
     var member: UUID

@@ -37,7 +37,7 @@ enum ScoringStatements {
                                WHERE e.tenant_id = o.tenant_id AND e.idempotency_key = $3::text) AS scored,
                        EXISTS (SELECT 1 FROM refunds r WHERE r.tenant_id = o.tenant_id AND r.order_id = o.id) AS refunded
                 FROM orders o
-                WHERE o.tenant_id = $1::uuid AND o.id = $2::uuid
+                WHERE o.tenant_id = $1::uuid AND o.id = $2::uuid AND NOT o.history_only
             ), b AS (
                 INSERT INTO balances (tenant_id, member_id) SELECT tenant_id, member_id FROM o
                 ON CONFLICT (tenant_id, member_id) DO UPDATE SET tenant_id = EXCLUDED.tenant_id

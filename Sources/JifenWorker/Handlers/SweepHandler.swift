@@ -38,6 +38,11 @@ public enum PointsHandlers {
         [
             ScoreOrderHandler(database: database, logger: logger, clock: clock),
             CampaignHandler(database: database, logger: logger, clock: clock),
+            ImportHandler(database: database, logger: logger, clock: clock),
+            ExportHandler(database: database, logger: logger, clock: clock),
+            SweepHandler.make(kind: .expireFiles, database: database, logger: logger, clock: clock) {
+                try await $0.expireFiles(now: $1, limit: SweepHandler.batchSize)
+            },
             SweepHandler.make(kind: .releasePoints, database: database, logger: logger, clock: clock) {
                 try await $0.releaseDuePoints(now: $1, limit: SweepHandler.batchSize)
             },

@@ -48,6 +48,7 @@ public struct Scheduler: Service {
     public static let sweeps: [JobKind] = [
         .releasePoints, .expireLots, .remindExpiring, .expireHolds, .grantInstallments, .evaluateTiers, .detectLapses,
         .expireCoupons, .remindCoupons, .sweepWallets, .detectCategoryLapses, .advanceJourneys, .aggregateReports,
+        .expireFiles,
         .fanOutEvents,
     ]
 

@@ -22,12 +22,12 @@ struct Sweep: AsyncParsableCommand {
         "installments": .grantInstallments, "events": .fanOutEvents, "tiers": .evaluateTiers,
         "lapses": .detectLapses, "coupons": .expireCoupons, "coupon-reminders": .remindCoupons,
         "wallets": .sweepWallets, "lapsing": .detectCategoryLapses, "journeys": .advanceJourneys,
-        "reports": .aggregateReports,
+        "reports": .aggregateReports, "files": .expireFiles,
     ]
 
     @Argument(
         help:
-            "release, expire, remind, holds, installments, events, tiers, lapses, coupons, coupon-reminders, wallets, lapsing, journeys, reports or all."
+            "release, expire, remind, holds, installments, events, tiers, lapses, coupons, coupon-reminders, wallets, lapsing, journeys, reports, files or all."
     ) var kind: String
     @Option(name: .customLong("tenant"), help: "Only this tenant (repeat for several).") var tenants: [String] = []
 
