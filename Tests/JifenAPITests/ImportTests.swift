@@ -407,6 +407,17 @@ import Testing
             #expect(Self.progress(done) == (4, 0, 0))
             #expect(try await api.send(.get, "/v1/members/k-3", key: shop.key).status == .ok)
             #expect(try await api.send(.get, "/v1/members/k-4", key: shop.key).status == .notFound)
+            // The audit log: who started and cancelled it, and how it ended (the worker: system).
+            let audit = try await api.send(.get, "/v1/audit-log?target_kind=import&target_id=\(id)", key: shop.key)
+            let entries = try #require(try audit.json()["data"] as? [[String: Any]])
+            #expect(
+                entries.compactMap { $0["action"] as? String } == [
+                    "import.finished", "import.cancelled", "import.created",
+                ]
+            )
+            #expect((entries[0]["actor"] as? [String: Any])?["kind"] as? String == "system")
+            #expect((entries[0]["after"] as? [String: Any])?["state"] as? String == "cancelled")
+            #expect((entries[2]["actor"] as? [String: Any])?["kind"] as? String == "api_key")
 
             // A queued import is cancelled at once.
             let queued = try await Self.upload(api, key: shop.key, query: "kind=members", body: Array(csv.utf8))

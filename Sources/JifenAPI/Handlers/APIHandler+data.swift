@@ -29,10 +29,24 @@ extension APIHandler {
             maxSize: ImportChunking.maxFileSize,
             expiresAt: now.addingTimeInterval(FileRetention.interval)
         )
-        let record = try await withTenant {
-            try await $0.createImport(kind: kind, format: format, points: points, file: stored.file, size: stored.size)
+        let record = try await withTenant { connection in
+            let record = try await connection.createImport(
+                kind: kind,
+                format: format,
+                points: points,
+                file: stored.file,
+                size: stored.size
+            )
+            try await connection.recordAudit(
+                .importCreated,
+                target: record.id.uuidString.lowercased(),
+                after: [
+                    "kind": kind.rawValue, "format": format.rawValue, "points": points.rawValue,
+                    "bytes": "\(stored.size)",
+                ]
+            )
+            return record
         }
-        // audit: import.created
         logger.info(
             "import queued",
             metadata: ["import": "\(record.id)", "kind": "\(kind.rawValue)", "bytes": "\(stored.size)"]
@@ -63,10 +77,14 @@ extension APIHandler {
     public func cancelImport(_ input: Operations.CancelImport.Input) async throws -> Operations.CancelImport.Output {
         let id = try Self.lookupUUID(input.path.id, kind: "import")
         let now = Date()
-        guard let record = try await withTenant({ try await $0.cancelImport(id, now: now) }) else {
+        let cancelled = try await withTenant { connection -> ImportRecord? in
+            guard let record = try await connection.cancelImport(id, now: now) else { return nil }
+            try await connection.recordAudit(.importCancelled, target: id.uuidString.lowercased())
+            return record
+        }
+        guard let record = cancelled else {
             throw JifenError.notFound("no import '\(input.path.id)'")
         }
-        // audit: import.cancelled
         return .ok(.init(body: .json(.init(record, now: now))))
     }
 
@@ -81,8 +99,23 @@ extension APIHandler {
             throw JifenError.invalid("to", "must be after from")
         }
         let now = Date()
-        let record = try await withTenant {
-            try await $0.createExport(kind: kind, format: format, from: body.from, to: body.to, now: now)
+        let record = try await withTenant { connection in
+            let record = try await connection.createExport(
+                kind: kind,
+                format: format,
+                from: body.from,
+                to: body.to,
+                now: now
+            )
+            try await connection.recordAudit(
+                .exportCreated,
+                target: record.id.uuidString.lowercased(),
+                after: [
+                    "kind": kind.rawValue, "format": format.rawValue, "from": body.from?.formatted(.iso8601),
+                    "to": body.to?.formatted(.iso8601),
+                ]
+            )
+            return record
         }
         return .accepted(.init(body: .json(.init(record))))
     }

@@ -23,6 +23,11 @@ public enum AuditAction: String, Sendable, Hashable, CaseIterable, Codable {
     case campaignCreated = "campaign.created"
     case journeyCreated = "journey.created"
     case journeyStopped = "journey.stopped"
+    case importCreated = "import.created"
+    case importCancelled = "import.cancelled"
+    /// Recorded by the worker (actor `system`) when the last batch ends: completed, cancelled or failed.
+    case importFinished = "import.finished"
+    case exportCreated = "export.created"
 
     /// The kind of thing the action changes: `program`, `api_key`, `member`, …
     public var targetKind: String {

@@ -29,7 +29,6 @@ extension TenantConnection {
         )
         for try await id in rows.decode(UUID.self) {
             try await enqueue(.writeExport, payload: ExportJobPayload(exportID: id).json)
-            // audit: export.created
             guard let record = try await exportRecord(id) else { break }
             return record
         }

@@ -181,7 +181,11 @@ extension TenantConnection {
                 try await resetReports(from: ReportDay(ordinal: day.ordinal - 1), now: now)
             }
         }
-        // audit: import.finished
+        try await recordAudit(
+            .importFinished,
+            target: id.uuidString.lowercased(),
+            after: ["state": state.rawValue, "failure": failure]
+        )
     }
 
     /// Appends a validated row to the COPY text of its kind's staging table; returns the
