@@ -25,6 +25,8 @@ export RATE_LIMIT_PER_SECOND=100000 RATE_LIMIT_BURST=1000000
 # webhook fails its signature, and past the limit the answer to a request missing a header would
 # be the limiter's 429 instead of the 401 the check expects.
 export AUTH_FAILURE_BURST=1000000 AUTH_FAILURES_PER_MINUTE=1000000
+# Serializers schemathesis lacks (an import's NDJSON upload): scripts/fuzz_hooks.py.
+export SCHEMATHESIS_HOOKS=fuzz_hooks PYTHONPATH="$PWD/scripts${PYTHONPATH:+:$PYTHONPATH}"
 
 start_serve .local/contract-fuzz-serve.log
 trap 'stop_pid "$SERVER_PID"' EXIT
