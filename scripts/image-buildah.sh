@@ -108,7 +108,7 @@ have_key=$("${BUILDAH[@]}" inspect --type image --format '{{index .ImageAnnotati
 if [[ $have_key != "$key" ]]; then
     log "importing $tarball as $BASE_IMAGE"
     ctr=$("${BUILDAH[@]}" from --name "jifen-base-import-$$" scratch)
-    "${BUILDAH[@]}" add "$ctr" "$tarball" /
+    "${BUILDAH[@]}" add --quiet "$ctr" "$tarball" / >/dev/null
     # What debian:bookworm-slim's configuration says.
     "${BUILDAH[@]}" config --annotation "org.jifen.base-key=$key" \
         --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
@@ -141,8 +141,8 @@ ignore=$CACHE/containerignore
     printf '!%s\n' "$prebuilt" "$prebuilt/**"
 } >"$ignore"
 log "building $IMAGE (runtime stage on $BASE_IMAGE, binary $binary)"
-nice -n 19 "${BUILDAH[@]}" bud --quiet --layers --pull-never --network host \
+nice -n 19 "${BUILDAH[@]}" bud --quiet --layers --force-rm --pull-never --network host \
     --ignorefile "$ignore" -f deploy/docker/Dockerfile --target runtime \
     --build-arg BASE="$BASE_IMAGE" --build-arg BINARY=prebuilt --build-arg PREBUILT="$prebuilt" \
-    -t "$IMAGE" . >/dev/null
+    -t "$IMAGE" . >&2
 log "built $IMAGE: $("${BUILDAH[@]}" inspect --type image --format '{{.FromImageID}}' "$IMAGE" | cut -c1-12)"

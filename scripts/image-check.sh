@@ -20,7 +20,7 @@
 # finds among the buildah process's descendants; buildah run then exits with jifen's status.
 #
 # Settings: IMAGE_CHECK_DEADLINE (seconds for readiness and for the points, default 60),
-# JIFEN_IMAGE (default localhost/jifen:dev). Logs: .local/image-check-{serve,work}.log.
+# JIFEN_IMAGE (default localhost/jifen:dev). Logs: .local/image-check-{migrate,serve,work}.log.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -32,6 +32,7 @@ IMAGE=${JIFEN_IMAGE:-localhost/jifen:dev}
 DEADLINE=${IMAGE_CHECK_DEADLINE:-60}
 SERVE_LOG=.local/image-check-serve.log
 WORK_LOG=.local/image-check-work.log
+MIGRATE_LOG=.local/image-check-migrate.log
 PORT=$(free_port)
 METRICS_PORT=$(free_port)
 BASE="http://127.0.0.1:$PORT"
@@ -45,6 +46,14 @@ fail() {
 }
 B() { scripts/image-buildah.sh buildah "$@"; }
 
+# The services' settings, every one passed explicitly: a setting left out would fall back to its
+# default (e.g. SYSTEM_DATABASE_URL on port 54329), which may be another checkout's services.
+services_env=()
+for name in DATABASE_URL SYSTEM_DATABASE_URL MIGRATION_DATABASE_URL REDIS_URL; do
+    [[ -n ${!name:-} ]] || fail "$name is not set (eval \"\$(deploy/local/services.sh env)\")"
+    services_env+=(--env "$name=${!name}")
+done
+
 scripts/image-buildah.sh build
 
 # A working container of the image: its filesystem is what the commands below run in.
@@ -54,9 +63,8 @@ worker=
 
 # in_image CMD…: CMD inside the image as its user, with the services' settings.
 in_image() {
-    B run --isolation chroot --network host --user 10001:10001 \
-        --env DATABASE_URL="$DATABASE_URL" --env MIGRATION_DATABASE_URL="$MIGRATION_DATABASE_URL" \
-        --env REDIS_URL="$REDIS_URL" --env OPERATOR_TOKEN="$OPERATOR_TOKEN" \
+    B run --isolation chroot --network host --user 10001:10001 "${services_env[@]}" \
+        --env OPERATOR_TOKEN="$OPERATOR_TOKEN" \
         --env HOST=127.0.0.1 --env PORT="$PORT" --env METRICS_PORT="$METRICS_PORT" \
         --env JOB_QUEUE="$QUEUE" --env LOG_LEVEL="${LOG_LEVEL:-info}" \
         "${extra_env[@]}" "$ctr" -- "$@"
@@ -127,7 +135,7 @@ in_image test -r openapi/openapi.yaml -a -d migrations || fail "/app lacks opena
 say "the image runs as 10001 in /app, with every shared library of jifen"
 
 # ---- 2. migrate ----
-in_image jifen migrate >/dev/null
+in_image jifen migrate >"$MIGRATE_LOG" 2>&1 || fail "jifen migrate: $(tail -n 20 "$MIGRATE_LOG")"
 say "jifen migrate: done"
 
 # ---- 3. serve ----
