@@ -141,8 +141,16 @@ ignore=$CACHE/containerignore
     printf '!%s\n' "$prebuilt" "$prebuilt/**"
 } >"$ignore"
 log "building $IMAGE (runtime stage on $BASE_IMAGE, binary $binary)"
-nice -n 19 "${BUILDAH[@]}" bud --quiet --layers --force-rm --pull-never --network host \
+# No --layers: with vfs every cached layer is a full copy of the image's tree (GBs after a few
+# builds); without, each build stores one image and repeats only the apt step (about a minute).
+nice -n 19 "${BUILDAH[@]}" bud --quiet --pull-never --network host \
     --ignorefile "$ignore" -f deploy/docker/Dockerfile --target runtime \
     --build-arg BASE="$BASE_IMAGE" --build-arg BINARY=prebuilt --build-arg PREBUILT="$prebuilt" \
     -t "$IMAGE" . >&2
-log "built $IMAGE: $("${BUILDAH[@]}" inspect --type image --format '{{.FromImageID}}' "$IMAGE" | cut -c1-12)"
+# buildah 1.28 leaves the working container of the `binary` stage (FROM another stage) behind,
+# and with it that stage's image; the image this tag named before is dangling now too. Remove
+# them all, so the storage holds the base and one image (one build at a time on this storage).
+"${BUILDAH[@]}" containers --format '{{.ContainerName}}' | grep -- '-working-container' |
+    xargs -r "${BUILDAH[@]}" rm >/dev/null 2>&1 || true
+"${BUILDAH[@]}" rmi --prune >/dev/null 2>&1 || true
+log "built $IMAGE: $("${BUILDAH[@]}" inspect --type image --format '{{.FromImageID}}' "$IMAGE" | cut -c1-12), $(du -sh "$STORE" | cut -f1) in $STORE"
