@@ -83,9 +83,12 @@ BOOTSTRAP=(
     # through a Python tar filter, many times slower on a loaded 2-core machine.
     --customize-hook='find "$1"/usr/share/doc -type f ! -name copyright -delete'
     --customize-hook='rm -rf "$1"/usr/share/man/* "$1"/usr/share/info/* "$1"/usr/share/locale/*'
-    # No package lists or caches in the image (the runtime stage runs apt-get update).
+    # No package lists, downloaded packages or caches in the image (the runtime stage runs
+    # apt-get update), and the apt configuration of debian:bookworm-slim (debuerreotype's
+    # docker-clean), so the runtime stage's apt-get install leaves no .deb files behind either.
     --aptopt='Acquire::Languages "none"'
-    --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin'
+    --customize-hook='printf "%s\n" "DPkg::Post-Invoke { \"rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true\"; };" "APT::Update::Post-Invoke { \"rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true\"; };" "Dir::Cache::pkgcache \"\";" "Dir::Cache::srcpkgcache \"\";" >"$1"/etc/apt/apt.conf.d/docker-clean'
+    --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin "$1"/var/cache/apt/archives/*.deb'
     bookworm
 )
 SOURCES=(
