@@ -12,14 +12,14 @@ JIFEN := .build/debug/jifen
 TESTS := .build/debug/jifenPackageTests.xctest --testing-library swift-testing
 VENV := .local/venv
 
-.PHONY: docs-check docs-links run test services services-down build migrate spec-lint format-lint format tools bench contract-fuzz client-flow release-spec deploy-check image soak
+.PHONY: docs-check docs-links run test services services-down build migrate spec-lint format-lint format tools bench contract-fuzz client-flow release-spec deploy-check image image-buildah image-check build-release soak
 
 ## run: services up, build, migrate, demo tenant, then `jifen serve` + one `jifen work` (Ctrl-C stops both)
 run: services build migrate
 	$(WITH_ENV) scripts/run-local.sh
 
 ## test: services up, build, the whole suite against real PostgreSQL and Redis, contract fuzzing,
-## the generated-client flow, spec and format lint, and the deploy/ files' validation
+## the generated-client flow, spec and format lint, the deploy/ files' validation, and the image built and run
 test: services tools build migrate
 	$(WITH_ENV) $(TESTS) --skip PostgresRestartTests
 	@# The PostgreSQL restart runs alone: beside the other 250 tests on 2 cores, the worker has
@@ -27,7 +27,7 @@ test: services tools build migrate
 	$(WITH_ENV) $(TESTS) --filter PostgresRestartTests
 	@# No test may leave a ledger inconsistent (those that corrupt one on purpose repair it).
 	$(WITH_ENV) $(JIFEN) audit
-	$(MAKE) --no-print-directory contract-fuzz client-flow docs-check docs-links spec-lint format-lint deploy-check
+	$(MAKE) --no-print-directory contract-fuzz client-flow docs-check docs-links spec-lint format-lint deploy-check image-check
 
 services:
 	$(SERVICES) up
@@ -38,6 +38,10 @@ services-down:
 ## build: the debug build of scripts/build.sh (jifen and the tests); the image builds with the same script
 build:
 	scripts/build.sh debug
+
+## build-release: the release build of scripts/build.sh (static Swift runtime): the image's binary
+build-release:
+	scripts/build.sh release
 
 migrate: services build
 	$(WITH_ENV) $(JIFEN) migrate
@@ -86,9 +90,22 @@ deploy-check: tools
 soak: tools services
 	scripts/soak/run.sh
 
-## image: the container image jifen:dev (needs a Docker engine; see docs/operations.md, Deploy)
+## image: the container image jifen:dev (needs a Docker engine and a registry; without them:
+## image-buildah; see docs/operations.md, The image)
 image:
+	@docker info >/dev/null 2>&1 || { echo "make image: no Docker engine answers; \`make image-buildah\` builds the same image with buildah" >&2; exit 1; }
 	docker build -f deploy/docker/Dockerfile -t jifen:dev .
+
+## image-buildah: the same image as localhost/jifen:dev without a Docker engine or a registry: the
+## runtime stage on a bookworm base made by mmdebstrap, with the binary of build-release (root;
+## installs buildah and mmdebstrap with apt if missing; scripts/image-buildah.sh)
+image-buildah: build-release
+	scripts/image-buildah.sh
+
+## image-check: image-buildah, then the image's own migrate, serve (/health/ready, a tenant, a member,
+## a paid order) and work (scores it) as uid 10001 against the local services; graceful stops
+image-check: services build-release
+	$(WITH_ENV) scripts/image-check.sh
 
 ## release-spec: record the current contract as released (after bumping info.version and CHANGELOG.md);
 ## `make spec-lint` then compares later changes against it

@@ -607,7 +607,18 @@ def check_build_parity() -> None:
     user = re.findall(r"^USER\s+(\S+)", dockerfile, re.M)
     if not user or user[-1].split(":")[0] in ("root", "0"):
         problem("deploy/docker/Dockerfile", "the runtime stage must end on a non-root USER")
-    ok("the image and `make build` compile through scripts/build.sh; the image runs as a non-root user")
+    # scripts/image-buildah.sh builds the runtime stage from its own base and the host's binary
+    # (`make image-check`, part of `make test`): the stage must keep taking both as arguments.
+    if not re.search(r"^FROM \$\{BASE\} AS runtime$", dockerfile, re.M):
+        problem("deploy/docker/Dockerfile", "the runtime stage must be `FROM ${BASE} AS runtime`")
+    if not re.search(r"^FROM \$\{BINARY\} AS binary$", dockerfile, re.M) or "COPY --from=binary " not in dockerfile:
+        problem("deploy/docker/Dockerfile", "the runtime stage must copy the binary from `FROM ${BINARY} AS binary`")
+    if not re.search(r"^test:.*(?:\n\t.*)*\n\t\$\(MAKE\) .*\bimage-check\b", makefile, re.M):
+        problem("Makefile", "`make test` must run image-check")
+    ok(
+        "the image and `make build` compile through scripts/build.sh; the image runs as a non-root user;"
+        " its runtime stage builds from BASE and BINARY, as `make test` does (image-check)"
+    )
 
 
 def main() -> int:
