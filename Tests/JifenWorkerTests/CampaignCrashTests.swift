@@ -11,7 +11,7 @@ import Testing
     static let members = 10_000
     static let points: Int64 = 7
 
-    @Test(.timeLimit(.minutes(5)))
+    @Test(.timeLimit(.minutes(10)))
     func aKilledWorkersCampaignIsFinishedByAnotherExactlyOnce() async throws {
         let binary = jifenBinary()
         try #require(FileManager.default.isExecutableFile(atPath: binary), "build first: swift build (make test does)")
@@ -60,7 +60,7 @@ import Testing
             environment: environment,
             name: "campaign-b"
         )
-        let finished = try await eventually(timeout: .seconds(180), every: .milliseconds(200)) {
+        let finished = try await eventually(timeout: .seconds(420), every: .milliseconds(200)) {
             try await progress()?.completedAt != nil
         }
         _ = try await second.terminate()

@@ -48,7 +48,7 @@ import Testing
         }
     }
 
-    @Test(.timeLimit(.minutes(5)))
+    @Test(.timeLimit(.minutes(10)))
     func aKilledWorkersImportIsFinishedByAnotherWithEveryRowOnce() async throws {
         let binary = jifenBinary()
         try #require(FileManager.default.isExecutableFile(atPath: binary), "build first: swift build (make test does)")
@@ -88,7 +88,7 @@ import Testing
             environment: environment,
             name: "worker-b"
         )
-        let finished = try await eventually(timeout: .seconds(240), every: .milliseconds(200)) {
+        let finished = try await eventually(timeout: .seconds(420), every: .milliseconds(200)) {
             try await Self.record(tenant.id, id)?.state == .completed
         }
         let status = try await second.terminate()

@@ -11,7 +11,7 @@ import Testing
     static let members = 3_000
     static let points: Int64 = 50
 
-    @Test(.timeLimit(.minutes(5)))
+    @Test(.timeLimit(.minutes(10)))
     func aKilledWorkersJourneyStepIsFinishedByAnotherOncePerMember() async throws {
         let binary = jifenBinary()
         try #require(FileManager.default.isExecutableFile(atPath: binary), "build first: swift build (make test does)")
@@ -87,7 +87,7 @@ import Testing
             environment: environment,
             name: "journeys-b"
         )
-        let finished = try await eventually(timeout: .seconds(180), every: .milliseconds(200)) {
+        let finished = try await eventually(timeout: .seconds(420), every: .milliseconds(200)) {
             try await stepped() == Self.members
         }
         _ = try await second.terminate()

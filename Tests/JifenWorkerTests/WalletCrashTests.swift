@@ -11,7 +11,7 @@ import Testing
     static let wallets = 5_000
     static let installment: Int64 = 1_000
 
-    @Test(.timeLimit(.minutes(5)))
+    @Test(.timeLimit(.minutes(10)))
     func aKilledWorkersInstallmentsArePaidByAnotherExactlyOnce() async throws {
         let binary = jifenBinary()
         try #require(FileManager.default.isExecutableFile(atPath: binary), "build first: swift build (make test does)")
@@ -78,7 +78,7 @@ import Testing
             environment: environment,
             name: "wallets-b"
         )
-        let finished = try await eventually(timeout: .seconds(180), every: .milliseconds(200)) {
+        let finished = try await eventually(timeout: .seconds(420), every: .milliseconds(200)) {
             try await paid() == Self.wallets
         }
         _ = try await second.terminate()
