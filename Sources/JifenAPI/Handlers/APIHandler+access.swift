@@ -42,16 +42,16 @@ extension APIHandler {
     }
 
     public func listAuditLog(_ input: Operations.ListAuditLog.Input) async throws -> Operations.ListAuditLog.Output {
-        let query = input.query
-        let filter = AuditFilter(
-            action: query.action,
-            targetKind: query.targetKind,
-            targetID: query.targetId,
-            from: query.from,
-            to: query.to
+        let q = input.query
+        let (filter, limit, cursor) = try Self.auditQuery(
+            q.action,
+            q.targetKind,
+            q.targetId,
+            q.from,
+            q.to,
+            limit: q.limit,
+            cursor: q.cursor
         )
-        let limit = try PageLimit(query.limit)
-        let cursor = try query.cursor.map { cursor throws(JifenError) in try PageCursor(encoded: cursor) }
         let page = try await withTenant { try await $0.auditLog(filter, limit: limit, after: cursor) }
         return .ok(.init(body: .json(try .init(page))))
     }
@@ -60,19 +60,38 @@ extension APIHandler {
         -> Operations.GetTenantAuditLog.Output
     {
         try RequestScope.requireOperator()
-        let query = input.query
         let tenant = try await tenants.tenant(try Self.tenantID(input.path.tenant)).id
-        let filter = AuditFilter(
-            action: query.action,
-            targetKind: query.targetKind,
-            targetID: query.targetId,
-            from: query.from,
-            to: query.to
+        let q = input.query
+        let (filter, limit, cursor) = try Self.auditQuery(
+            q.action,
+            q.targetKind,
+            q.targetId,
+            q.from,
+            q.to,
+            limit: q.limit,
+            cursor: q.cursor
         )
-        let limit = try PageLimit(query.limit)
-        let cursor = try query.cursor.map { cursor throws(JifenError) in try PageCursor(encoded: cursor) }
         let page = try await database.withTenant(tenant) { try await $0.auditLog(filter, limit: limit, after: cursor) }
         return .ok(.init(body: .json(try .init(page))))
+    }
+}
+
+extension APIHandler {
+    /// The audit log's query parameters, the same for the tenant's and the operator's view.
+    static func auditQuery(
+        _ action: String?,
+        _ targetKind: String?,
+        _ targetID: String?,
+        _ from: Date?,
+        _ to: Date?,
+        limit: Int?,
+        cursor: String?
+    ) throws(JifenError) -> (AuditFilter, PageLimit, PageCursor?) {
+        (
+            AuditFilter(action: action, targetKind: targetKind, targetID: targetID, from: from, to: to),
+            try PageLimit(limit),
+            try cursor.map { cursor throws(JifenError) in try PageCursor(encoded: cursor) }
+        )
     }
 }
 

@@ -28,22 +28,11 @@ extension TenantJobHandler where Payload == ExportJobPayload {
             logger: logger,
             clock: clock
         ) { job in
-            let id = job.payload.exportID
-            let deadline = ContinuousClock.now + runBudget
-            while true {
-                let outcome = try await job.transaction { connection in
-                    let outcome = try await connection.writeExportBatch(
-                        id,
-                        token: job.payload.token ?? 0,
-                        limit: batchRows,
-                        now: job.now
-                    )
-                    if outcome == .more && ContinuousClock.now >= deadline {
-                        try await connection.handOffExport(id, token: job.payload.token ?? 0)
-                    }
-                    return outcome
-                }
-                if outcome != .more || ContinuousClock.now >= deadline { return }
+            let (id, token) = (job.payload.exportID, job.payload.token ?? 0)
+            _ = try await job.inBatches(budget: runBudget) { connection in
+                try await connection.writeExportBatch(id, token: token, limit: batchRows, now: job.now)
+            } handOff: { connection in
+                try await connection.handOffExport(id, token: token)
             }
         }
     }

@@ -36,31 +36,16 @@ extension TenantJobHandler where Payload == ImportJobPayload {
             logger: logger,
             clock: clock
         ) { job in
-            let id = job.payload.importID
-            let deadline = ContinuousClock.now + runBudget
-            var batches = 0
-            while true {
-                let outcome = try await job.transaction { connection in
-                    let outcome = try await connection.processImportBatch(
-                        id,
-                        token: job.payload.token ?? 0,
-                        maxRows: batchRows,
-                        now: job.now
-                    )
-                    if outcome == .more && ContinuousClock.now >= deadline {
-                        try await connection.handOffImport(id, token: job.payload.token ?? 0)
-                    }
-                    return outcome
-                }
-                batches += 1
-                if outcome != .more || ContinuousClock.now >= deadline {
-                    job.log(
-                        "import batches done",
-                        ["import": "\(id)", "batches": "\(batches)", "outcome": "\(outcome)"]
-                    )
-                    return
-                }
+            let (id, token) = (job.payload.importID, job.payload.token ?? 0)
+            let run = try await job.inBatches(budget: runBudget) { connection in
+                try await connection.processImportBatch(id, token: token, maxRows: batchRows, now: job.now)
+            } handOff: { connection in
+                try await connection.handOffImport(id, token: token)
             }
+            job.log(
+                "import batches done",
+                ["import": "\(id)", "batches": "\(run.batches)", "outcome": "\(run.outcome)"]
+            )
         }
     }
 }

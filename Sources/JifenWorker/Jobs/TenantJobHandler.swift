@@ -108,6 +108,29 @@ public struct TenantJob<Payload: Sendable>: Sendable {
         }
     }
 
+    /// Runs `batch` (a batch of a file being imported or written), each in a transaction of its
+    /// own, while it answers `.more` and `budget` lasts. When the budget runs out with work left,
+    /// `handOff` writes the next job in the last batch's transaction, so the work goes on in a
+    /// new job (other tenants' jobs get their turns between runs) and is never lost or doubled.
+    /// Returns the batches run and the last one's outcome.
+    public func inBatches(
+        budget: Duration,
+        _ batch: (TenantConnection) async throws -> ImportBatchOutcome,
+        handOff: (TenantConnection) async throws -> Void
+    ) async throws -> (batches: Int, outcome: ImportBatchOutcome) {
+        let deadline = ContinuousClock.now + budget
+        var batches = 0
+        while true {
+            let outcome = try await transaction { connection in
+                let outcome = try await batch(connection)
+                if outcome == .more && ContinuousClock.now >= deadline { try await handOff(connection) }
+                return outcome
+            }
+            batches += 1
+            if outcome != .more || ContinuousClock.now >= deadline { return (batches, outcome) }
+        }
+    }
+
     /// What the job did, at info level (the log scope adds the job and the tenant).
     public func log(_ message: Logger.Message, _ metadata: Logger.Metadata) {
         logger.info(message, metadata: metadata)
