@@ -12,14 +12,15 @@ JIFEN := .build/debug/jifen
 TESTS := .build/debug/jifenPackageTests.xctest --testing-library swift-testing
 VENV := .local/venv
 
-.PHONY: docs-check docs-links run test services services-down build migrate spec-lint format-lint format tools bench contract-fuzz client-flow release-spec deploy-check image image-buildah image-check build-release soak
+.PHONY: docs-check docs-links run test services services-down build migrate spec-lint format-lint format tools bench contract-fuzz client-flow release-spec deploy-check image image-buildah image-check build-release soak console-check
 
 ## run: services up, build, migrate, demo tenant, then `jifen serve` + one `jifen work` (Ctrl-C stops both)
 run: services build migrate
 	$(WITH_ENV) scripts/run-local.sh
 
 ## test: services up, build, the whole suite against real PostgreSQL and Redis, contract fuzzing,
-## the generated-client flow, spec and format lint, the deploy/ files' validation, and the image built and run
+## the generated-client flow, spec and format lint, the deploy/ files' validation, the staff console in a
+## browser, and the image built and run
 test: services tools build migrate
 	$(WITH_ENV) $(TESTS) --skip PostgresRestartTests
 	@# The PostgreSQL restart runs alone: beside the other 250 tests on 2 cores, the worker has
@@ -27,7 +28,7 @@ test: services tools build migrate
 	$(WITH_ENV) $(TESTS) --filter PostgresRestartTests
 	@# No test may leave a ledger inconsistent (those that corrupt one on purpose repair it).
 	$(WITH_ENV) $(JIFEN) audit
-	$(MAKE) --no-print-directory contract-fuzz client-flow docs-check docs-links spec-lint format-lint deploy-check image-check
+	$(MAKE) --no-print-directory contract-fuzz client-flow docs-check docs-links spec-lint format-lint deploy-check console-check image-check
 
 services:
 	$(SERVICES) up
@@ -67,6 +68,12 @@ client-flow: tools build migrate
 ## docs-check: GET /docs rendered by headless Chromium (installed with apt if missing) has every operation
 docs-check: build migrate
 	$(WITH_ENV) scripts/docs-check.sh
+
+## console-check: the staff console (/console) in headless Chromium (installed with apt if missing),
+## driven by selenium as owner, staff and viewer over a seeded shop; axe-core on every page, screenshots
+## of every page in en and zh-Hans in .local/console/ (scripts/console-check.sh, docs/console.md)
+console-check: tools build migrate
+	$(WITH_ENV) scripts/console-check.sh
 
 ## docs-links: every relative link and #anchor in README.md, docs/, CHANGELOG.md and BENCHMARKS.md
 ## resolves, and every curl example's JSON body parses
