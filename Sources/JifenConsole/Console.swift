@@ -1,0 +1,2 @@
+/// The staff console served by `jifen serve` under `/console` (docs/console.md).
+public enum Console {}
