@@ -29,6 +29,10 @@ let package = Package(
         // Traces exported by OTLP over HTTP only: the gRPC exporter (the other default trait)
         // would add grpc-swift to every build for a choice no collector needs.
         .package(url: "https://github.com/swift-otel/swift-otel", from: "1.6.0", traits: ["OTLPHTTP"]),
+        // The console: bcrypt for staff passwords (only that product of hummingbird-auth) and
+        // server-rendered Mustache templates.
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // Pure domain: value types and rules. No I/O.
@@ -111,9 +115,27 @@ let package = Package(
             ]
         ),
 
+        // The staff console under /console: server-rendered pages over the API's own handlers,
+        // staff accounts and sessions, and the SVG charts it draws.
+        .target(
+            name: "JifenConsole",
+            dependencies: [
+                "JifenCore",
+                "JifenPostgres",
+                "JifenAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
+
         .executableTarget(
             name: "jifen",
             dependencies: [
+                "JifenConsole",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 "JifenAPI",
                 "JifenWorker",
@@ -175,6 +197,16 @@ let package = Package(
             dependencies: [
                 "JifenAPI",
                 "JifenWorker",
+                "JifenTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "JifenConsoleTests",
+            dependencies: [
+                "JifenConsole",
+                "JifenAPI",
                 "JifenTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -23,6 +23,7 @@ public enum APIApplication {
         specification: Data,
         drain: DrainState = DrainState(),
         keyCache: KeyCache? = nil,
+        mount: Mount? = nil,
         logger: Logger
     ) throws -> Router<JifenRequestContext> {
         let router = Router(context: JifenRequestContext.self)
@@ -76,8 +77,13 @@ public enum APIApplication {
             ]
         )
         InboundWebhooks(database: database, logger: logger).register(on: router)
+        try mount?(router, handler)
         return router
     }
+
+    /// Adds routes of another front end (the staff console) beside the API's, behind the same
+    /// outer middleware (request ids, logs, drain, body limit), given the API's own handler.
+    public typealias Mount = @Sendable (Router<JifenRequestContext>, APIHandler) throws -> Void
 
     public static func make(
         configuration: APIConfiguration,
@@ -87,6 +93,7 @@ public enum APIApplication {
         services: [any Service],
         drain: DrainState = DrainState(),
         drainNotice: Duration = .seconds(2),
+        mount: Mount? = nil,
         logger: Logger
     ) throws -> some ApplicationProtocol {
         // Known keys are answered from memory while the listener hears every revocation.
@@ -98,6 +105,7 @@ public enum APIApplication {
             specification: specification,
             drain: drain,
             keyCache: keyCache,
+            mount: mount,
             logger: logger
         )
         let notice = TimeAmount.nanoseconds(

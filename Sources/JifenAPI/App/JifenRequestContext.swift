@@ -22,7 +22,7 @@ public struct JifenRequestContext: RequestContext {
 
     /// Who failed authentication counts against: the peer, or — behind a proxy the operator
     /// trusts (`TRUST_FORWARDED_FOR`) — the address that proxy appended last.
-    func clientAddress(_ request: Request, trustForwardedFor: Bool) -> String {
+    public func clientAddress(_ request: Request, trustForwardedFor: Bool) -> String {
         if trustForwardedFor, let forwarded = request.headers[.xForwardedFor],
             let last = forwarded.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !last.isEmpty
         {

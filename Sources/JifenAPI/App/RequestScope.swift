@@ -20,6 +20,12 @@ public struct RequestScope: Sendable {
     /// back up (task-locals set below it are gone by then).
     public var trace = RequestTrace()
 
+    public init(requestID: String, principal: Principal, key: AuthenticatedKey? = nil) {
+        self.requestID = requestID
+        self.principal = principal
+        self.key = key
+    }
+
     @TaskLocal public static var current = RequestScope(requestID: "-", principal: .anonymous)
 
     /// The calling tenant; a handler of a `/v1` route is only reached with one.

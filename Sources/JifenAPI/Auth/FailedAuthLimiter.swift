@@ -4,7 +4,7 @@ import NIOConcurrencyHelpers
 /// refilled at `perMinute`. Once empty, the address gets 429 without a lookup until a token
 /// is back. In-process (each API instance counts its own), bounded in memory, and it never
 /// slows a client that authenticates successfully without failing first.
-final class FailedAuthLimiter: Sendable {
+public final class FailedAuthLimiter: Sendable {
     struct Bucket: Sendable {
         var tokens: Double
         var updated: ContinuousClock.Instant
@@ -15,7 +15,7 @@ final class FailedAuthLimiter: Sendable {
     let capacity: Int
     private let buckets = NIOLockedValueBox<[String: Bucket]>([:])
 
-    init(burst: Int = 20, perMinute: Int = 60, capacity: Int = 50_000) {
+    public init(burst: Int = 20, perMinute: Int = 60, capacity: Int = 50_000) {
         self.burst = max(1, burst)
         self.perMinute = max(1, perMinute)
         self.capacity = capacity
@@ -28,7 +28,7 @@ final class FailedAuthLimiter: Sendable {
     }
 
     /// Seconds to wait when `client` has no failure left to spend, else `nil`.
-    func refusal(for client: String) -> Int? {
+    public func refusal(for client: String) -> Int? {
         let now = ContinuousClock.now
         return buckets.withLockedValue { buckets in
             guard let bucket = buckets[client] else { return nil }
@@ -39,7 +39,7 @@ final class FailedAuthLimiter: Sendable {
         }
     }
 
-    func recordFailure(for client: String) {
+    public func recordFailure(for client: String) {
         let now = ContinuousClock.now
         buckets.withLockedValue { buckets in
             if buckets[client] == nil, buckets.count >= capacity {

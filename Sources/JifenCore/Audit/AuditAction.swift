@@ -28,6 +28,13 @@ public enum AuditAction: String, Sendable, Hashable, CaseIterable, Codable {
     /// Recorded by the worker (actor `system`) when the last batch ends: completed, cancelled or failed.
     case importFinished = "import.finished"
     case exportCreated = "export.created"
+    /// Console staff: invited (by the operator or an owner), joined (accepted the invitation),
+    /// role changed, disabled, sessions revoked.
+    case staffInvited = "staff.invited"
+    case staffJoined = "staff.joined"
+    case staffRoleChanged = "staff.role_changed"
+    case staffDisabled = "staff.disabled"
+    case staffSessionsRevoked = "staff.sessions_revoked"
 
     /// The kind of thing the action changes: `program`, `api_key`, `member`, …
     public var targetKind: String {

@@ -71,13 +71,15 @@ extension TenantConnection {
         return items
     }
 
-    private func memberOrders(_ member: UUID) async throws -> [Order] {
+    /// A member's orders, newest first; all of them unless `limit` (the console shows the latest).
+    public func memberOrders(_ member: UUID, limit: Int = Int(Int32.max)) async throws -> [Order] {
         let rows = try await query(
             """
             SELECT \(unescaped: Self.orderColumns)
             FROM orders o JOIN members m ON m.tenant_id = o.tenant_id AND m.id = o.member_id
             WHERE o.tenant_id = \(tenant.rawValue) AND o.member_id = \(member)
             ORDER BY o.created_at DESC, o.id DESC
+            LIMIT \(limit)
             """
         )
         var orders: [Order] = []

@@ -7,8 +7,13 @@ import JifenCore
 /// The tenant id inside the key lets authentication run under that tenant's row-level
 /// security. The random part carries 190 bits, so storing a plain SHA-256 of the key is safe
 /// (no salt or slow hash needed, unlike passwords) and lets the lookup use an index.
+///
+/// The console's session and invitation tokens are the same shape under schemes of their own
+/// (`jfs_`, `jfi_`), so one token can never be presented as another kind.
 public struct APIKeySecret: Sendable, Hashable {
     public static let scheme = "jf_"
+    public static let sessionScheme = "jfs_"
+    public static let invitationScheme = "jfi_"
     static let randomLength = 32
     static let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
@@ -17,16 +22,18 @@ public struct APIKeySecret: Sendable, Hashable {
     public let value: String
 
     /// Makes a fresh key for `tenant`.
-    public static func generate(for tenant: TenantID) -> APIKeySecret {
+    public static func generate(for tenant: TenantID, scheme: String = scheme) -> APIKeySecret {
         var generator = SystemRandomNumberGenerator()
         let random = String((0..<randomLength).map { _ in alphabet.randomElement(using: &generator) ?? "0" })
         return APIKeySecret(tenant: tenant, value: scheme + hex(tenant) + "_" + random)
     }
 
-    /// Parses a presented key; `nil` when it cannot be one of ours.
-    public init?(_ value: String) {
-        guard value.hasPrefix(Self.scheme), value.utf8.count == 3 + 32 + 1 + Self.randomLength else { return nil }
-        let body = value.dropFirst(Self.scheme.count)
+    /// Parses a presented key; `nil` when it cannot be one of ours (of `scheme`).
+    public init?(_ value: String, scheme: String = scheme) {
+        guard value.hasPrefix(scheme), value.utf8.count == scheme.utf8.count + 32 + 1 + Self.randomLength else {
+            return nil
+        }
+        let body = value.dropFirst(scheme.count)
         let parts = body.split(separator: "_", omittingEmptySubsequences: false)
         guard parts.count == 2, let tenant = Self.tenant(fromHex: parts[0]) else { return nil }
         self.init(tenant: tenant, value: value)

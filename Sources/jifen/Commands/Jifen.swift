@@ -11,7 +11,7 @@ struct Jifen: AsyncParsableCommand {
         discussion: "Configured by environment variables only; see the settings table in docs/operations.md.",
         subcommands: [
             Serve.self, Work.self, Migrate.self, TenantCommand.self, APIKeyCommand.self, Jobs.self, Outbox.self,
-            Audit.self, Sweep.self, Secrets.self, Reports.self,
+            Audit.self, Sweep.self, Secrets.self, Reports.self, StaffCommand.self,
         ]
     )
 }

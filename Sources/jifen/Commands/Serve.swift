@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import JifenAPI
+import JifenConsole
 import ServiceLifecycle
 import UnixSignals
 
@@ -49,6 +50,13 @@ struct Serve: AsyncParsableCommand {
             services: connections.postgresServices,
             drain: drain,
             drainNotice: Self.drainNotice(drainSeconds: settings.drainSeconds),
+            // The staff console under /console, over the API's own handlers (docs/console.md).
+            mount: Console.mount(
+                configuration: settings.console,
+                database: connections.database,
+                specification: specification,
+                logger: logger
+            ),
             logger: logger
         )
         // SIGTERM: the server stops accepting at once; open connections get a short notice in

@@ -1,4 +1,5 @@
 import Configuration
+import JifenConsole
 import Foundation
 import JifenCore
 import JifenPostgres
@@ -17,6 +18,7 @@ struct Settings: Sendable {
     var runner: RunnerSettings
     var webhooks: WebhookSettings
     var api: APISettings
+    var console: ConsoleConfiguration
 
     /// The address the API listens on, and the worker's probes.
     var host: String
@@ -80,6 +82,7 @@ struct Settings: Sendable {
             runner: try .fromEnvironment(config),
             webhooks: try .fromEnvironment(config),
             api: try .fromEnvironment(config),
+            console: try .fromEnvironment(config, trustForwardedFor: config.flag("trust.forwarded.for")),
             host: config.string(forKey: "host", default: "127.0.0.1"),
             logLevel: level,
             logFormat: format,

@@ -1,0 +1,77 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import JifenCore
+
+/// A posted HTML form (`application/x-www-form-urlencoded`), read with a bound on its size.
+struct FormBody: Sendable {
+    var fields: [String: String]
+
+    subscript(name: String) -> String { fields[name] ?? "" }
+
+    static let maxBytes = 1 << 20
+
+    static func read(_ request: Request) async throws -> FormBody {
+        let type = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces)
+        guard type?.lowercased() == "application/x-www-form-urlencoded" else {
+            throw JifenError(.unsupportedMediaType, "Send the form as application/x-www-form-urlencoded.")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: maxBytes)
+        } catch {
+            throw JifenError(.payloadTooLarge, "The form is larger than 1 MiB.")
+        }
+        return FormBody(fields: parse(String(buffer: buffer)))
+    }
+
+    /// `a=1&b=x+y%21` → ["a": "1", "b": "x y!"]; the first of repeated names wins, and a
+    /// malformed escape drops its field rather than guessing.
+    static func parse(_ text: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for pair in text.split(separator: "&") where !pair.isEmpty {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ part: Substring) -> String? {
+                String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+            }
+            guard let name = decode(parts[0]), let value = decode(parts.count > 1 ? parts[1] : "") else { continue }
+            if fields[name] == nil { fields[name] = value }
+        }
+        return fields
+    }
+}
+
+/// Cookies the console sets and reads.
+enum ConsoleCookie {
+    static let session = "jifen_console"
+    static let language = "jifen_lang"
+    /// A random value the sign-in and invitation forms echo (double-submit CSRF): before a
+    /// session exists there is no synchronizer token to use.
+    static let form = "jifen_form"
+
+    static func value(_ name: String, in request: Request) -> String? {
+        guard let header = request.headers[.cookie] else { return nil }
+        for part in header.split(separator: ";") {
+            let pair = part.split(separator: "=", maxSplits: 1)
+            if pair.count == 2, pair[0].trimmingCharacters(in: .whitespaces) == name {
+                return pair[1].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return nil
+    }
+
+    /// `HttpOnly; SameSite=Strict; Path=/console`, and `Secure` unless configured off.
+    static func header(_ name: String, _ value: String, maxAge: Int?, secure: Bool) -> String {
+        var parts = ["\(name)=\(value)", "Path=/console", "HttpOnly", "SameSite=Strict"]
+        if let maxAge { parts.append("Max-Age=\(maxAge)") }
+        if secure { parts.append("Secure") }
+        return parts.joined(separator: "; ")
+    }
+}
+
+/// Compares secrets without revealing by timing where they differ.
+func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+    let (x, y) = (Array(a.utf8), Array(b.utf8))
+    guard x.count == y.count else { return false }
+    return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+}
