@@ -5,8 +5,9 @@
 # axe-core checks every page's accessibility, and a screenshot of every page in both languages
 # lands in .local/console/<page>-<lang>.png.
 #
-#   1. chromium and chromium-driver (apt, when missing); selenium and selenium-axe-python come
-#      from scripts/requirements.txt in .local/venv (`make tools`)
+#   1. chromium, chromium-driver and a font with Chinese characters (fonts-wqy-microhei) with apt,
+#      when missing; selenium and selenium-axe-python come from scripts/requirements.txt in
+#      .local/venv (`make tools`)
 #   2. `jifen migrate`; two fresh tenants (`jifen tenant create --quiet`)
 #   3. `jifen serve` on a free port with CONSOLE_INSECURE_COOKIES=1 (the check speaks plain
 #      http), and one `jifen work` pinned to the two tenants on a queue of its own (it scores the
@@ -48,11 +49,16 @@ fail() {
 }
 
 # ---- 1. the browser and the Python packages ----
-if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
-    say "installing chromium and chromium-driver (apt)"
+# A font with Chinese characters too, or the zh-Hans screenshots show boxes (fc-list comes with
+# chromium's fontconfig).
+packages=()
+command -v chromium >/dev/null || packages+=(chromium)
+command -v chromedriver >/dev/null || packages+=(chromium-driver)
+[[ -n $(fc-list :lang=zh 2>/dev/null) ]] || packages+=(fonts-wqy-microhei)
+if ((${#packages[@]})); then
+    say "installing ${packages[*]} (apt)"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        chromium chromium-driver >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 fi
 "$VENV/bin/python" -c 'import selenium, selenium_axe_python' 2>/dev/null ||
     fail "selenium or selenium-axe-python is missing from $VENV: run \`make tools\`"
