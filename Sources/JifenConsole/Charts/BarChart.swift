@@ -20,6 +20,7 @@ public struct BarChart: Sendable {
         series: [ChartSeries],
         layout: Layout = .grouped,
         emptyText: String = "No data",
+        description: String? = nil,
         id: String? = nil,
         formatValue: @escaping @Sendable (Int) -> String = { String($0) }
     ) {
@@ -28,6 +29,7 @@ public struct BarChart: Sendable {
             categories: categories,
             series: series,
             emptyText: emptyText,
+            description: description,
             id: id,
             formatValue: formatValue
         )

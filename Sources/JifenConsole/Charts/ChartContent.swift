@@ -5,6 +5,8 @@ struct ChartContent: Sendable {
     var categories: [String]
     var series: [ChartSeries]
     var emptyText: String
+    /// The caller's own `<desc>` (in the page's language); the English summary below without it.
+    var description: String? = nil
     var id: String?
     var formatValue: @Sendable (Int) -> String
 
@@ -44,6 +46,7 @@ struct ChartContent: Sendable {
     /// `role="img"` are not read out one by one), e.g. "Bar chart: 3 series over 6 categories
     /// (Jan to Jun); largest: 1,234; smallest: 0".
     func summary(kind: String, extra: [String] = []) -> String {
+        if let description { return description }
         let values = drawnValues
         guard let largest = values.max(), let smallest = values.min() else { return emptyText }
         let categoryWord = categories.count == 1 ? "category" : "categories"

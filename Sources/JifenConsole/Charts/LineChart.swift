@@ -9,6 +9,7 @@ public struct LineChart: Sendable {
         categories: [String],
         series: [ChartSeries],
         emptyText: String = "No data",
+        description: String? = nil,
         id: String? = nil,
         formatValue: @escaping @Sendable (Int) -> String = { String($0) }
     ) {
@@ -17,6 +18,7 @@ public struct LineChart: Sendable {
             categories: categories,
             series: series,
             emptyText: emptyText,
+            description: description,
             id: id,
             formatValue: formatValue
         )
