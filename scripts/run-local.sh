@@ -12,6 +12,8 @@ export PORT="${PORT:-8080}"
 # use the published development key (logged at start), which JIFEN_ENV=production refuses.
 # Set both in the environment to try a real key: `SECRETS_KEY=$(openssl rand -base64 32)`.
 export JIFEN_ENV="${JIFEN_ENV:-development}"
+# The console is served over plain http here; a deployment serves it over TLS with Secure cookies.
+export CONSOLE_INSECURE_COOKIES="${CONSOLE_INSECURE_COOKIES:-1}"
 
 # The key is shown once, so the demo tenant's id and key are kept in .local/ (git-ignored).
 tenant="" key=""
@@ -22,11 +24,19 @@ if [[ -z $tenant ]] || ! "$JIFEN" tenant list 2>/dev/null | grep -q "^$tenant"; 
 fi
 
 base="http://127.0.0.1:$PORT"
+# A fresh invitation for the demo owner each run, until someone has joined with that email.
+invitation=$("$JIFEN" staff invite --tenant "$tenant" --email owner@demo.example --role owner 2>/dev/null || true)
+if [[ -n $invitation ]]; then
+    console="Console      $base$invitation   (owner@demo.example: choose a password, then sign in)"
+else
+    console="Console      $base/console/sign-in?shop=$tenant   (owner@demo.example)"
+fi
 cat <<MSG
 
   Demo tenant  $tenant
   API key      $key
   Operator     OPERATOR_TOKEN=$OPERATOR_TOKEN
+  $console
 
   Try it (in another terminal):
     curl -s -X POST $base/v1/orders -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \\

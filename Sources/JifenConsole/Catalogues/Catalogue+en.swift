@@ -204,6 +204,8 @@ extension Catalogue {
         "flash_staff_role": "The role is changed.",
         "flash_staff_disabled": "The account is disabled and signed out.",
         "flash_staff_revoked": "Every session of that account is signed out.",
+        "no_data": "No data yet.",
+        "chart_description": "A chart of the numbers in the table that follows it.",
         "problem_generic": "Something went wrong",
         "problem_internal": "Something went wrong on our side; it is logged.",
         "problem_bad_request": "The request is not valid",

@@ -204,6 +204,8 @@ extension Catalogue {
         "flash_staff_role": "角色已修改。",
         "flash_staff_disabled": "账号已停用并下线。",
         "flash_staff_revoked": "该账号的所有会话已下线。",
+        "no_data": "暂无数据。",
+        "chart_description": "图表，数据见其后的表格。",
         "problem_generic": "出错了",
         "problem_internal": "服务器出错，已记录。",
         "problem_bad_request": "请求无效",

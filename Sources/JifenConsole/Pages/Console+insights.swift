@@ -26,6 +26,27 @@ extension Console {
         return Int((rate * 1000).rounded())
     }
 
+    /// A bar chart in the page's language: its description points to the table of the same
+    /// numbers beside it (what a screen reader should read), and an empty one says so.
+    static func chart(
+        _ visit: Visit,
+        id: String,
+        title: String,
+        categories: [String],
+        series: [ChartSeries],
+        formatValue: @escaping @Sendable (Int) -> String
+    ) -> String {
+        BarChart(
+            title: title,
+            categories: categories,
+            series: series,
+            emptyText: visit.text("no_data"),
+            description: visit.text("chart_description"),
+            id: id,
+            formatValue: formatValue
+        ).svg()
+    }
+
     static let percentFormat: @Sendable (Int) -> String = { value in "\(value / 10).\(abs(value % 10))%" }
 
     func campaignsPage(_ visit: Visit) async throws -> Response {
@@ -52,7 +73,12 @@ extension Console {
                 "created_at": Wire.date(campaign["created_at"]).map(format.day) ?? "",
             ]
             if let results, Wire.int((results["holdout"] as? [String: Any])?["members"]) > 0 {
-                row["results"] = lift(results, name: Wire.string(campaign["name"]), visit)
+                row["results"] = lift(
+                    results,
+                    name: Wire.string(campaign["name"]),
+                    id: "campaign-chart-\(id.uuidString.lowercased())",
+                    visit
+                )
             }
             rows.append(row)
         }
@@ -63,14 +89,16 @@ extension Console {
     }
 
     /// Response rates of the stimulated members and the control group, and the lift between.
-    func lift(_ results: [String: Any], name: String, _ visit: Visit) -> [String: Any] {
+    func lift(_ results: [String: Any], name: String, id: String, _ visit: Visit) -> [String: Any] {
         let format = visit.format
         let currency = visit.currency ?? "CNY"
         let arms: [(String, [String: Any], Double?)] = [
             (visit.text("arm_stimulated"), results["stimulated"] as? [String: Any] ?? [:], Wire.double(results["stimulated_rate"])),
             (visit.text("arm_holdout"), results["holdout"] as? [String: Any] ?? [:], Wire.double(results["holdout_rate"])),
         ]
-        let chart = BarChart(
+        let chart = Self.chart(
+            visit,
+            id: id,
             title: visit.text("chart_response_rate", ["name": name]),
             categories: arms.map(\.0),
             series: [ChartSeries(name: visit.text("response_rate"), values: arms.map { Self.perMille($0.2) })],
@@ -86,7 +114,7 @@ extension Console {
                     "days": String(Wire.int(results["evaluation_days"])),
                 ]
             ),
-            "chart": chart.svg(),
+            "chart": chart,
             "arms": arms.map { arm, outcome, rate -> [String: Any] in
                 [
                     "arm": arm,
@@ -120,7 +148,9 @@ extension Console {
                     ["number": String(Wire.int(step["step"]) + 1), "action": visit.text("action_" + Wire.string(step["action"]))]
                 )
             }
-            let chart = BarChart(
+            let chart = Self.chart(
+                visit,
+                id: "journey-chart-" + Wire.string(journey["id"]),
                 title: visit.text("chart_response_rate", ["name": Wire.string(journey["name"])]),
                 categories: labels,
                 series: [
@@ -136,7 +166,7 @@ extension Console {
                 "members": format.points(Wire.int(journey["members"])),
                 "held_out": format.points(Wire.int(journey["held_out"])),
                 "created_at": Wire.date(journey["created_at"]).map(format.day) ?? "",
-                "chart": chart.svg(),
+                "chart": chart,
                 "steps": zip(labels, steps).map { label, step -> [String: Any] in
                     [
                         "step": label,
@@ -169,7 +199,9 @@ extension Console {
         }
         let currency = program.currency?.code ?? visit.currency ?? "CNY"
         let liabilityLabels = expiring.map { $0.month ?? visit.text("never") }
-        let liabilityChart = BarChart(
+        let liabilityChart = Self.chart(
+            visit,
+            id: "liability-chart",
             title: visit.text("liability"),
             categories: liabilityLabels,
             series: [ChartSeries(name: visit.text("points"), values: expiring.map { Int(clamping: $0.points) })],
@@ -180,7 +212,9 @@ extension Console {
         func flow(_ key: String) -> [Int] {
             periods.map { Int(clamping: Wire.int(($0["total"] as? [String: Any])?[key])) }
         }
-        let flowsChart = BarChart(
+        let flowsChart = Self.chart(
+            visit,
+            id: "flows-chart",
             title: visit.text("flows"),
             categories: flowLabels,
             series: [
@@ -200,7 +234,9 @@ extension Console {
                 Wire.int(window?["repeated"]), Wire.double(window?["rate"])
             )
         }
-        let cohortsChart = BarChart(
+        let cohortsChart = Self.chart(
+            visit,
+            id: "cohorts-chart",
             title: visit.text("cohorts"),
             categories: settled.map(\.label),
             series: [
@@ -215,14 +251,14 @@ extension Console {
                 "period_note",
                 ["from": Wire.string(header["from"]), "to": Wire.string(header["to"]), "zone": program.timeZone]
             ),
-            "liability_chart": liabilityChart.svg(),
+            "liability_chart": liabilityChart,
             "liability": zip(liabilityLabels, expiring).map { label, bucket -> [String: Any] in
                 [
                     "label": label, "points": format.points(bucket.points),
                     "value": format.money(program.redemption.value(of: bucket.points), currency: currency),
                 ]
             },
-            "flows_chart": flowsChart.svg(),
+            "flows_chart": flowsChart,
             "flows": zip(flowLabels, periods).map { label, period -> [String: Any] in
                 let total = period["total"] as? [String: Any] ?? [:]
                 return [
@@ -232,7 +268,7 @@ extension Console {
                     "reversed": format.points(Wire.int(total["reversed"])),
                 ]
             },
-            "cohorts_chart": cohortsChart.svg(),
+            "cohorts_chart": cohortsChart,
             "cohorts": settled.map { cohort -> [String: Any] in
                 [
                     "label": cohort.label, "members": format.points(cohort.members),
