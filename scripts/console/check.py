@@ -99,7 +99,8 @@ class Report:
         except Failure as failure:
             self.failures.append(f"[{name}] {failure}")
         except Exception as error:  # a bug or a WebDriver error: recorded, and the next section runs
-            where = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == __file__][-1]
+            frames = traceback.extract_tb(error.__traceback__)
+            where = ([f for f in frames if f.filename == __file__] or frames)[-1]
             message = str(error).split("\n")[0] or type(error).__name__
             self.failures.append(f"[{name}] {type(error).__name__}: {message} (check.py line {where.lineno})")
         self.sections.append((name, len(self.failures) == before, time.monotonic() - started))

@@ -147,7 +147,17 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
          "steps": [{"wait_days": 0, "action": {"kind": "message", "key": "thank-you"}}],
          "holdout_percent": 40, "evaluation_days": 10},
     )
-    print(f"seed: campaign {campaign['id']}, journey {journey['id']}", file=sys.stderr)
+    # Purchases after both, so their results have responders (the stimulated arm or the control).
+    for member, *_ in MEMBERS[1:4]:
+        order = f"{member}-after"
+        shop.call("POST", "/v1/orders", {
+            "external_id": order, "member": member, "currency": "CNY", "amount": 16800, "status": "paid",
+            "placed_at": now.isoformat().replace("+00:00", "Z"),
+            "lines": [{"sku": "TEA-02", "category": "tea", "quantity": 1, "unit_amount": 16800}],
+        })
+        poll(f"order {order} scored by the worker", args.deadline,
+             lambda: shop.call("GET", f"/v1/orders/{order}")["points"]["state"] != "unscored")
+    print(f"seed: campaign {campaign['id']}, journey {journey['id']}, 3 orders after them", file=sys.stderr)
 
     # A webhook endpoint whose delivery fails, so the console can replay it.
     endpoint = shop.call(
