@@ -147,12 +147,20 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
          "steps": [{"wait_days": 0, "action": {"kind": "message", "key": "thank-you"}}],
          "holdout_percent": 40, "evaluation_days": 10},
     )
-    # Purchases after both, so their results have responders (the stimulated arm or the control).
+    # Purchases after both (once the journey's first step has reached its members), so their
+    # results have responders.
+    poll(
+        "the journey's first step reached its members",
+        args.deadline,
+        lambda: any(step["stimulated"]["members"] + step["holdout"]["members"] > 0
+                    for step in shop.call("GET", f"/v1/journeys/{journey['id']}/results")["steps"]),
+    )
     for member, *_ in MEMBERS[1:4]:
         order = f"{member}-after"
+        paid = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) + datetime.timedelta(seconds=1)
         shop.call("POST", "/v1/orders", {
             "external_id": order, "member": member, "currency": "CNY", "amount": 16800, "status": "paid",
-            "placed_at": now.isoformat().replace("+00:00", "Z"),
+            "placed_at": paid.isoformat().replace("+00:00", "Z"),
             "lines": [{"sku": "TEA-02", "category": "tea", "quantity": 1, "unit_amount": 16800}],
         })
         poll(f"order {order} scored by the worker", args.deadline,
