@@ -19,12 +19,13 @@ Sections (each runs even when an earlier one failed, unless it needs that one's 
   program     a negative earning rate (422, the field error), the preview, a valid change
   webhooks    the failed delivery replayed
   charts      reports, campaigns and journeys: an svg.chart and a table each
-  staff       the owner invites a staff member on /console/staff; they accept, sign in, may adjust
+  staff       the owner invites a staff member on /console/staff; they accept, sign in, may adjust,
+              get 403 on /console/staff; the owner revokes their sessions: they are signed out
   isolation   the other tenant's member: not found by search, 404 by URL
   languages   every page in en and zh-Hans (switch link, cookie, CJK in the nav), screenshots
   viewer      a browser asking for zh (Accept-Language) gets zh-Hans; the viewer sees no
               adjustment form and a forged POST of one gets 403; /console/staff is 403
-  sign-out    then the member URL leads to the sign-in page
+  sign-out    then the member URL leads to the sign-in page, also with the old session cookie
 
 axe-core (selenium-axe-python) checks every page it visits against WCAG 2.1 A and AA (which
 includes label, color-contrast, button-name, link-name, html-has-lang, document-title,
@@ -230,13 +231,14 @@ class Browser:
             raise Failure(f"[{page}] expected a submit button in {form_css}; found: {form.get_attribute('outerHTML')[:300]}")
         self.navigate(buttons[0].click, f"the page after submitting {form_css}", page)
 
-    def request(self, path: str, method: str = "GET", form: dict[str, str] | None = None) -> int:
+    def request(self, path: str, method: str = "GET", form: dict[str, str] | None = None,
+                cookies: list[dict[str, Any]] | None = None) -> int:
         """The status of a request made with this browser's cookies, as the browser would send
         it from the console's own pages (same-origin), redirects not followed. (Not fetch() in
         the page: the console's Content-Security-Policy, default-src 'none', rightly blocks it.)"""
         parts = urllib.parse.urlsplit(self.base)
-        cookies = "; ".join(f"{c['name']}={c['value']}" for c in self.driver.get_cookies())
-        headers = {"Cookie": cookies, "Origin": self.base, "Sec-Fetch-Site": "same-origin",
+        jar = "; ".join(f"{c['name']}={c['value']}" for c in (cookies or self.driver.get_cookies()))
+        headers = {"Cookie": jar, "Origin": self.base, "Sec-Fetch-Site": "same-origin",
                    "Accept-Language": self.driver.execute_script("return navigator.languages.join(',')")}
         body = None
         if form is not None:
@@ -296,6 +298,13 @@ class Browser:
         r.expect(bool(self.all('a.skip[href="#main"]')), page, 'a skip link a.skip[href="#main"]', "none")
         for hreflang in ("en", "zh-Hans"):
             r.expect(bool(self.all(f'a[hreflang="{hreflang}"]')), page, f'a language link a[hreflang="{hreflang}"]', "none")
+        navs = self.all("nav#nav")
+        if navs:
+            links = {urllib.parse.urlsplit(a.get_attribute("href") or "").path
+                     for a in navs[0].find_elements(By.TAG_NAME, "a")}
+            wanted = {f"/console/{p}" for p in ("members", "program", "campaigns", "journeys", "reports", "webhooks")}
+            r.expect(wanted <= links, page, f"nav#nav with links to {sorted(wanted)}", f"links {sorted(links)}")
+            r.expect(bool(self.all("form#sign-out")), page, "form#sign-out when signed in", "none")
         for form in self.all("form"):
             if (form.get_attribute("method") or "get").lower() != "post":
                 continue
@@ -615,9 +624,16 @@ def run(args: argparse.Namespace) -> int:
             staff.find("form#adjustment", "member (staff)", "the adjustment form for a staff member")
             status = staff.request("/console/staff")
             expect(status == 403, "staff (staff)", "403 on /console/staff for a staff member", status)
-            staff.quit()
+            # The owner signs the staff member out everywhere: their next page is the sign-in.
             owner.open("/console/staff")
             owner.find(f'table#staff tr[data-email="{staff_email}"]', page, "the new staff member's row")
+            owner.submit(f'table#staff tr[data-email="{staff_email}"] form.revoke', page)
+            expect(owner.path().split("?")[0] == "/console/staff", page, "303 back to /console/staff after revoking",
+                   owner.path())
+            staff.open(member_path)
+            staff.wait_until("the staff member's session revoked: the member URL leads to /console/sign-in",
+                             "member (staff)", lambda d: staff.path().startswith("/console/sign-in"))
+            staff.quit()
 
         with report.section("isolation: another shop's member"):
             page = "members"
@@ -692,7 +708,11 @@ def run(args: argparse.Namespace) -> int:
         with report.section("sign-out"):
             page = "members"
             owner.open("/console/members")
+            session = owner.driver.get_cookies()
             owner.submit("form#sign-out", page)
+            status = owner.request(member_path, cookies=session)
+            expect(status == 303, "member", "303 (to the sign-in page) for the session cookie kept from before signing out",
+                   status)
             owner.open(member_path)
             owner.wait_until("the member URL to redirect to /console/sign-in after signing out", "member",
                              lambda d: owner.path().startswith("/console/sign-in"))
