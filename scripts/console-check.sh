@@ -98,7 +98,8 @@ read -r other_tenant other_key <<<"$("$JIFEN" tenant create "Console check other
 say "tenants $tenant and $other_tenant"
 
 # ---- 3. serve and work ----
-export OPERATOR_TOKEN="console-$(random_token)" LOG_LEVEL="${LOG_LEVEL:-info}"
+OPERATOR_TOKEN="console-$(random_token)"
+export OPERATOR_TOKEN LOG_LEVEL="${LOG_LEVEL:-info}"
 HOST=127.0.0.1 PORT=$PORT CONSOLE_INSECURE_COOKIES=1 "$JIFEN" serve >"$SERVE_LOG" 2>&1 &
 server=$!
 # The worker keeps ALLOW_PRIVATE_WEBHOOKS off: the endpoint on a loopback port fails at once.

@@ -50,7 +50,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from selenium import webdriver
-from selenium.common.exceptions import NoSuchElementException, TimeoutException, WebDriverException
+from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -63,8 +63,14 @@ from selenium_axe_python import Axe
 
 # The rules the check must have run on every page (all are in the WCAG tags below).
 REQUIRED_RULES = [
-    "label", "color-contrast", "button-name", "link-name", "html-has-lang", "document-title",
-    "image-alt", "svg-img-alt",
+    "label",
+    "color-contrast",
+    "button-name",
+    "link-name",
+    "html-has-lang",
+    "document-title",
+    "image-alt",
+    "svg-img-alt",
 ]
 AXE_OPTIONS = {
     "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
@@ -117,8 +123,15 @@ class Browser:
         self.report = report
         options = webdriver.ChromeOptions()
         options.binary_location = args.chromium
-        for flag in ("--headless=new", "--no-sandbox", "--window-size=1280,900", "--disable-dev-shm-usage",
-                     "--disable-gpu", "--no-first-run", f"--lang={lang}"):
+        for flag in (
+            "--headless=new",
+            "--no-sandbox",
+            "--window-size=1280,900",
+            "--disable-dev-shm-usage",
+            "--disable-gpu",
+            "--no-first-run",
+            f"--lang={lang}",
+        ):
             options.add_argument(flag)
         # Accept-Language follows the profile's languages, not --lang alone.
         languages = "zh-CN,zh" if lang.startswith("zh") else "en-US,en"
@@ -141,7 +154,9 @@ class Browser:
         """What the page shows, for a failure message: URL, title, alerts, the start of <main>."""
         d = self.driver
         try:
-            alerts = [e.text.strip() for e in d.find_elements(By.CSS_SELECTOR, "[role=alert]") if e.text.strip()]
+            alerts = [
+                e.text.strip() for e in d.find_elements(By.CSS_SELECTOR, "[role=alert]") if e.text.strip()
+            ]
             mains = d.find_elements(By.CSS_SELECTOR, "main")
             text = (mains[0] if mains else d.find_element(By.TAG_NAME, "body")).text.strip()
             text = re.sub(r"\s+", " ", text)[:240]
@@ -181,7 +196,9 @@ class Browser:
         try:
             return WebDriverWait(self.driver, self.deadline).until(condition)
         except TimeoutException:
-            raise Failure(f"[{page}] expected {what} within {self.deadline:.0f} s; found: {self.describe()}") from None
+            raise Failure(
+                f"[{page}] expected {what} within {self.deadline:.0f} s; found: {self.describe()}"
+            ) from None
 
     # -- acting --
 
@@ -197,7 +214,8 @@ class Browser:
         self.driver.execute_script(
             "arguments[0].value = arguments[1];"
             "arguments[0].dispatchEvent(new Event('input', {bubbles: true}));",
-            field, value,
+            field,
+            value,
         )
 
     def choose(self, css: str, value: str, page: str) -> None:
@@ -217,7 +235,9 @@ class Browser:
 
         def loaded(d: WebDriver) -> bool:
             try:
-                return d.execute_script("return !window.__consoleCheckMark && document.readyState === 'complete'")
+                return d.execute_script(
+                    "return !window.__consoleCheckMark && document.readyState === 'complete'"
+                )
             except WebDriverException:
                 return False  # between two documents
 
@@ -226,20 +246,33 @@ class Browser:
     def submit(self, form_css: str, page: str) -> None:
         """Clicks the form's submit button and waits for the next page to load."""
         form = self.find(form_css, page)
-        buttons = form.find_elements(By.CSS_SELECTOR, "button[type=submit], input[type=submit], button:not([type])")
+        buttons = form.find_elements(
+            By.CSS_SELECTOR, "button[type=submit], input[type=submit], button:not([type])"
+        )
         if not buttons:
-            raise Failure(f"[{page}] expected a submit button in {form_css}; found: {form.get_attribute('outerHTML')[:300]}")
+            raise Failure(
+                f"[{page}] expected a submit button in {form_css}; found: {form.get_attribute('outerHTML')[:300]}"
+            )
         self.navigate(buttons[0].click, f"the page after submitting {form_css}", page)
 
-    def request(self, path: str, method: str = "GET", form: dict[str, str] | None = None,
-                cookies: list[dict[str, Any]] | None = None) -> int:
+    def request(
+        self,
+        path: str,
+        method: str = "GET",
+        form: dict[str, str] | None = None,
+        cookies: list[dict[str, Any]] | None = None,
+    ) -> int:
         """The status of a request made with this browser's cookies, as the browser would send
         it from the console's own pages (same-origin), redirects not followed. (Not fetch() in
         the page: the console's Content-Security-Policy, default-src 'none', rightly blocks it.)"""
         parts = urllib.parse.urlsplit(self.base)
         jar = "; ".join(f"{c['name']}={c['value']}" for c in (cookies or self.driver.get_cookies()))
-        headers = {"Cookie": jar, "Origin": self.base, "Sec-Fetch-Site": "same-origin",
-                   "Accept-Language": self.driver.execute_script("return navigator.languages.join(',')")}
+        headers = {
+            "Cookie": jar,
+            "Origin": self.base,
+            "Sec-Fetch-Site": "same-origin",
+            "Accept-Language": self.driver.execute_script("return navigator.languages.join(',')"),
+        }
         body = None
         if form is not None:
             body = urllib.parse.urlencode(form)
@@ -259,7 +292,9 @@ class Browser:
             raise Failure(f"[{page}] expected a value in input[name=_csrf]; found it empty")
         return token
 
-    def tab_sequence(self, targets: list[str], limit: int = 250, typing: dict[str, str] | None = None) -> list[str]:
+    def tab_sequence(
+        self, targets: list[str], limit: int = 250, typing: dict[str, str] | None = None
+    ) -> list[str]:
         """Presses Tab on a freshly loaded page (focus starts at the top) until every target id
         has had focus, typing typing[id] into a field when it gets it; returns the ids (or tag
         names) that had focus, in order."""
@@ -297,20 +332,33 @@ class Browser:
         r.expect(len(self.all("main#main")) == 1, page, "one <main id=main>", f"{len(self.all('main#main'))}")
         r.expect(bool(self.all('a.skip[href="#main"]')), page, 'a skip link a.skip[href="#main"]', "none")
         for hreflang in ("en", "zh-Hans"):
-            r.expect(bool(self.all(f'a[hreflang="{hreflang}"]')), page, f'a language link a[hreflang="{hreflang}"]', "none")
+            r.expect(
+                bool(self.all(f'a[hreflang="{hreflang}"]')),
+                page,
+                f'a language link a[hreflang="{hreflang}"]',
+                "none",
+            )
         navs = self.all("nav#nav")
         if navs:
-            links = {urllib.parse.urlsplit(a.get_attribute("href") or "").path
-                     for a in navs[0].find_elements(By.TAG_NAME, "a")}
-            wanted = {f"/console/{p}" for p in ("members", "program", "campaigns", "journeys", "reports", "webhooks")}
-            r.expect(wanted <= links, page, f"nav#nav with links to {sorted(wanted)}", f"links {sorted(links)}")
+            links = {
+                urllib.parse.urlsplit(a.get_attribute("href") or "").path
+                for a in navs[0].find_elements(By.TAG_NAME, "a")
+            }
+            wanted = {
+                f"/console/{p}"
+                for p in ("members", "program", "campaigns", "journeys", "reports", "webhooks")
+            }
+            r.expect(
+                wanted <= links, page, f"nav#nav with links to {sorted(wanted)}", f"links {sorted(links)}"
+            )
             r.expect(bool(self.all("form#sign-out")), page, "form#sign-out when signed in", "none")
         for form in self.all("form"):
             if (form.get_attribute("method") or "get").lower() != "post":
                 continue
             r.expect(
                 bool(form.find_elements(By.CSS_SELECTOR, "input[type=hidden][name=_csrf]")),
-                page, "a hidden _csrf input in every POST form",
+                page,
+                "a hidden _csrf input in every POST form",
                 f"none in form#{form.get_attribute('id') or '?'} (action {form.get_attribute('action')})",
             )
         for svg in self.all("svg.chart"):
@@ -319,16 +367,24 @@ class Browser:
                 " !!(s.getAttribute('aria-label') || s.getAttribute('aria-labelledby') || s.querySelector('title'))",
                 svg,
             )
-            r.expect(named, page, 'every svg.chart role="img" with a name (aria-label or <title>)',
-                     (svg.get_attribute("outerHTML") or "")[:160])
+            r.expect(
+                named,
+                page,
+                'every svg.chart role="img" with a name (aria-label or <title>)',
+                (svg.get_attribute("outerHTML") or "")[:160],
+            )
             # Something drawn: a shape with an area or a length, not an empty placeholder.
             drawn = d.execute_script(
                 "return [...arguments[0].querySelectorAll('rect, path, line, polyline, polygon, circle')]"
                 ".filter(e => { const b = e.getBBox(); return b.width > 0 || b.height > 0 }).length",
                 svg,
             )
-            r.expect(drawn > 0, page, "every svg.chart to draw something (a rect, path, line … with a size)",
-                     f"nothing drawn in {(svg.get_attribute('outerHTML') or '')[:160]}")
+            r.expect(
+                drawn > 0,
+                page,
+                "every svg.chart to draw something (a rect, path, line … with a size)",
+                f"nothing drawn in {(svg.get_attribute('outerHTML') or '')[:160]}",
+            )
         foreign = d.execute_script(
             "return performance.getEntriesByType('resource').map(e => e.name)"
             ".filter(u => !u.startsWith(location.origin))"
@@ -354,7 +410,9 @@ class Browser:
             "return axe.getRules(arguments[0]).map(r => r.ruleId)", AXE_OPTIONS["runOnly"]["values"]
         )
         missing = [rule for rule in REQUIRED_RULES if rule not in ran]
-        self.report.expect(not missing, page, f"axe to run {REQUIRED_RULES}", f"{missing} not among its rules")
+        self.report.expect(
+            not missing, page, f"axe to run {REQUIRED_RULES}", f"{missing} not among its rules"
+        )
         self.report.axe_pages += 1
         for violation in results["violations"]:
             nodes = []
@@ -365,7 +423,8 @@ class Browser:
             more = len(violation["nodes"]) - len(nodes)
             self.report.failures.append(
                 f"[{page}] accessibility (axe {violation['id']}, {violation['impact']}): {violation['help']} — "
-                + "; ".join(nodes) + (f"; and {more} more" if more > 0 else "")
+                + "; ".join(nodes)
+                + (f"; and {more} more" if more > 0 else "")
             )
 
     def screenshot(self, page: str) -> None:
@@ -374,10 +433,14 @@ class Browser:
         content, viewport = metrics["cssContentSize"], metrics["cssLayoutViewport"]
         width = max(content["width"], viewport["clientWidth"])
         height = max(content["height"], viewport["clientHeight"])
-        shot = d.execute_cdp_cmd("Page.captureScreenshot", {
-            "format": "png", "captureBeyondViewport": True,
-            "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
-        })
+        shot = d.execute_cdp_cmd(
+            "Page.captureScreenshot",
+            {
+                "format": "png",
+                "captureBeyondViewport": True,
+                "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
+            },
+        )
         path = f"{self.out}/{page}.png"
         with open(path, "wb") as f:
             f.write(base64.b64decode(shot["data"]))
@@ -399,7 +462,9 @@ class Browser:
         self.fill("input#email[name=email]", email, page)
         self.fill("input#password[name=password]", PASSWORD, page)
         self.submit("form#sign-in", page)
-        self.wait_until("to land on /console/members", page, lambda d: self.path().startswith("/console/members"))
+        self.wait_until(
+            "to land on /console/members", page, lambda d: self.path().startswith("/console/members")
+        )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -424,8 +489,11 @@ def run(args: argparse.Namespace) -> int:
         with report.section("owner: invitation, sign-in, keyboard"):
             owner.accept_invitation(args.owner_invitation, "Mei Owner", "en")
             page = "sign-in"
-            owner.wait_until("a redirect to /console/sign-in?shop=<tenant>", page,
-                             lambda d: owner.path().startswith("/console/sign-in"))
+            owner.wait_until(
+                "a redirect to /console/sign-in?shop=<tenant>",
+                page,
+                lambda d: owner.path().startswith("/console/sign-in"),
+            )
             shop = owner.find("input#shop[name=shop]", page).get_attribute("value")
             expect(shop == args.tenant, page, f"input#shop prefilled with {args.tenant}", repr(shop))
             owner.check_page("sign-in", "en")
@@ -435,23 +503,41 @@ def run(args: argparse.Namespace) -> int:
             owner.submit("form#sign-in", page)
             owner.find("[role=alert]", page, "an alert for a wrong password")
             owner.open("/console/members")
-            owner.wait_until("/console/members to lead to the sign-in page after a wrong password", page,
-                             lambda d: owner.path().startswith("/console/sign-in"))
+            owner.wait_until(
+                "/console/members to lead to the sign-in page after a wrong password",
+                page,
+                lambda d: owner.path().startswith("/console/sign-in"),
+            )
             # The keyboard alone: Tab to the email, the password and the button, in order; Enter.
             owner.open(f"/console/sign-in?shop={args.tenant}")
             owner.find("form#sign-in", page)
             targets = ["email", "password", "sign-in-submit"]
             order = owner.tab_sequence(targets, typing={"email": args.owner_email, "password": PASSWORD})
             positions = [order.index(t) if t in order else -1 for t in targets]
-            if not expect(-1 not in positions and positions == sorted(positions), page,
-                          "Tab to reach #email, #password, #sign-in-submit in that order", f"focus went {order}"):
+            if not expect(
+                -1 not in positions and positions == sorted(positions),
+                page,
+                "Tab to reach #email, #password, #sign-in-submit in that order",
+                f"focus went {order}",
+            ):
                 raise Failure(f"[{page}] cannot sign in by keyboard")
-            owner.navigate(ActionChains(owner.driver).send_keys(Keys.ENTER).perform, "Enter to submit the sign-in form", page)
-            owner.wait_until("to land on /console/members after signing in", page,
-                             lambda d: owner.path().startswith("/console/members"))
+            owner.navigate(
+                ActionChains(owner.driver).send_keys(Keys.ENTER).perform,
+                "Enter to submit the sign-in form",
+                page,
+            )
+            owner.wait_until(
+                "to land on /console/members after signing in",
+                page,
+                lambda d: owner.path().startswith("/console/members"),
+            )
             cookie = owner.driver.get_cookie("jifen_console")
-            expect(bool(cookie) and cookie.get("httpOnly") and cookie.get("sameSite") == "Strict", page,
-                   "the session cookie jifen_console HttpOnly and SameSite=Strict", cookie)
+            expect(
+                bool(cookie) and cookie.get("httpOnly") and cookie.get("sameSite") == "Strict",
+                page,
+                "the session cookie jifen_console HttpOnly and SameSite=Strict",
+                cookie,
+            )
             owner.find("nav#nav", "members", "the navigation")
             owner.find("form#sign-out", "members", "the sign-out form")
             state["owner"] = True
@@ -465,22 +551,35 @@ def run(args: argparse.Namespace) -> int:
                 owner.open("/console/members")
                 owner.fill("form#member-search input#q[name=q]", query, page)
                 owner.submit("form#member-search", page)
-                owner.find(f'table#members tr[data-member="{member["id"]}"]', page,
-                           f"the member {member['id']} found by {what} {query}")
+                owner.find(
+                    f'table#members tr[data-member="{member["id"]}"]',
+                    page,
+                    f"the member {member['id']} found by {what} {query}",
+                )
                 rows = owner.all("table#members tr[data-member]")
                 expect(len(rows) == 1, page, f"one row for {what} {query}", f"{len(rows)} rows")
-            link = owner.find(f'table#members tr[data-member="{member["id"]}"] a', page, "a link to the member page")
+            link = owner.find(
+                f'table#members tr[data-member="{member["id"]}"] a', page, "a link to the member page"
+            )
             owner.navigate(link.click, "the member page", page)
             page = "member"
             expect(owner.path() == member_path, page, f"the link to lead to {member_path}", owner.path())
             balance = owner.find("#balance[data-points]", page, "the balance").get_attribute("data-points")
-            expect(balance == str(member["available"]), page, f"#balance data-points={member['available']} (the API's)",
-                   balance)
+            expect(
+                balance == str(member["available"]),
+                page,
+                f"#balance data-points={member['available']} (the API's)",
+                balance,
+            )
             for css in ("#tier", "table#lots", "table#ledger", "table#orders", "#coupons", "#wallet"):
                 owner.find(css, page)
             rows = owner.all("table#ledger tr[data-points][data-reason]")
-            expect(len(rows) >= 2, page, "the ledger's rows (2 orders' earnings, and the campaign's grant unless held out)",
-                   f"{len(rows)} rows")
+            expect(
+                len(rows) >= 2,
+                page,
+                "the ledger's rows (2 orders' earnings, and the campaign's grant unless held out)",
+                f"{len(rows)} rows",
+            )
             orders = owner.driver.find_element(By.CSS_SELECTOR, "table#orders").text
             expect("cust-1001-o1" in orders, page, "order cust-1001-o1 in table#orders", orders[:200])
 
@@ -490,7 +589,12 @@ def run(args: argparse.Namespace) -> int:
             owner.find("form#adjustment", page, "the adjustment form (owner)")
             order = owner.tab_sequence(["points", "reason_code", "note"])
             for target in ("points", "reason_code", "note"):
-                expect(target in order, page, f"Tab to reach #{target} of form#adjustment", f"focus went {order[-12:]}")
+                expect(
+                    target in order,
+                    page,
+                    f"Tab to reach #{target} of form#adjustment",
+                    f"focus went {order[-12:]}",
+                )
             before = int(owner.find("#balance[data-points]", page).get_attribute("data-points"))
             # Invalid: 0 points (the API's "not 0"; the browser's own validation off, as a crafted
             # request would be).
@@ -499,8 +603,12 @@ def run(args: argparse.Namespace) -> int:
             owner.submit("form#adjustment", page)
             owner.find("[role=alert]", page, "an alert for 0 points (422)")
             fields = [e.get_attribute("data-field") for e in owner.all("[role=alert] li[data-field]")]
-            expect(any("points" in (f or "") for f in fields), page,
-                   'the field error [role=alert] li[data-field="points"] for 0 points', f"fields {fields}")
+            expect(
+                any("points" in (f or "") for f in fields),
+                page,
+                'the field error [role=alert] li[data-field="points"] for 0 points',
+                f"fields {fields}",
+            )
             # +50 goodwill.
             owner.open(member_path)
             owner.fill("input#points[name=points]", "50", page)
@@ -509,29 +617,52 @@ def run(args: argparse.Namespace) -> int:
             owner.fill("textarea#note[name=note]", note, page)
             owner.submit("form#adjustment", page)
             owner.find("[role=status]", page, "a status message after the adjustment")
-            expect(owner.path().split("?")[0] == member_path, page, f"303 back to {member_path}", owner.path())
+            expect(
+                owner.path().split("?")[0] == member_path, page, f"303 back to {member_path}", owner.path()
+            )
             after = int(owner.find("#balance[data-points]", page).get_attribute("data-points"))
             expect(after == before + 50, page, f"#balance {before} + 50 = {before + 50}", after)
             first = owner.find("table#ledger tr[data-points][data-reason]", page)
             expect(
-                (first.get_attribute("data-points"), first.get_attribute("data-reason")) == ("50", "goodwill"),
-                page, 'the newest ledger row data-points="50" data-reason="goodwill"',
+                (first.get_attribute("data-points"), first.get_attribute("data-reason"))
+                == ("50", "goodwill"),
+                page,
+                'the newest ledger row data-points="50" data-reason="goodwill"',
                 f'data-points="{first.get_attribute("data-points")}" data-reason="{first.get_attribute("data-reason")}"',
             )
             # The same POST with a wrong CSRF token changes nothing.
-            status = owner.request(f"{member_path}/adjustments", "POST",
-                                   {"_csrf": "forged", "points": "50", "reason_code": "goodwill", "note": "forged"})
+            status = owner.request(
+                f"{member_path}/adjustments",
+                "POST",
+                {"_csrf": "forged", "points": "50", "reason_code": "goodwill", "note": "forged"},
+            )
             expect(status == 403, page, "403 for an adjustment POST with a wrong _csrf", status)
             owner.open(member_path)
             now = owner.find("#balance[data-points]", page).get_attribute("data-points")
-            expect(now == str(before + 50), page, f"the balance still {before + 50} after the forged POST", now)
+            expect(
+                now == str(before + 50), page, f"the balance still {before + 50} after the forged POST", now
+            )
             # The control: the same request with the session's own token is a 303 (so the 403s
             # above and the viewer's below are the console refusing, not the request's shape).
-            status = owner.request(f"{member_path}/adjustments", "POST",
-                                   {"_csrf": owner.csrf(page), "points": "1", "reason_code": "correction",
-                                    "note": "console check: the control request"})
-            expect(status == 303, page, "303 for the same POST with the session's _csrf (the control)", status)
-            expect(owner.request(member_path) == 200, page, "200 for GET of the member page with the session", "not")
+            status = owner.request(
+                f"{member_path}/adjustments",
+                "POST",
+                {
+                    "_csrf": owner.csrf(page),
+                    "points": "1",
+                    "reason_code": "correction",
+                    "note": "console check: the control request",
+                },
+            )
+            expect(
+                status == 303, page, "303 for the same POST with the session's _csrf (the control)", status
+            )
+            expect(
+                owner.request(member_path) == 200,
+                page,
+                "200 for GET of the member page with the session",
+                "not",
+            )
             owner.open(member_path)
             now = owner.find("#balance[data-points]", page).get_attribute("data-points")
             expect(now == str(before + 51), page, f"the balance {before + 51} after the control's +1", now)
@@ -543,17 +674,26 @@ def run(args: argparse.Namespace) -> int:
             try:
                 program = json.loads(text)
             except ValueError:
-                raise Failure(f"[{page}] expected the program as JSON in #program-json; found {text[:200]!r}") from None
-            expect(program.get("currency") == "CNY", page, 'the seeded program ("currency": "CNY")',
-                   program.get("currency"))
+                raise Failure(
+                    f"[{page}] expected the program as JSON in #program-json; found {text[:200]!r}"
+                ) from None
+            expect(
+                program.get("currency") == "CNY",
+                page,
+                'the seeded program ("currency": "CNY")',
+                program.get("currency"),
+            )
             invalid = json.loads(text)
             invalid.setdefault("earning", {}).setdefault("rate", {})["points"] = -5
             owner.set_value("textarea#program-json", json.dumps(invalid, indent=2), page)
             owner.submit("form#program", page)
             fields = [e.get_attribute("data-field") for e in owner.all("[role=alert] li[data-field]")]
-            expect(any("earning" in (f or "") for f in fields), page,
-                   "a field error for the negative earning rate ([role=alert] li[data-field*=earning])",
-                   f"fields {fields}; {owner.describe()}")
+            expect(
+                any("earning" in (f or "") for f in fields),
+                page,
+                "a field error for the negative earning rate ([role=alert] li[data-field*=earning])",
+                f"fields {fields}; {owner.describe()}",
+            )
             if fields:
                 owner.check_page("program-invalid", "en")
             # The preview: 259.00 yuan at 1 point per yuan.
@@ -562,7 +702,12 @@ def run(args: argparse.Namespace) -> int:
             owner.fill("input#preview-currency[name=currency]", "CNY", page)
             owner.submit("form#preview", page)
             points = owner.find("#preview-result[data-points]", page).get_attribute("data-points")
-            expect(points == "259", page, '#preview-result data-points="259" (259.00 CNY, 1 point per yuan)', points)
+            expect(
+                points == "259",
+                page,
+                '#preview-result data-points="259" (259.00 CNY, 1 point per yuan)',
+                points,
+            )
             # A valid change: 2 points per yuan; the preview follows it.
             changed = json.loads(text)
             changed["earning"]["rate"]["points"] = 2
@@ -570,7 +715,12 @@ def run(args: argparse.Namespace) -> int:
             owner.set_value("textarea#program-json", json.dumps(changed, indent=2), page)
             owner.submit("form#program", page)
             owner.find("[role=status]", page, "a status message after saving a valid program")
-            expect(owner.path().split("?")[0] == "/console/program", page, "303 back to /console/program", owner.path())
+            expect(
+                owner.path().split("?")[0] == "/console/program",
+                page,
+                "303 back to /console/program",
+                owner.path(),
+            )
             owner.open("/console/program?amount=259.00&currency=CNY")
             points = owner.find("#preview-result[data-points]", page).get_attribute("data-points")
             expect(points == "518", page, '#preview-result data-points="518" after 2 points per yuan', points)
@@ -581,12 +731,21 @@ def run(args: argparse.Namespace) -> int:
             owner.find("table#endpoints", page)
             row_css = f'table#deliveries tr[data-delivery="{seed["failed_delivery"]}"]'
             row = owner.find(row_css, page, f"the failed delivery {seed['failed_delivery']}")
-            expect(row.get_attribute("data-status") == "failed", page, 'its data-status="failed"',
-                   row.get_attribute("data-status"))
+            expect(
+                row.get_attribute("data-status") == "failed",
+                page,
+                'its data-status="failed"',
+                row.get_attribute("data-status"),
+            )
             owner.find(f"{row_css} form.replay", page, "a replay form on the failed delivery")
             owner.submit(f"{row_css} form.replay", page)
             owner.find("[role=status]", page, "a status message after the replay")
-            expect(owner.path().split("?")[0] == "/console/webhooks", page, "303 back to /console/webhooks", owner.path())
+            expect(
+                owner.path().split("?")[0] == "/console/webhooks",
+                page,
+                "303 back to /console/webhooks",
+                owner.path(),
+            )
 
         with report.section("charts: reports, campaigns, journeys"):
             owner.open("/console/reports")
@@ -597,18 +756,30 @@ def run(args: argparse.Namespace) -> int:
             owner.find("table#campaigns", "campaigns")
             owner.find("svg.chart", "campaigns", "a campaign results chart")
             text = owner.driver.find_element(By.CSS_SELECTOR, "table#campaigns").text
-            expect("Winter welcome" in text, "campaigns", 'the campaign "Winter welcome" in table#campaigns', text[:200])
+            expect(
+                "Winter welcome" in text,
+                "campaigns",
+                'the campaign "Winter welcome" in table#campaigns',
+                text[:200],
+            )
             owner.open("/console/journeys")
             owner.find("table#journeys", "journeys")
             owner.find("svg.chart", "journeys", "a journey results chart")
             text = owner.driver.find_element(By.CSS_SELECTOR, "table#journeys").text
-            expect("Thank-you journey" in text, "journeys", 'the journey "Thank-you journey" in table#journeys', text[:200])
+            expect(
+                "Thank-you journey" in text,
+                "journeys",
+                'the journey "Thank-you journey" in table#journeys',
+                text[:200],
+            )
 
         with report.section("staff: invite from /console/staff, accept, sign in, adjust"):
             page = "staff"
             owner.open("/console/staff")
             owner.find(f'table#staff tr[data-email="{args.owner_email}"]', page, "the owner's row")
-            owner.find(f'table#staff tr[data-email="{args.owner_email}"] form.revoke', page, "its revoke form")
+            owner.find(
+                f'table#staff tr[data-email="{args.owner_email}"] form.revoke', page, "its revoke form"
+            )
             staff_email = args.owner_email.replace("owner-", "staff-")
             owner.fill("form#invite input#invite-email[name=email]", staff_email, page)
             owner.choose("select#invite-role[name=role]", "staff", page)
@@ -616,7 +787,9 @@ def run(args: argparse.Namespace) -> int:
             link = owner.find("#invitation-link", page).text
             match = re.search(r"/console/invitations/[^\s\"'<>]+", link)
             if not match:
-                raise Failure(f"[{page}] expected #invitation-link with /console/invitations/<token>; found {link!r}")
+                raise Failure(
+                    f"[{page}] expected #invitation-link with /console/invitations/<token>; found {link!r}"
+                )
             staff = browser()
             staff.accept_invitation(match.group(0), "Sam Staff", "en", "invitation-staff")
             staff.sign_in(args.tenant, staff_email)
@@ -628,11 +801,18 @@ def run(args: argparse.Namespace) -> int:
             owner.open("/console/staff")
             owner.find(f'table#staff tr[data-email="{staff_email}"]', page, "the new staff member's row")
             owner.submit(f'table#staff tr[data-email="{staff_email}"] form.revoke', page)
-            expect(owner.path().split("?")[0] == "/console/staff", page, "303 back to /console/staff after revoking",
-                   owner.path())
+            expect(
+                owner.path().split("?")[0] == "/console/staff",
+                page,
+                "303 back to /console/staff after revoking",
+                owner.path(),
+            )
             staff.open(member_path)
-            staff.wait_until("the staff member's session revoked: the member URL leads to /console/sign-in",
-                             "member (staff)", lambda d: staff.path().startswith("/console/sign-in"))
+            staff.wait_until(
+                "the staff member's session revoked: the member URL leads to /console/sign-in",
+                "member (staff)",
+                lambda d: staff.path().startswith("/console/sign-in"),
+            )
             staff.quit()
 
         with report.section("isolation: another shop's member"):
@@ -645,8 +825,12 @@ def run(args: argparse.Namespace) -> int:
             status = owner.request(f"/console/members/{other['id']}")
             expect(status == 404, "member", f"404 for the other tenant's member {other['id']}", status)
             owner.open(f"/console/members/{other['id']}")
-            expect(owner.absent("#balance"), "member", "no balance on the other tenant's member page",
-                   owner.describe())
+            expect(
+                owner.absent("#balance"),
+                "member",
+                "no balance on the other tenant's member page",
+                owner.describe(),
+            )
 
         with report.section("languages: every page in en and zh-Hans"):
             pages = [
@@ -666,27 +850,50 @@ def run(args: argparse.Namespace) -> int:
                 owner.navigate(switch.click, f"the switch to {lang}", "members")
                 html_lang = owner.driver.find_element(By.TAG_NAME, "html").get_attribute("lang")
                 expect(html_lang == lang, "members", f'<html lang="{lang}"> after the switch', html_lang)
-                expect(owner.path().split("?")[0] == "/console/members", "members",
-                       "the switch to lead back to /console/members", owner.path())
+                expect(
+                    owner.path().split("?")[0] == "/console/members",
+                    "members",
+                    "the switch to lead back to /console/members",
+                    owner.path(),
+                )
                 cookie = owner.driver.get_cookie("jifen_lang")
-                expect(bool(cookie) and cookie.get("value") == lang, "members", f"the cookie jifen_lang={lang}", cookie)
+                expect(
+                    bool(cookie) and cookie.get("value") == lang,
+                    "members",
+                    f"the cookie jifen_lang={lang}",
+                    cookie,
+                )
                 nav_text[lang] = owner.find("nav#nav", "members").text
                 for name, path in pages:
                     owner.open(path)
                     owner.find("main#main", name)
                     owner.check_page(name, lang)
-            expect(bool(CJK.search(nav_text["zh-Hans"])), "members-zh-Hans", "Chinese characters in nav#nav",
-                   repr(nav_text["zh-Hans"][:120]))
-            expect(nav_text["en"] != nav_text["zh-Hans"], "members-zh-Hans", "nav#nav's text to change with the language",
-                   "the same text in both")
-            expect(not CJK.search(nav_text["en"]), "members-en", "no Chinese characters in the English nav#nav",
-                   repr(nav_text["en"][:120]))
+            expect(
+                bool(CJK.search(nav_text["zh-Hans"])),
+                "members-zh-Hans",
+                "Chinese characters in nav#nav",
+                repr(nav_text["zh-Hans"][:120]),
+            )
+            expect(
+                nav_text["en"] != nav_text["zh-Hans"],
+                "members-zh-Hans",
+                "nav#nav's text to change with the language",
+                "the same text in both",
+            )
+            expect(
+                not CJK.search(nav_text["en"]),
+                "members-en",
+                "no Chinese characters in the English nav#nav",
+                repr(nav_text["en"][:120]),
+            )
 
         with report.section("viewer: zh by Accept-Language, read only"):
             viewer = browser("zh-CN")
             viewer.accept_invitation(args.viewer_invitation, "Wei Viewer", "zh-Hans")
             page = "sign-in"
-            viewer.wait_until("a redirect to /console/sign-in", page, lambda d: viewer.path().startswith("/console/sign-in"))
+            viewer.wait_until(
+                "a redirect to /console/sign-in", page, lambda d: viewer.path().startswith("/console/sign-in")
+            )
             viewer.find("form#sign-in", page)
             viewer.check_page("sign-in", "zh-Hans")
             viewer.sign_in(args.tenant, args.viewer_email)
@@ -695,9 +902,14 @@ def run(args: argparse.Namespace) -> int:
             balance = viewer.find("#balance[data-points]", page).get_attribute("data-points")
             expect(viewer.absent("form#adjustment"), page, "no form#adjustment for a viewer", "one")
             token = viewer.csrf(page)
-            status = viewer.request(f"{member_path}/adjustments", "POST",
-                                    {"_csrf": token, "points": "50", "reason_code": "goodwill", "note": "forged by a viewer"})
-            expect(status == 403, page, "403 for a viewer's forged adjustment POST (with its CSRF token)", status)
+            status = viewer.request(
+                f"{member_path}/adjustments",
+                "POST",
+                {"_csrf": token, "points": "50", "reason_code": "goodwill", "note": "forged by a viewer"},
+            )
+            expect(
+                status == 403, page, "403 for a viewer's forged adjustment POST (with its CSRF token)", status
+            )
             viewer.open(member_path)
             now = viewer.find("#balance[data-points]", page).get_attribute("data-points")
             expect(now == balance, page, f"the balance still {balance} after the viewer's POST", now)
@@ -711,11 +923,18 @@ def run(args: argparse.Namespace) -> int:
             session = owner.driver.get_cookies()
             owner.submit("form#sign-out", page)
             status = owner.request(member_path, cookies=session)
-            expect(status == 303, "member", "303 (to the sign-in page) for the session cookie kept from before signing out",
-                   status)
+            expect(
+                status == 303,
+                "member",
+                "303 (to the sign-in page) for the session cookie kept from before signing out",
+                status,
+            )
             owner.open(member_path)
-            owner.wait_until("the member URL to redirect to /console/sign-in after signing out", "member",
-                             lambda d: owner.path().startswith("/console/sign-in"))
+            owner.wait_until(
+                "the member URL to redirect to /console/sign-in after signing out",
+                "member",
+                lambda d: owner.path().startswith("/console/sign-in"),
+            )
             expect(owner.absent("#balance"), "member", "no member data after signing out", owner.describe())
     except Failure as failure:
         report.failures.append(str(failure))
@@ -727,8 +946,10 @@ def run(args: argparse.Namespace) -> int:
     print("\nconsole check summary", file=sys.stderr)
     for name, ok, seconds in report.sections:
         print(f"  {'ok    ' if ok else 'FAILED'} {name} ({seconds:.1f} s)", file=sys.stderr)
-    print(f"  {report.axe_pages} pages checked by axe-core, {len(report.screenshots)} screenshots in {args.out}/",
-          file=sys.stderr)
+    print(
+        f"  {report.axe_pages} pages checked by axe-core, {len(report.screenshots)} screenshots in {args.out}/",
+        file=sys.stderr,
+    )
     if report.failures:
         print(f"\nconsole check FAILED ({len(report.failures)}), in {elapsed:.0f} s:", file=sys.stderr)
         for failure in report.failures:

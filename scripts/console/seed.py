@@ -100,7 +100,11 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
     shop.call("PUT", "/v1/program", PROGRAM)
     orders = []
     for index, (member, email, phone, name, amounts) in enumerate(MEMBERS):
-        shop.call("PUT", f"/v1/members/{member}", {"email": email, "phone": phone, "name": name, "tags": ["console-check"]})
+        shop.call(
+            "PUT",
+            f"/v1/members/{member}",
+            {"email": email, "phone": phone, "name": name, "tags": ["console-check"]},
+        )
         for number, amount in enumerate(amounts):
             order = f"{member}-o{number + 1}"
             placed = now - datetime.timedelta(days=3 * (index + 1) + number)
@@ -122,7 +126,9 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
         scored = poll(
             f"order {order} scored by the worker",
             args.deadline,
-            lambda: (o := shop.call("GET", f"/v1/orders/{order}"))["points"]["state"] != "unscored" and o,
+            lambda order=order: (
+                (o := shop.call("GET", f"/v1/orders/{order}"))["points"]["state"] != "unscored" and o
+            ),
         )
         if scored["points"]["earned"] != points:
             raise Failure(f"order {order} earned {scored['points']['earned']} points, expected {points}")
@@ -132,8 +138,15 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
     campaign = shop.call(
         "POST",
         "/v1/campaigns",
-        {"kind": "grant", "name": "Winter welcome", "points": 20, "reason_code": "welcome",
-         "filter": {}, "holdout_percent": 40, "evaluation_days": 30},
+        {
+            "kind": "grant",
+            "name": "Winter welcome",
+            "points": 20,
+            "reason_code": "welcome",
+            "filter": {},
+            "holdout_percent": 40,
+            "evaluation_days": 30,
+        },
     )
     poll(
         "the campaign completed",
@@ -143,36 +156,58 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
     journey = shop.call(
         "POST",
         "/v1/journeys",
-        {"name": "Thank-you journey", "entry": {"kind": "segment", "filter": {}},
-         "steps": [{"wait_days": 0, "action": {"kind": "message", "key": "thank-you"}}],
-         "holdout_percent": 40, "evaluation_days": 10},
+        {
+            "name": "Thank-you journey",
+            "entry": {"kind": "segment", "filter": {}},
+            "steps": [{"wait_days": 0, "action": {"kind": "message", "key": "thank-you"}}],
+            "holdout_percent": 40,
+            "evaluation_days": 10,
+        },
     )
     # Purchases after both (once the journey's first step has reached its members), so their
     # results have responders.
     poll(
         "the journey's first step reached its members",
         args.deadline,
-        lambda: any(step["stimulated"]["members"] + step["holdout"]["members"] > 0
-                    for step in shop.call("GET", f"/v1/journeys/{journey['id']}/results")["steps"]),
+        lambda: any(
+            step["stimulated"]["members"] + step["holdout"]["members"] > 0
+            for step in shop.call("GET", f"/v1/journeys/{journey['id']}/results")["steps"]
+        ),
     )
     for member, *_ in MEMBERS[1:4]:
         order = f"{member}-after"
-        paid = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) + datetime.timedelta(seconds=1)
-        shop.call("POST", "/v1/orders", {
-            "external_id": order, "member": member, "currency": "CNY", "amount": 16800, "status": "paid",
-            "placed_at": paid.isoformat().replace("+00:00", "Z"),
-            "lines": [{"sku": "TEA-02", "category": "tea", "quantity": 1, "unit_amount": 16800}],
-        })
-        poll(f"order {order} scored by the worker", args.deadline,
-             lambda: shop.call("GET", f"/v1/orders/{order}")["points"]["state"] != "unscored")
+        paid = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) + datetime.timedelta(
+            seconds=1
+        )
+        shop.call(
+            "POST",
+            "/v1/orders",
+            {
+                "external_id": order,
+                "member": member,
+                "currency": "CNY",
+                "amount": 16800,
+                "status": "paid",
+                "placed_at": paid.isoformat().replace("+00:00", "Z"),
+                "lines": [{"sku": "TEA-02", "category": "tea", "quantity": 1, "unit_amount": 16800}],
+            },
+        )
+        poll(
+            f"order {order} scored by the worker",
+            args.deadline,
+            lambda order=order: shop.call("GET", f"/v1/orders/{order}")["points"]["state"] != "unscored",
+        )
     print(f"seed: campaign {campaign['id']}, journey {journey['id']}, 3 orders after them", file=sys.stderr)
 
     # A webhook endpoint whose delivery fails, so the console can replay it.
     endpoint = shop.call(
         "POST",
         "/v1/webhook-endpoints",
-        {"url": f"http://127.0.0.1:{closed_port()}/hook", "description": "console check: nobody listens",
-         "event_types": ["points.adjusted"]},
+        {
+            "url": f"http://127.0.0.1:{closed_port()}/hook",
+            "description": "console check: nobody listens",
+            "event_types": ["points.adjusted"],
+        },
     )["endpoint"]
     test = shop.call("POST", f"/v1/webhook-endpoints/{endpoint['id']}/test", expect=(202,))
     poll(
@@ -186,10 +221,18 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
     balance = shop.call("GET", f"/v1/members/{member[0]}")["balance"]["available"]
 
     other_id, other_email, other_phone, other_name = OTHER_MEMBER
-    other.call("PUT", f"/v1/members/{other_id}", {"email": other_email, "phone": other_phone, "name": other_name})
+    other.call(
+        "PUT", f"/v1/members/{other_id}", {"email": other_email, "phone": other_phone, "name": other_name}
+    )
 
     return {
-        "member": {"id": member[0], "email": member[1], "phone": member[2], "name": member[3], "available": balance},
+        "member": {
+            "id": member[0],
+            "email": member[1],
+            "phone": member[2],
+            "name": member[3],
+            "available": balance,
+        },
         "members": [m[0] for m in MEMBERS],
         "other_member": {"id": other_id, "email": other_email, "phone": other_phone},
         "program": PROGRAM,
