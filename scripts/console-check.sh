@@ -102,8 +102,10 @@ OPERATOR_TOKEN="console-$(random_token)"
 export OPERATOR_TOKEN LOG_LEVEL="${LOG_LEVEL:-info}"
 HOST=127.0.0.1 PORT=$PORT CONSOLE_INSECURE_COOKIES=1 "$JIFEN" serve >"$SERVE_LOG" 2>&1 &
 server=$!
-# The worker keeps ALLOW_PRIVATE_WEBHOOKS off: the endpoint on a loopback port fails at once.
-JOB_QUEUE="$QUEUE" WORKER_TENANTS="$tenant,$other_tenant" SCHEDULER_INTERVAL=2 \
+# ALLOW_PRIVATE_WEBHOOKS off, whatever the caller's environment says: the endpoint on a loopback
+# port then fails at its first attempt, without retries. The scheduler every 2 s advances the
+# journey promptly.
+JOB_QUEUE="$QUEUE" WORKER_TENANTS="$tenant,$other_tenant" SCHEDULER_INTERVAL=2 ALLOW_PRIVATE_WEBHOOKS=0 \
     "$JIFEN" work >"$WORK_LOG" 2>&1 &
 worker=$!
 ready=$((SECONDS + DEADLINE))
