@@ -51,9 +51,10 @@ struct ConsoleRenderer: Sendable {
         if let flash = page.flash { context["flash"] = flash }
         if let problem = page.problem {
             let fields = problem.fieldErrors.map { ["field": $0.field, "message": $0.message] }
-            context["problem"] = [
-                "message": problem.detail, "has_fields": !fields.isEmpty, "fields": fields,
-            ] as [String: Any]
+            context["problem"] =
+                [
+                    "message": problem.detail, "has_fields": !fields.isEmpty, "fields": fields,
+                ] as [String: Any]
         }
         return library.render(context, withTemplate: page.template) ?? ""
     }
