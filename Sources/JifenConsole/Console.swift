@@ -57,7 +57,8 @@ public struct Console: Sendable {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: Stylesheet.css)))
         }
         group.get("language") { request, context in self.switchLanguage(request) }
-        group.get("sign-in") { request, context in await self.visit(request, context) { try await self.signInForm($0) } }
+        group.get("sign-in") { request, context in await self.visit(request, context) { try await self.signInForm($0) }
+        }
         group.post("sign-in") { request, context in await self.visit(request, context) { try await self.signIn($0) } }
         group.post("sign-out") { request, context in await self.visit(request, context) { try await self.signOut($0) } }
         group.get("invitations/:token") { request, context in

@@ -26,7 +26,8 @@ public enum ConsoleLanguage: String, CaseIterable, Sendable {
         guard let acceptLanguage else { return .en }
         // "zh-CN,zh;q=0.9,en;q=0.8": the highest quality first, ties in the order given.
         let ranges = acceptLanguage.split(separator: ",").enumerated().compactMap {
-            index, part -> (tag: String, quality: Double, index: Int)? in
+            index,
+            part -> (tag: String, quality: Double, index: Int)? in
             let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
             guard let tag = pieces.first?.lowercased(), !tag.isEmpty else { return nil }
             var quality = 1.0

@@ -51,9 +51,12 @@ struct ConsoleRenderer: Sendable {
         if let flash = page.flash { context["flash"] = flash }
         if let problem = page.problem {
             let fields = problem.fieldErrors.map { ["field": $0.field, "message": $0.message] }
-            context["problem"] = [
-                "message": problem.detail, "has_fields": !fields.isEmpty, "fields": fields,
-            ] as [String: Any]
+            // With field errors the list says it all; the detail would repeat the first of them.
+            let message = fields.isEmpty ? problem.detail : language.text("problem_validation_failed")
+            context["problem"] =
+                [
+                    "message": message, "has_fields": !fields.isEmpty, "fields": fields,
+                ] as [String: Any]
         }
         return library.render(context, withTemplate: page.template) ?? ""
     }

@@ -68,7 +68,10 @@ import Testing
             let owner = try await client.join(tenant.id, email: "owner@example.com", role: .owner)
             let page = try await client.get("/console/program", cookie: owner.cookie)
             let current = try #require(page.first(#"(?s)<textarea id="program-json"[^>]*>(.*?)</textarea>"#))
-            let json = current.replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&amp;", with: "&")
+            let json = current.replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(
+                of: "&amp;",
+                with: "&"
+            )
             var program = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
             var earning = program["earning"] as? [String: Any] ?? [:]
             earning["rate"] = ["points": -1, "per": 1]
@@ -98,7 +101,10 @@ import Testing
             )
             #expect(saved.status == .seeOther, "\(saved.text)")
             let preview = try await client.get("/console/program?amount=259.90&currency=CNY", cookie: owner.cookie)
-            #expect(preview.first(#"id="preview-result" data-points="(\d+)""#) == "519", "259.90 at 2 points a yuan, rounded down")
+            #expect(
+                preview.first(#"id="preview-result" data-points="(\d+)""#) == "519",
+                "259.90 at 2 points a yuan, rounded down"
+            )
             let badAmount = try await client.get("/console/program?amount=12.345&currency=CNY", cookie: owner.cookie)
             #expect(badAmount.status == .unprocessableContent)
             #expect(badAmount.text.contains(#"data-field="amount""#))

@@ -14,7 +14,10 @@ import Testing
     static func member(_ tenant: TenantID, _ id: String, email: String? = nil, phone: String? = nil) async throws {
         let servers = try await TestServers.shared.ready()
         _ = try await servers.database.withTenant(tenant) {
-            try await $0.upsertMember(try ExternalID(id), profile: MemberProfile(email: email, phone: phone, name: "Amy Li"))
+            try await $0.upsertMember(
+                try ExternalID(id),
+                profile: MemberProfile(email: email, phone: phone, name: "Amy Li")
+            )
         }
     }
 
@@ -175,7 +178,9 @@ import Testing
             let revoked = try await client.join(tenant.id, email: "revoked@example.com", role: .staff)
             let staffPage = try await client.get("/console/staff", cookie: owner.cookie)
             let id = try #require(
-                staffPage.first(#"(?s)<tr data-email="revoked@example.com">.*?/console/staff/([0-9a-f-]{36})/sessions/revoke"#)
+                staffPage.first(
+                    #"(?s)<tr data-email="revoked@example.com">.*?/console/staff/([0-9a-f-]{36})/sessions/revoke"#
+                )
             )
             let revoke = try await client.post(
                 "/console/staff/\(id)/sessions/revoke",
@@ -184,8 +189,16 @@ import Testing
             )
             #expect(revoke.status == .seeOther)
             #expect(try await client.get("/console/members", cookie: revoked.cookie).status == .seeOther)
-            let again = try await client.signIn(tenant.id, email: "revoked@example.com", password: "a long enough password")
-            let disable = try await client.post("/console/staff/\(id)/disable", form: ["_csrf": owner.csrf], cookie: owner.cookie)
+            let again = try await client.signIn(
+                tenant.id,
+                email: "revoked@example.com",
+                password: "a long enough password"
+            )
+            let disable = try await client.post(
+                "/console/staff/\(id)/disable",
+                form: ["_csrf": owner.csrf],
+                cookie: owner.cookie
+            )
             #expect(disable.status == .seeOther)
             #expect(try await client.get("/console/members", cookie: again.cookie).status == .seeOther)
             let form = try await client.get("/console/sign-in")
@@ -251,7 +264,9 @@ import Testing
                 let form = try await client.get("/console/sign-in")
                 let answer = try await client.post(
                     "/console/sign-in",
-                    form: ["_csrf": try form.csrf(), "shop": "\(tenant.id)", "email": "x@example.com", "password": "wrong"],
+                    form: [
+                        "_csrf": try form.csrf(), "shop": "\(tenant.id)", "email": "x@example.com", "password": "wrong",
+                    ],
                     cookie: try form.cookie(ConsoleCookie.form)
                 )
                 statuses.append(answer.status)
@@ -271,13 +286,19 @@ import Testing
                 cookie: owner.cookie
             )
             #expect(made.status == .seeOther)
-            let log = try await client.get("/v1/audit-log?action=points.adjusted", headers: [.authorization: "Bearer \(key.secret.value)"])
+            let log = try await client.get(
+                "/v1/audit-log?action=points.adjusted",
+                headers: [.authorization: "Bearer \(key.secret.value)"]
+            )
             let body = try #require(try JSONSerialization.jsonObject(with: Data(log.text.utf8)) as? [String: Any])
             let entry = try #require((body["data"] as? [[String: Any]])?.first)
             let actor = try #require(entry["actor"] as? [String: Any])
             #expect(actor["kind"] as? String == "console")
             #expect(actor["name"] as? String == "owner@example.com")
-            let ledger = try await client.get("/v1/members/cust-1/ledger", headers: [.authorization: "Bearer \(key.secret.value)"])
+            let ledger = try await client.get(
+                "/v1/members/cust-1/ledger",
+                headers: [.authorization: "Bearer \(key.secret.value)"]
+            )
             #expect(ledger.text.contains("console:owner@example.com"))
         }
     }
@@ -309,7 +330,9 @@ import Testing
             #expect(good.status == .seeOther)
             #expect(try await client.get("/console/invitations/\(secret.value)").status == .notFound)
             // A token of another kind (or made up) names no invitation.
-            #expect(try await client.get("/console/invitations/jf_\(String(repeating: "0", count: 65))").status == .notFound)
+            #expect(
+                try await client.get("/console/invitations/jf_\(String(repeating: "0", count: 65))").status == .notFound
+            )
         }
     }
 }

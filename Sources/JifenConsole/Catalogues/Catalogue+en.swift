@@ -35,7 +35,8 @@ extension Catalogue {
         "back_to_members": "Back to members",
         "search_label": "Member ID, email or phone",
         "search": "Search",
-        "search_help": "Email in any case; a phone number with any spaces or dashes (include the country code if the shop sends it).",
+        "search_help":
+            "Email in any case; a phone number with any spaces or dashes (include the country code if the shop sends it).",
         "results_for": "{count} found for “{query}”",
         "no_members_found": "No member matches.",
         "member_id": "Member ID",
@@ -137,7 +138,8 @@ extension Catalogue {
         "revenue": "Revenue",
         "points_cost": "Points given",
         "chart_response_rate": "Response rate: {name}",
-        "lift_sentence": "Within {days} days, {stimulated} of stimulated members bought, against {holdout} of the control group: a lift of {lift} points (95% interval {low} to {high}).",
+        "lift_sentence":
+            "Within {days} days, {stimulated} of stimulated members bought, against {holdout} of the control group: a lift of {lift} points (95% interval {low} to {high}).",
         "no_journeys": "No journeys yet.",
         "steps": "Steps",
         "step": "Step",

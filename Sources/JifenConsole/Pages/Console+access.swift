@@ -122,7 +122,13 @@ extension Console {
             ),
         ]
         return page(
-            Page(template: "invitation", title: visit.text("join_title"), values: values, status: status, problem: problem),
+            Page(
+                template: "invitation",
+                title: visit.text("join_title"),
+                values: values,
+                status: status,
+                problem: problem
+            ),
             visit,
             cookies: cookie.map { [$0] } ?? []
         )
@@ -137,15 +143,21 @@ extension Console {
         let password: String
         do {
             name = try StaffCredentials.name(visit.form["name"])
-            password = try StaffCredentials.password(visit.form["password"], confirmation: visit.form["password_confirm"])
+            password = try StaffCredentials.password(
+                visit.form["password"],
+                confirmation: visit.form["password_confirm"]
+            )
         } catch {
             return try await invitationForm(visit, status: .unprocessableContent, problem: error)
         }
         let hash = await Password.hash(password, cost: configuration.bcryptCost)
         guard
-            try await database.withTenant(secret.tenant, {
-                try await $0.acceptInvitation(secret, name: name, passwordHash: hash)
-            }) != nil
+            try await database.withTenant(
+                secret.tenant,
+                {
+                    try await $0.acceptInvitation(secret, name: name, passwordHash: hash)
+                }
+            ) != nil
         else { throw JifenError.notFound(visit.text("invitation_invalid")) }
         return Self.redirect("/console/sign-in?shop=\(secret.tenant)")
     }

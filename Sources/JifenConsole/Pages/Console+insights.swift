@@ -55,7 +55,9 @@ extension Console {
         var rows: [[String: Any]] = []
         for id in ids {
             let (campaign, results) = try await call(visit) { api in
-                let campaign = try Wire.object(try await api.getCampaign(.init(path: .init(campaign: id.uuidString))).ok.body.json)
+                let campaign = try Wire.object(
+                    try await api.getCampaign(.init(path: .init(campaign: id.uuidString))).ok.body.json
+                )
                 // Only campaigns with a control group have results.
                 let results = try? Wire.object(
                     try await api.getCampaignResults(.init(path: .init(campaign: id.uuidString))).ok.body.json
@@ -83,7 +85,12 @@ extension Console {
             rows.append(row)
         }
         return page(
-            Page(template: "campaigns", title: visit.text("nav_campaigns"), values: ["campaigns": rows], section: "campaigns"),
+            Page(
+                template: "campaigns",
+                title: visit.text("nav_campaigns"),
+                values: ["campaigns": rows],
+                section: "campaigns"
+            ),
             visit
         )
     }
@@ -93,8 +100,14 @@ extension Console {
         let format = visit.format
         let currency = visit.currency ?? "CNY"
         let arms: [(String, [String: Any], Double?)] = [
-            (visit.text("arm_stimulated"), results["stimulated"] as? [String: Any] ?? [:], Wire.double(results["stimulated_rate"])),
-            (visit.text("arm_holdout"), results["holdout"] as? [String: Any] ?? [:], Wire.double(results["holdout_rate"])),
+            (
+                visit.text("arm_stimulated"), results["stimulated"] as? [String: Any] ?? [:],
+                Wire.double(results["stimulated_rate"])
+            ),
+            (
+                visit.text("arm_holdout"), results["holdout"] as? [String: Any] ?? [:],
+                Wire.double(results["holdout_rate"])
+            ),
         ]
         let chart = Self.chart(
             visit,
@@ -135,7 +148,9 @@ extension Console {
             var out: [([String: Any], [String: Any]?)] = []
             for journey in Wire.array(page["data"]) {
                 let id = Wire.string(journey["id"])
-                let results = try? Wire.object(try await api.getJourneyResults(.init(path: .init(journey: id))).ok.body.json)
+                let results = try? Wire.object(
+                    try await api.getJourneyResults(.init(path: .init(journey: id))).ok.body.json
+                )
                 out.append((journey, results))
             }
             return out
@@ -145,7 +160,10 @@ extension Console {
             let labels = steps.map { step in
                 visit.text(
                     "step_label",
-                    ["number": String(Wire.int(step["step"]) + 1), "action": visit.text("action_" + Wire.string(step["action"]))]
+                    [
+                        "number": String(Wire.int(step["step"]) + 1),
+                        "action": visit.text("action_" + Wire.string(step["action"])),
+                    ]
                 )
             }
             let chart = Self.chart(
@@ -154,8 +172,14 @@ extension Console {
                 title: visit.text("chart_response_rate", ["name": Wire.string(journey["name"])]),
                 categories: labels,
                 series: [
-                    ChartSeries(name: visit.text("arm_stimulated"), values: steps.map { Self.perMille(Wire.double($0["stimulated_rate"])) }),
-                    ChartSeries(name: visit.text("arm_holdout"), values: steps.map { Self.perMille(Wire.double($0["holdout_rate"])) }),
+                    ChartSeries(
+                        name: visit.text("arm_stimulated"),
+                        values: steps.map { Self.perMille(Wire.double($0["stimulated_rate"])) }
+                    ),
+                    ChartSeries(
+                        name: visit.text("arm_holdout"),
+                        values: steps.map { Self.perMille(Wire.double($0["holdout_rate"])) }
+                    ),
                 ],
                 formatValue: Self.percentFormat
             )
@@ -180,7 +204,12 @@ extension Console {
             ]
         }
         return page(
-            Page(template: "journeys", title: visit.text("nav_journeys"), values: ["journeys": rows], section: "journeys"),
+            Page(
+                template: "journeys",
+                title: visit.text("nav_journeys"),
+                values: ["journeys": rows],
+                section: "journeys"
+            ),
             visit
         )
     }
@@ -276,6 +305,9 @@ extension Console {
                 ]
             },
         ]
-        return page(Page(template: "reports", title: visit.text("nav_reports"), values: values, section: "reports"), visit)
+        return page(
+            Page(template: "reports", title: visit.text("nav_reports"), values: values, section: "reports"),
+            visit
+        )
     }
 }

@@ -27,7 +27,10 @@ extension Console {
                 ]
             }
         }
-        return page(Page(template: "members", title: visit.text("nav_members"), values: values, section: "members"), visit)
+        return page(
+            Page(template: "members", title: visit.text("nav_members"), values: values, section: "members"),
+            visit
+        )
     }
 
     func memberPage(
@@ -81,7 +84,10 @@ extension Console {
             "form_points": visit.form.fields["points"] ?? "",
             "form_note": visit.form.fields["note"] ?? "",
             "reasons": Self.reasonCodes.map { code -> [String: Any] in
-                ["code": code, "label": visit.text("reason_\(code)"), "selected": visit.form.fields["reason_code"] == code]
+                [
+                    "code": code, "label": visit.text("reason_\(code)"),
+                    "selected": visit.form.fields["reason_code"] == code,
+                ]
             },
         ]
         if let tier = member["tier"] as? [String: Any] {

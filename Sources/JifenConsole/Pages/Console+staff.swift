@@ -5,7 +5,12 @@ import JifenPostgres
 
 /// An owner's page for the shop's staff: invite, change roles, sign out everywhere, disable.
 extension Console {
-    func staffPage(_ visit: Visit, invitation: String? = nil, status: HTTPResponse.Status = .ok, problem: JifenError? = nil)
+    func staffPage(
+        _ visit: Visit,
+        invitation: String? = nil,
+        status: HTTPResponse.Status = .ok,
+        problem: JifenError? = nil
+    )
         async throws -> Response
     {
         let accounts = try await withTenant(visit) { try await $0.staffList() }
@@ -15,7 +20,8 @@ extension Console {
             "accounts": accounts.map { account -> [String: Any] in
                 let state =
                     account.disabledAt != nil
-                    ? visit.text("staff_disabled") : account.joined ? visit.text("staff_active") : visit.text("staff_invited")
+                    ? visit.text("staff_disabled")
+                    : account.joined ? visit.text("staff_active") : visit.text("staff_invited")
                 let who = account.name.isEmpty ? account.email : account.name
                 return [
                     "id": account.id.uuidString.lowercased(),
@@ -28,7 +34,10 @@ extension Console {
                     "revoke_label": visit.text("sign_out_everywhere_of", ["name": who]),
                     "disable_label": visit.text("disable_of", ["name": who]),
                     "role_options": StaffRole.allCases.map { role -> [String: Any] in
-                        ["value": role.rawValue, "label": visit.text("role_\(role.rawValue)"), "selected": role == account.role]
+                        [
+                            "value": role.rawValue, "label": visit.text("role_\(role.rawValue)"),
+                            "selected": role == account.role,
+                        ]
                     },
                 ]
             },
@@ -71,7 +80,9 @@ extension Console {
     }
 
     func staffID(_ visit: Visit) throws -> UUID {
-        guard let id = UUID(uuidString: try visit.parameter("staff")) else { throw JifenError.notFound("no such staff") }
+        guard let id = UUID(uuidString: try visit.parameter("staff")) else {
+            throw JifenError.notFound("no such staff")
+        }
         return id
     }
 

@@ -33,8 +33,11 @@ extension Console {
                     "failing_since": Wire.date(endpoint["failing_since"]).map(format.time) ?? "",
                 ]
             },
-            "state_options": ([("", visit.text("all"))] + Self.deliveryStates.map { ($0, visit.text("delivery_" + $0)) })
-                .map { value, label -> [String: Any] in ["value": value, "label": label, "selected": value == (state ?? "")] },
+            "state_options":
+                ([("", visit.text("all"))] + Self.deliveryStates.map { ($0, visit.text("delivery_" + $0)) })
+                .map { value, label -> [String: Any] in
+                    ["value": value, "label": label, "selected": value == (state ?? "")]
+                },
             "deliveries": Wire.array(deliveries["data"]).map { delivery -> [String: Any] in
                 let attempts = Wire.array(delivery["attempts"])
                 let last = attempts.last
@@ -60,7 +63,13 @@ extension Console {
         ]
         let flash = visit.query["done"] == "replayed" ? visit.text("flash_replayed") : nil
         return page(
-            Page(template: "webhooks", title: visit.text("nav_webhooks"), values: values, flash: flash, section: "webhooks"),
+            Page(
+                template: "webhooks",
+                title: visit.text("nav_webhooks"),
+                values: values,
+                flash: flash,
+                section: "webhooks"
+            ),
             visit
         )
     }

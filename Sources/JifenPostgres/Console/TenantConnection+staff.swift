@@ -138,7 +138,10 @@ extension TenantConnection {
             RETURNING s.id, s.staff_id, s.csrf_token, s.expires_at
             """
         )
-        guard let (id, staffID, csrf, expires) = try await rows.decode((UUID, UUID, String, Date).self).first(where: { _ in true }),
+        guard
+            let (id, staffID, csrf, expires) = try await rows.decode((UUID, UUID, String, Date).self).first(where: {
+                _ in true
+            }),
             let account = try await staff(staffID)
         else { return nil }
         return StaffSession(id: id, tenant: tenant, staff: account, csrfToken: csrf, expiresAt: expires)

@@ -29,7 +29,9 @@ struct StaffCommand: AsyncParsableCommand {
                 throw ValidationError("--role must be owner, staff or viewer")
             }
             let address: String
-            do { address = try StaffCredentials.email(email) } catch { throw ValidationError("'\(email)' is not an email") }
+            do { address = try StaffCredentials.email(email) } catch {
+                throw ValidationError("'\(email)' is not an email")
+            }
             let (settings, logger) = try startUp("jifen.staff")
             let connections = try Connections(settings: settings, logger: logger)
             let (_, secret) = try await AuditActor.$current.withValue(StaffCommand.operatorActor) {

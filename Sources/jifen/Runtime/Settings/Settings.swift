@@ -1,6 +1,6 @@
 import Configuration
-import JifenConsole
 import Foundation
+import JifenConsole
 import JifenCore
 import JifenPostgres
 import Logging
