@@ -19,12 +19,14 @@ Sections (each runs even when an earlier one failed, unless it needs that one's 
   program     a negative earning rate (422, the field error), the preview, a valid change
   webhooks    the failed delivery replayed
   charts      reports, campaigns and journeys: an svg.chart and a table each
-  staff       the owner invites a staff member on /console/staff; they accept, sign in, may adjust,
-              get 403 on /console/staff; the owner revokes their sessions: they are signed out
+  staff       the owner invites a staff member on /console/staff; they accept, sign in, may adjust
+              (not beyond the staff limit), get 403 on /console/staff; the owner revokes their
+              sessions: they are signed out
   isolation   the other tenant's member: not found by search, 404 by URL
   languages   every page in en and zh-Hans (switch link, cookie, CJK in the nav), screenshots
   viewer      a browser asking for zh (Accept-Language) gets zh-Hans; the viewer sees no
-              adjustment form and a forged POST of one gets 403; /console/staff is 403
+              adjustment form and a forged POST of one gets 403; /console/staff is 403; the
+              program is read only, no replay
   sign-out    then the member URL leads to the sign-in page, also with the old session cookie
 
 axe-core (selenium-axe-python) checks every page it visits against WCAG 2.1 A and AA (which
@@ -795,6 +797,17 @@ def run(args: argparse.Namespace) -> int:
             staff.sign_in(args.tenant, staff_email)
             staff.open(member_path)
             staff.find("form#adjustment", "member (staff)", "the adjustment form for a staff member")
+            # Staff adjust within CONSOLE_STAFF_ADJUSTMENT_LIMIT (1,000 by default), not beyond.
+            staff.fill("input#points[name=points]", "1001", "member (staff)")
+            staff.submit("form#adjustment", "member (staff)")
+            staff.find(
+                "[role=alert]", "member (staff)", "an alert for a staff member's +1001 (over the limit)"
+            )
+            staff.open(member_path)
+            staff.fill("input#points[name=points]", "5", "member (staff)")
+            staff.choose("select#reason_code[name=reason_code]", "compensation", "member (staff)")
+            staff.submit("form#adjustment", "member (staff)")
+            staff.find("[role=status]", "member (staff)", "a status message after a staff member's +5")
             status = staff.request("/console/staff")
             expect(status == 403, "staff (staff)", "403 on /console/staff for a staff member", status)
             # The owner signs the staff member out everywhere: their next page is the sign-in.
@@ -915,6 +928,25 @@ def run(args: argparse.Namespace) -> int:
             expect(now == balance, page, f"the balance still {balance} after the viewer's POST", now)
             status = viewer.request("/console/staff")
             expect(status == 403, "staff (viewer)", "403 on /console/staff for a viewer", status)
+            # Nothing to change elsewhere either: the program read only, no replay.
+            viewer.open("/console/program")
+            textarea = viewer.find("textarea#program-json", "program (viewer)")
+            expect(
+                textarea.get_attribute("readonly") is not None
+                and not viewer.all("form#program button[type=submit], form#program button:not([type])"),
+                "program (viewer)",
+                "a read-only #program-json and no save button for a viewer",
+                f"readonly={textarea.get_attribute('readonly')}, "
+                f"{len(viewer.all('form#program button'))} button(s) in form#program",
+            )
+            viewer.open("/console/webhooks")
+            viewer.find("table#deliveries", "webhooks (viewer)")
+            expect(
+                viewer.absent("form.replay"),
+                "webhooks (viewer)",
+                "no form.replay for a viewer",
+                f"{len(viewer.all('form.replay'))}",
+            )
             viewer.quit()
 
         with report.section("sign-out"):
