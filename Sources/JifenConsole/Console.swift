@@ -16,6 +16,8 @@ public struct Console: Sendable {
     let api: InProcessAPI
     let renderer: ConsoleRenderer
     let failures: FailedAuthLimiter
+    /// See ``Password/decoy(cost:)``.
+    let decoyHash: String
     let logger: Logger
 
     init(configuration: ConsoleConfiguration, database: Database, api: InProcessAPI, logger: Logger) throws {
@@ -27,6 +29,7 @@ public struct Console: Sendable {
             burst: configuration.signInFailureBurst,
             perMinute: configuration.signInFailuresPerMinute
         )
+        self.decoyHash = Password.decoy(cost: configuration.bcryptCost)
         self.logger = logger
     }
 

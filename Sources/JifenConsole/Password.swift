@@ -12,9 +12,10 @@ enum Password {
         await offload { Bcrypt.verify(password, hash: hash) }
     }
 
-    /// Verified against when no account matches, so an unknown email costs as long as a wrong
-    /// password and timing does not tell which addresses have accounts.
-    static let decoy = Bcrypt.hash("jifen-console-decoy-password", cost: 12)
+    /// A hash to verify against when no account matches, at the cost new passwords get, so an
+    /// unknown email costs as long as a wrong password and timing does not tell which addresses
+    /// have accounts.
+    static func decoy(cost: UInt8) -> String { Bcrypt.hash("jifen-console-decoy-password", cost: cost) }
 
     private static func offload<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in

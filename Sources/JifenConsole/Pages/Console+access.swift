@@ -61,11 +61,11 @@ extension Console {
             let email = try? StaffCredentials.email(visit.form["email"])
         else {
             failures.recordFailure(for: client)
-            _ = await Password.verify(visit.form["password"], hash: Password.decoy)
+            _ = await Password.verify(visit.form["password"], hash: decoyHash)
             return try await signInForm(visit, status: .unauthorized, problem: refused)
         }
         let found = try await database.withTenant(tenant) { try await $0.staffForSignIn(email: email) }
-        let valid = await Password.verify(visit.form["password"], hash: found?.passwordHash ?? Password.decoy)
+        let valid = await Password.verify(visit.form["password"], hash: found?.passwordHash ?? decoyHash)
         guard let (account, _) = found, valid else {
             failures.recordFailure(for: client)
             logger.notice("console sign-in refused", metadata: ["tenant_id": "\(tenant)"])
