@@ -504,6 +504,17 @@ def run(args: argparse.Namespace) -> int:
             owner.fill("input#password[name=password]", "not the password at all", page)
             owner.submit("form#sign-in", page)
             owner.find("[role=alert]", page, "an alert for a wrong password")
+            status = owner.request(
+                "/console/sign-in",
+                "POST",
+                {
+                    "_csrf": owner.csrf(page),
+                    "shop": args.tenant,
+                    "email": args.owner_email,
+                    "password": "wrong" * 3,
+                },
+            )
+            expect(status == 401, page, "401 for a wrong password", status)
             owner.open("/console/members")
             owner.wait_until(
                 "/console/members to lead to the sign-in page after a wrong password",
