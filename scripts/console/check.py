@@ -821,6 +821,9 @@ def run(args: argparse.Namespace) -> int:
             staff.find("[role=status]", "member (staff)", "a status message after a staff member's +5")
             status = staff.request("/console/staff")
             expect(status == 403, "staff (staff)", "403 on /console/staff for a staff member", status)
+            staff.open("/console/staff")
+            staff.find("main#main", "forbidden")
+            staff.check_page("forbidden", "en")
             # The owner signs the staff member out everywhere: their next page is the sign-in.
             owner.open("/console/staff")
             owner.find(f'table#staff tr[data-email="{staff_email}"]', page, "the new staff member's row")
@@ -855,6 +858,7 @@ def run(args: argparse.Namespace) -> int:
                 "no balance on the other tenant's member page",
                 owner.describe(),
             )
+            owner.check_page("not-found", "en")
 
         with report.section("languages: every page in en and zh-Hans"):
             pages = [
@@ -939,6 +943,12 @@ def run(args: argparse.Namespace) -> int:
             expect(now == balance, page, f"the balance still {balance} after the viewer's POST", now)
             status = viewer.request("/console/staff")
             expect(status == 403, "staff (viewer)", "403 on /console/staff for a viewer", status)
+            viewer.open("/console/staff")
+            viewer.find("main#main", "forbidden")
+            viewer.check_page("forbidden", "zh-Hans")
+            viewer.open(f"/console/members/{other['id']}")
+            viewer.find("main#main", "not-found")
+            viewer.check_page("not-found", "zh-Hans")
             # Nothing to change elsewhere either: the program read only, no replay.
             viewer.open("/console/program")
             textarea = viewer.find("textarea#program-json", "program (viewer)")
