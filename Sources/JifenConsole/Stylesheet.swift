@@ -25,7 +25,9 @@ enum Stylesheet {
         h2 { font-size: 1.2em; margin: 1.2em 0 .5em; }
         .card { background: var(--paper); border: 1px solid var(--line); border-radius: 6px; padding: 1em 1.2em; margin: 1em 0; }
         .card h2 { margin-top: 0; }
-        .narrow { max-width: 420px; }
+        .narrow { max-width: 460px; }
+        .narrow input { width: 100%; }
+        .narrow button { display: block; }
         .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(260px, 1fr)); gap: 1em; }
         .big { font-size: 1.8em; font-weight: 700; margin: .2em 0; }
         dl { display: grid; grid-template-columns: max-content 1fr; gap: .2em 1em; margin: 0; }
@@ -47,7 +49,7 @@ enum Stylesheet {
         table { width: 100%; border-collapse: collapse; background: var(--paper); margin: .5em 0 1em; }
         caption { text-align: left; color: var(--muted); padding: .3em 0; }
         th, td { text-align: left; padding: .4em .6em; border-bottom: 1px solid var(--line); vertical-align: top; }
-        thead th { background: var(--wash); }
+        thead th { background: var(--wash); white-space: nowrap; }
         .num { text-align: right; font-variant-numeric: tabular-nums; }
         .empty { color: var(--muted); }
         .flash { background: #dcfce7; color: var(--good); border: 1px solid #86efac; padding: .6em 1em; border-radius: 4px; }

@@ -23,6 +23,12 @@ struct Visit: Sendable {
 
     func text(_ key: String, _ values: [String: String] = [:]) -> String { language.text(key, values) }
 
+    /// An API value (`paid`, `adjust`) in words: the catalogue's `<group>_<value>`, or the value
+    /// itself for one added to the API after the catalogue.
+    func label(_ group: String, _ value: String) -> String {
+        language.catalogue["\(group)_\(value)"] ?? value
+    }
+
     func parameter(_ name: String) throws -> String {
         guard let value = context.parameters.get(name) else { throw JifenError.notFound("no \(name)") }
         return value

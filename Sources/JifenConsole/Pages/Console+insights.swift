@@ -68,8 +68,8 @@ extension Console {
             var row: [String: Any] = [
                 "id": id.uuidString.lowercased(),
                 "name": Wire.string(campaign["name"]),
-                "kind": Wire.string(campaign["kind"]),
-                "state": Wire.string(campaign["state"]),
+                "kind": visit.label("campaign", Wire.string(campaign["kind"])),
+                "state": visit.label("campaign", Wire.string(campaign["state"])),
                 "members": format.points(Wire.int(progress["total"])),
                 "held_out": format.points(Wire.int(campaign["held_out"])),
                 "created_at": Wire.date(campaign["created_at"]).map(format.day) ?? "",
@@ -186,7 +186,7 @@ extension Console {
             return [
                 "id": Wire.string(journey["id"]),
                 "name": Wire.string(journey["name"]),
-                "state": Wire.string(journey["state"]),
+                "state": visit.label("journey", Wire.string(journey["state"])),
                 "members": format.points(Wire.int(journey["members"])),
                 "held_out": format.points(Wire.int(journey["held_out"])),
                 "created_at": Wire.date(journey["created_at"]).map(format.day) ?? "",

@@ -110,10 +110,10 @@ extension Console {
         }
         values["lots"] = Wire.array(lots["data"]).map { lot -> [String: Any] in
             [
-                "source": Wire.string(lot["source"]),
+                "source": visit.label("source", Wire.string(lot["source"])),
                 "points": format.points(Wire.int(lot["points"])),
                 "remaining": format.points(Wire.int(lot["remaining"])),
-                "state": visit.text("lot_" + Wire.string(lot["state"])),
+                "state": visit.label("lot", Wire.string(lot["state"])),
                 "earned_at": Wire.date(lot["earned_at"]).map(format.time) ?? "",
                 "expires_at": Wire.date(lot["expires_at"]).map(format.day) ?? visit.text("never"),
             ]
@@ -124,7 +124,7 @@ extension Console {
                 "available_raw": String(available),
                 "available": (available > 0 ? "+" : "") + format.points(available),
                 "pending": format.points(Wire.int(entry["pending_delta"])),
-                "kind": Wire.string(entry["kind"]),
+                "kind": visit.label("ledger", Wire.string(entry["kind"])),
                 "reason": Wire.string(entry["reason"]),
                 "actor": Wire.string(entry["actor"]),
                 "description": Wire.string(entry["description"]),
@@ -134,7 +134,7 @@ extension Console {
         values["orders"] = orders.map { order -> [String: Any] in
             [
                 "external_id": order.externalID.rawValue,
-                "status": order.status.rawValue,
+                "status": visit.label("order", order.status.rawValue),
                 "amount": format.money(order.amount.minorUnits, currency: order.amount.currency.code),
                 "placed_at": format.time(order.placedAt),
             ]
@@ -143,13 +143,16 @@ extension Console {
             [
                 "code": Wire.string(coupon["code"]),
                 "template_name": Wire.string(coupon["template_name"]),
-                "state": Wire.string(coupon["state"]),
+                "state": visit.label("coupon", Wire.string(coupon["state"])),
                 "valid_until": Wire.date(coupon["valid_until"]).map(format.day) ?? "",
             ]
         }
         values["coupons"] = couponRows
         values["has_coupons"] = !couponRows.isEmpty
-        if let wallet {
+        // A member who never topped up has an empty wallet, shown as none.
+        if let wallet, !Wire.string(wallet["currency"]).isEmpty,
+            Wire.int(wallet["lifetime_topped_up"]) > 0 || Wire.int(wallet["available"]) != 0
+        {
             let currency = Wire.string(wallet["currency"])
             values["wallet"] = [
                 "available": format.money(Wire.int(wallet["available"]), currency: currency),

@@ -39,7 +39,7 @@ extension Templates {
     static let campaigns = """
         {{<layout}}{{$content}}
         <table id="campaigns">
-        <thead><tr><th scope="col">{{t.name}}</th><th scope="col">{{t.kind}}</th><th scope="col">{{t.state}}</th><th scope="col" class="num">{{t.members}}</th><th scope="col" class="num">{{t.held_out}}</th><th scope="col">{{t.created_at}}</th></tr></thead>
+        <thead><tr><th scope="col">{{t.title_name}}</th><th scope="col">{{t.kind}}</th><th scope="col">{{t.state}}</th><th scope="col" class="num">{{t.members}}</th><th scope="col" class="num">{{t.held_out}}</th><th scope="col">{{t.created_at}}</th></tr></thead>
         <tbody>{{#campaigns}}<tr><td><a href="#campaign-{{id}}">{{name}}</a></td><td>{{kind}}</td><td>{{state}}</td><td class="num">{{members}}</td><td class="num">{{held_out}}</td><td>{{created_at}}</td></tr>{{/campaigns}}</tbody>
         </table>
         {{^campaigns}}<p class="empty">{{t.no_campaigns}}</p>{{/campaigns}}
@@ -64,7 +64,7 @@ extension Templates {
     static let journeys = """
         {{<layout}}{{$content}}
         <table id="journeys">
-        <thead><tr><th scope="col">{{t.name}}</th><th scope="col">{{t.state}}</th><th scope="col" class="num">{{t.members}}</th><th scope="col" class="num">{{t.held_out}}</th><th scope="col">{{t.created_at}}</th></tr></thead>
+        <thead><tr><th scope="col">{{t.title_name}}</th><th scope="col">{{t.state}}</th><th scope="col" class="num">{{t.members}}</th><th scope="col" class="num">{{t.held_out}}</th><th scope="col">{{t.created_at}}</th></tr></thead>
         <tbody>{{#journeys}}<tr><td><a href="#journey-{{id}}">{{name}}</a></td><td>{{state}}</td><td class="num">{{members}}</td><td class="num">{{held_out}}</td><td>{{created_at}}</td></tr>{{/journeys}}</tbody>
         </table>
         {{^journeys}}<p class="empty">{{t.no_journeys}}</p>{{/journeys}}

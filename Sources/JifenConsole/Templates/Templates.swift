@@ -27,6 +27,7 @@ enum Templates {
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>{{title}} · {{t.product}}</title>
         <link rel="stylesheet" href="/console/assets/console.css">
+        <link rel="icon" href="data:,">
         </head>
         <body>
         <a class="skip" href="#main">{{t.skip_to_content}}</a>
