@@ -38,19 +38,7 @@ public struct InProcessAPI: Sendable {
         guard let operation = contract.operations[operationID], let schema = operation.bodySchema else {
             throw JifenError(.internalError, "operation \(operationID) takes no JSON body")
         }
-        let document: JSONValue
-        do {
-            document = try JSONValue.parse(Array(json))
-        } catch {
-            throw JifenError(.invalidJSON, "The text is not valid JSON: \(error.message).")
-        }
-        var errors: [FieldError] = []
-        contract.validator.validate(document, against: schema, at: "", into: &errors)
-        if !errors.isEmpty {
-            throw JifenError.validation(
-                errors.map { $0.field.isEmpty ? FieldError(field: "body", message: $0.message) : $0 }
-            )
-        }
+        try contract.checkBody(Array(json), against: schema)
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         do {

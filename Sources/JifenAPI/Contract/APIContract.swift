@@ -151,4 +151,23 @@ struct APIContract: Sendable {
             throw JifenError.invalid("openapi", "operation \(operation) names unknown security \(schemes.sorted())")
         }
     }
+
+    /// A JSON body against the operation's schema: 400 `invalid-json` for text that is not
+    /// JSON, 422 with every field the spec refuses. The API's requests and the console's forms
+    /// (``InProcessAPI``) are checked by this one function.
+    func checkBody(_ bytes: [UInt8], against schema: SpecValue) throws(JifenError) {
+        let document: JSONValue
+        do {
+            document = try JSONValue.parse(bytes)
+        } catch {
+            throw JifenError(.invalidJSON, "The body is not valid JSON: \(error.message).")
+        }
+        var errors: [FieldError] = []
+        validator.validate(document, against: schema, at: "", into: &errors)
+        if !errors.isEmpty {
+            throw JifenError.validation(
+                errors.map { $0.field.isEmpty ? FieldError(field: "body", message: $0.message) : $0 }
+            )
+        }
+    }
 }

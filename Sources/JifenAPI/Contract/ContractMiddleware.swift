@@ -59,19 +59,7 @@ struct ContractMiddleware: ServerMiddleware {
                 "Send the body as application/json (Content-Type: application/json)."
             )
         }
-        let document: JSONValue
-        do {
-            document = try JSONValue.parse(bytes)
-        } catch {
-            throw JifenError(.invalidJSON, "The body is not valid JSON: \(error.message).")
-        }
-        var errors: [FieldError] = []
-        contract.validator.validate(document, against: schema, at: "", into: &errors)
-        if !errors.isEmpty {
-            throw JifenError.validation(
-                errors.map { $0.field.isEmpty ? FieldError(field: "body", message: $0.message) : $0 }
-            )
-        }
+        try contract.checkBody(bytes, against: schema)
         return try await next(request, HTTPBody(bytes), metadata)
     }
 
