@@ -31,7 +31,8 @@ struct Visit: Sendable {
 
     func parameter(_ name: String) throws -> String {
         guard let value = context.parameters.get(name) else { throw JifenError.notFound("no \(name)") }
-        return value
+        // The router hands over the path segment as sent, which a client may have escaped.
+        return value.removingPercentEncoding ?? value
     }
 
     /// The signed-in user; pages behind ``Console/signedIn`` always have one.

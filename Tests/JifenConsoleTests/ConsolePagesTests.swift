@@ -40,6 +40,47 @@ import Testing
         }
     }
 
+    @Test func idsWithAnyCharactersLinkToTheirPage() async throws {
+        let (tenant, _) = try await TestServers.shared.makeTenant("console ids")
+        try await ConsoleSecurityTests.member(tenant.id, "Cust+1@shop:a.b_c-d", email: "kehu@example.com")
+        try await withConsole { client in
+            let owner = try await client.join(tenant.id, email: "owner@example.com", role: .owner)
+            let found = try await client.get("/console/members?q=kehu%40example.com", cookie: owner.cookie)
+            let link = try #require(found.first(#"<a href="(/console/members/[^"]+)">"#))
+            let page = try await client.get(link.replacingOccurrences(of: "&amp;", with: "&"), cookie: owner.cookie)
+            #expect(page.status == .ok)
+            #expect(page.text.contains("Cust+1@shop:a.b_c-d"))
+            let adjusted = try await client.post(
+                link + "/adjustments",
+                form: ["_csrf": owner.csrf, "points": "7", "reason_code": "goodwill"],
+                cookie: owner.cookie
+            )
+            #expect(adjusted.status == .seeOther)
+            // Hostile values are answered with a page, never a 500.
+            for bad in ["%00", "%FF", String(repeating: "x", count: 300)] {
+                let answer = try await client.get("/console/members/\(bad)", cookie: owner.cookie)
+                #expect(
+                    [.notFound, .unprocessableContent, .badRequest].contains(answer.status),
+                    "\(bad): \(answer.status)"
+                )
+                #expect(answer.text.contains(#"role="alert""#))
+            }
+            let huge = try await client.post(
+                link + "/adjustments",
+                form: ["_csrf": owner.csrf, "points": "99999999999999999999", "reason_code": "goodwill"],
+                cookie: owner.cookie
+            )
+            #expect(huge.status == .unprocessableContent)
+            let longNote = try await client.post(
+                link + "/adjustments",
+                form: ["_csrf": owner.csrf, "points": "1", "reason_code": String(repeating: "r", count: 500)],
+                cookie: owner.cookie
+            )
+            #expect(longNote.status == .unprocessableContent)
+            #expect(longNote.text.contains(#"data-field="reason_code""#))
+        }
+    }
+
     @Test func theLanguageFollowsTheBrowserUnlessSwitched() async throws {
         try await withConsole { client in
             let zh = try await client.get("/console/sign-in", headers: [.acceptLanguage: "zh-CN,zh;q=0.9,en;q=0.8"])
