@@ -129,6 +129,9 @@ struct ConsoleClient: Sendable {
     }
 }
 
+/// A fresh one-time form key, as the adjustment form carries.
+func formKey() -> String { UUID().uuidString.replacingOccurrences(of: "-", with: "") }
+
 struct ConsoleTestFailure: Error, CustomStringConvertible { var description: String }
 
 func expect(_ condition: Bool, _ message: @autoclosure () -> String) throws {

@@ -52,7 +52,7 @@ import Testing
             #expect(page.text.contains("Cust+1@shop:a.b_c-d"))
             let adjusted = try await client.post(
                 link + "/adjustments",
-                form: ["_csrf": owner.csrf, "points": "7", "reason_code": "goodwill"],
+                form: ["_csrf": owner.csrf, "_form": formKey(), "points": "7", "reason_code": "goodwill"],
                 cookie: owner.cookie
             )
             #expect(adjusted.status == .seeOther)
@@ -67,13 +67,19 @@ import Testing
             }
             let huge = try await client.post(
                 link + "/adjustments",
-                form: ["_csrf": owner.csrf, "points": "99999999999999999999", "reason_code": "goodwill"],
+                form: [
+                    "_csrf": owner.csrf, "_form": formKey(), "points": "99999999999999999999",
+                    "reason_code": "goodwill",
+                ],
                 cookie: owner.cookie
             )
             #expect(huge.status == .unprocessableContent)
             let longNote = try await client.post(
                 link + "/adjustments",
-                form: ["_csrf": owner.csrf, "points": "1", "reason_code": String(repeating: "r", count: 500)],
+                form: [
+                    "_csrf": owner.csrf, "_form": formKey(), "points": "1",
+                    "reason_code": String(repeating: "r", count: 500),
+                ],
                 cookie: owner.cookie
             )
             #expect(longNote.status == .unprocessableContent)

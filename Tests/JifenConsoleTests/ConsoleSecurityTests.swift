@@ -36,7 +36,7 @@ import Testing
             let before = try await Self.ledgerCount(tenant.id)
             let refused = try await client.post(
                 "/console/members/cust-1/adjustments",
-                form: ["_csrf": viewer.csrf, "points": "50", "reason_code": "goodwill"],
+                form: ["_csrf": viewer.csrf, "_form": formKey(), "points": "50", "reason_code": "goodwill"],
                 cookie: viewer.cookie
             )
             #expect(refused.status == .forbidden)
@@ -46,14 +46,17 @@ import Testing
             let staff = try await client.join(tenant.id, email: "staff@example.com", role: .staff)
             let tooMuch = try await client.post(
                 "/console/members/cust-1/adjustments",
-                form: ["_csrf": staff.csrf, "points": "5000", "reason_code": "goodwill"],
+                form: ["_csrf": staff.csrf, "_form": formKey(), "points": "5000", "reason_code": "goodwill"],
                 cookie: staff.cookie
             )
             #expect(tooMuch.status == .forbidden)
             #expect(try await Self.ledgerCount(tenant.id) == before)
             let allowed = try await client.post(
                 "/console/members/cust-1/adjustments",
-                form: ["_csrf": staff.csrf, "points": "20", "reason_code": "correction", "note": "missed scan"],
+                form: [
+                    "_csrf": staff.csrf, "_form": formKey(), "points": "20", "reason_code": "correction",
+                    "note": "missed scan",
+                ],
                 cookie: staff.cookie
             )
             #expect(allowed.status == .seeOther)
@@ -77,7 +80,7 @@ import Testing
         try await withConsole { client in
             let owner = try await client.join(tenant.id, email: "owner@example.com", role: .owner)
             let before = try await Self.ledgerCount(tenant.id)
-            let form = ["points": "50", "reason_code": "goodwill"]
+            let form = ["points": "50", "reason_code": "goodwill", "_form": formKey()]
             let missing = try await client.post("/console/members/cust-1/adjustments", form: form, cookie: owner.cookie)
             #expect(missing.status == .forbidden)
             var wrong = form
@@ -107,6 +110,49 @@ import Testing
                 try await client.post("/console/members/cust-1/adjustments", form: right, cookie: owner.cookie).status
                     == .seeOther
             )
+        }
+    }
+
+    @Test func aFormSentTwiceAdjustsOnce() async throws {
+        let (tenant, _) = try await TestServers.shared.makeTenant("console double submit")
+        try await Self.member(tenant.id, "cust-1")
+        try await withConsole { client in
+            let owner = try await client.join(tenant.id, email: "owner@example.com", role: .owner)
+            let page = try await client.get("/console/members/cust-1", cookie: owner.cookie)
+            let key = try #require(page.first(#"name="_form" value="([A-Za-z0-9]{32})""#))
+            let form = ["_csrf": owner.csrf, "_form": key, "points": "40", "reason_code": "goodwill"]
+            let before = try await Self.ledgerCount(tenant.id)
+            let answers = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<3 {
+                    group.addTask {
+                        try await client.post("/console/members/cust-1/adjustments", form: form, cookie: owner.cookie)
+                            .status
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            // Each click is answered (done, or "already being sent"), and the points move once.
+            #expect(answers.allSatisfy { $0 == .seeOther || $0 == .conflict }, "\(answers)")
+            #expect(answers.contains(.seeOther))
+            #expect(try await Self.ledgerCount(tenant.id) == before + 1)
+            let again = try await client.post("/console/members/cust-1/adjustments", form: form, cookie: owner.cookie)
+            #expect(again.status == .seeOther)
+            #expect(try await Self.ledgerCount(tenant.id) == before + 1)
+            var changed = form
+            changed["points"] = "41"
+            let reused = try await client.post(
+                "/console/members/cust-1/adjustments",
+                form: changed,
+                cookie: owner.cookie
+            )
+            #expect(reused.status == .conflict)
+            var keyless = form
+            keyless["_form"] = nil
+            #expect(
+                try await client.post("/console/members/cust-1/adjustments", form: keyless, cookie: owner.cookie).status
+                    == .badRequest
+            )
+            #expect(try await Self.ledgerCount(tenant.id) == before + 1)
         }
     }
 
@@ -282,7 +328,7 @@ import Testing
             let owner = try await client.join(tenant.id, email: "owner@example.com", role: .owner)
             let made = try await client.post(
                 "/console/members/cust-1/adjustments",
-                form: ["_csrf": owner.csrf, "points": "75", "reason_code": "compensation"],
+                form: ["_csrf": owner.csrf, "_form": formKey(), "points": "75", "reason_code": "compensation"],
                 cookie: owner.cookie
             )
             #expect(made.status == .seeOther)

@@ -44,6 +44,7 @@ import contextlib
 import http.client
 import json
 import re
+import secrets
 import sys
 import time
 import traceback
@@ -662,6 +663,8 @@ def run(args: argparse.Namespace) -> int:
                 "POST",
                 {
                     "_csrf": owner.csrf(page),
+                    # The form's one-time key, as the rendered form carries (a fresh one).
+                    "_form": secrets.token_hex(16),
                     "points": "1",
                     "reason_code": "correction",
                     "note": "console check: the control request",

@@ -82,6 +82,7 @@ extension Console {
                 ? visit.text("points_help_limited", ["limit": format.points(configuration.adjustmentLimit.points)])
                 : visit.text("points_help"),
             "form_points": visit.form.fields["points"] ?? "",
+            "form_key": Self.formKey(),
             "form_note": visit.form.fields["note"] ?? "",
             "reasons": Self.reasonCodes.map { code -> [String: Any] in
                 [
@@ -197,8 +198,12 @@ extension Console {
                 json: JSONSerialization.data(withJSONObject: document),
                 as: Components.Schemas.AdjustmentInput.self
             )
-            _ = try await call(visit) { api in
-                try await api.createAdjustment(.init(path: .init(member: id), body: .json(body))).created
+            // The form's one-time key makes a second click (or a resent form) a replay, as an
+            // Idempotency-Key makes a retried API request one.
+            try await once(visit, key: "adjustment:\(id)", hashing: [text, visit.form["reason_code"], note]) {
+                _ = try await call(visit) { api in
+                    try await api.createAdjustment(.init(path: .init(member: id), body: .json(body))).created
+                }
             }
         } catch let error as JifenError where error.code != .notFound {
             return try await memberPage(visit, status: error.status, problem: error)

@@ -64,6 +64,7 @@ extension Templates {
         <h2 id="adjust-heading">{{t.adjust_points}}</h2>
         <form id="adjustment" method="post" action="/console/members/{{path_id}}/adjustments">
         <input type="hidden" name="_csrf" value="{{csrf}}">
+        <input type="hidden" name="_form" value="{{form_key}}">
         <label for="points">{{t.points_change}}</label>
         <input id="points" name="points" type="number" required step="1" aria-describedby="points-help" value="{{form_points}}">
         <p id="points-help" class="help">{{points_help}}</p>
