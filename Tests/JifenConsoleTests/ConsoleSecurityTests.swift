@@ -263,6 +263,7 @@ import Testing
     }
 
     @Test func passwordsAndTokensAreNeverLogged() async throws {
+        // Sessions, passwords and invitations (whose path holds the token).
         let (tenant, _) = try await TestServers.shared.makeTenant("console logs")
         let logs = CapturedLogs()
         let password = "Unmistakable-Secret-Passw0rd"
@@ -280,8 +281,10 @@ import Testing
             _ = try await client.get("/console/members", cookie: owner.cookie)
             let session = String(owner.cookie.drop { $0 != "=" }.dropFirst())
             #expect(!logs.all.isEmpty, "the requests were logged")
+            #expect(logs.all.contains { $0.contains("/console/invitations/jfi_") }, "the invitation was logged")
             for line in logs.all {
                 #expect(!line.contains("Unmistakable"), "a password in the log: \(line)")
+                #expect(line.firstMatch(of: /jfi_[0-9a-f]{32}_/) == nil, "an invitation token in the log: \(line)")
                 #expect(!line.contains(session), "a session token in the log: \(line)")
             }
         }
