@@ -100,6 +100,9 @@ public struct Console: Sendable {
         group.post("webhooks/deliveries/:delivery/replay") { request, context in
             await self.signedIn(request, context, .replayDeliveries) { try await self.replay($0) }
         }
+        group.get("audit") { request, context in
+            await self.signedIn(request, context, .manageStaff) { try await self.auditPage($0) }
+        }
         group.get("staff") { request, context in
             await self.signedIn(request, context, .manageStaff) { try await self.staffPage($0) }
         }

@@ -57,6 +57,7 @@ enum Stylesheet {
         .problem code { color: var(--bad); }
         progress { width: 100%; height: 1em; }
         svg.chart { display: block; max-width: 100%; height: auto; background: var(--paper); }
+        code.changes { word-break: break-all; font-size: .85em; }
         .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
         """
 }

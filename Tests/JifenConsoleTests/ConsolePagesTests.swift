@@ -14,7 +14,7 @@ import Testing
     static let pages = [
         "/console/members", "/console/members?q=cust-1", "/console/members/cust-1", "/console/program",
         "/console/program?amount=259.90&currency=CNY", "/console/campaigns", "/console/journeys", "/console/reports",
-        "/console/webhooks", "/console/staff",
+        "/console/webhooks", "/console/staff", "/console/audit",
     ]
 
     @Test func everyPageRendersInBothLanguages() async throws {
@@ -126,14 +126,14 @@ import Testing
             let invalid = String(decoding: try JSONSerialization.data(withJSONObject: program), as: UTF8.self)
             let refused = try await client.post(
                 "/console/program",
-                form: ["_csrf": owner.csrf, "program": invalid],
+                form: ["_csrf": owner.csrf, "_form": formKey(), "program": invalid],
                 cookie: owner.cookie
             )
             #expect(refused.status == .unprocessableContent)
             #expect(refused.text.contains(#"data-field="earning.rate.points""#))
             let broken = try await client.post(
                 "/console/program",
-                form: ["_csrf": owner.csrf, "program": "{not json"],
+                form: ["_csrf": owner.csrf, "_form": formKey(), "program": "{not json"],
                 cookie: owner.cookie
             )
             #expect(broken.status == .badRequest || broken.status == .unprocessableContent)
@@ -141,12 +141,15 @@ import Testing
             earning["rate"] = ["points": 2, "per": 1]
             program["earning"] = earning
             let valid = String(decoding: try JSONSerialization.data(withJSONObject: program), as: UTF8.self)
-            let saved = try await client.post(
-                "/console/program",
-                form: ["_csrf": owner.csrf, "program": valid],
-                cookie: owner.cookie
-            )
+            let form = ["_csrf": owner.csrf, "_form": formKey(), "program": valid]
+            let saved = try await client.post("/console/program", form: form, cookie: owner.cookie)
             #expect(saved.status == .seeOther, "\(saved.text)")
+            let version = { (page: TestResponse) in page.first(#"Version (\d+)\."#) }
+            let first = version(try await client.get("/console/program", cookie: owner.cookie))
+            // The same form sent again (a double click) makes no second version.
+            #expect(try await client.post("/console/program", form: form, cookie: owner.cookie).status == .seeOther)
+            #expect(version(try await client.get("/console/program", cookie: owner.cookie)) == first)
+            #expect(first != nil)
             let preview = try await client.get("/console/program?amount=259.90&currency=CNY", cookie: owner.cookie)
             #expect(
                 preview.first(#"id="preview-result" data-points="(\d+)""#) == "519",

@@ -71,6 +71,7 @@ import Testing
             )
             #expect(program.status == .forbidden)
             #expect(try await client.get("/console/staff", cookie: staff.cookie).status == .forbidden)
+            #expect(try await client.get("/console/audit", cookie: staff.cookie).status == .forbidden)
         }
     }
 
@@ -349,6 +350,11 @@ import Testing
                 headers: [.authorization: "Bearer \(key.secret.value)"]
             )
             #expect(ledger.text.contains("console:owner@example.com"))
+            // The owner's audit page shows it, attributed.
+            let audit = try await client.get("/console/audit", cookie: owner.cookie)
+            #expect(audit.status == .ok)
+            #expect(audit.text.contains(#"data-action="points.adjusted" data-actor-kind="console""#))
+            #expect(audit.text.contains("owner@example.com"))
         }
     }
 

@@ -873,6 +873,7 @@ def run(args: argparse.Namespace) -> int:
                 ("campaigns", "/console/campaigns"),
                 ("journeys", "/console/journeys"),
                 ("staff", "/console/staff"),
+                ("audit", "/console/audit"),
             ]
             nav_text: dict[str, str] = {}
             for lang in ("en", "zh-Hans"):

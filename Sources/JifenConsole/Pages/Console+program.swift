@@ -24,6 +24,7 @@ extension Console {
             "program_json": submitted ?? String(decoding: pretty, as: UTF8.self),
             "program_note": visit.text("program_note", ["version": String(Wire.int(current["version"]))]),
             "can_edit": session.staff.role.allows(.editProgram),
+            "form_key": Self.formKey(),
             "preview_amount": visit.query["amount"] ?? "259.90",
             "preview_currency": currency,
             "preview_category": visit.query["category"] ?? "",
@@ -87,7 +88,10 @@ extension Console {
         let text = visit.form["program"]
         do {
             let body = try api.body("replaceProgram", json: Data(text.utf8), as: Components.Schemas.ProgramInput.self)
-            _ = try await call(visit) { try await $0.replaceProgram(.init(body: .json(body))).ok }
+            // Once per form: a double click makes one version, not two.
+            try await once(visit, key: "program", hashing: [text]) {
+                _ = try await call(visit) { try await $0.replaceProgram(.init(body: .json(body))).ok }
+            }
         } catch let error as JifenError {
             return try await programPage(visit, submitted: text, status: error.status, problem: error)
         }

@@ -22,6 +22,7 @@ extension Console {
         }
         let canReplay = try visit.staff().staff.role.allows(.replayDeliveries)
         let values: [String: Any] = [
+            "form_key": Self.formKey(),
             "endpoints": Wire.array(endpoints["data"]).map { endpoint -> [String: Any] in
                 let enabled = (endpoint["enabled"] as? Bool) ?? false
                 let events = (endpoint["event_types"] as? [Any])?.compactMap { $0 as? String } ?? []
@@ -76,7 +77,43 @@ extension Console {
 
     func replay(_ visit: Visit) async throws -> Response {
         let id = try visit.parameter("delivery")
-        _ = try await call(visit) { try await $0.replayWebhookDelivery(.init(path: .init(delivery: id))).accepted }
+        try await once(visit, key: "replay:\(id)", hashing: [id]) {
+            _ = try await call(visit) { try await $0.replayWebhookDelivery(.init(path: .init(delivery: id))).accepted }
+        }
         return Self.redirect("/console/webhooks?done=replayed")
+    }
+
+    /// The shop's audit log, newest first: who changed what, from the API, the console or the
+    /// operator (owners only).
+    func auditPage(_ visit: Visit) async throws -> Response {
+        let format = visit.format
+        let log = try await call(visit) {
+            try Wire.object(try await $0.listAuditLog(.init(query: .init(limit: 100))).ok.body.json)
+        }
+        let entries = Wire.array(log["data"]).map { entry -> [String: Any] in
+            let actor = entry["actor"] as? [String: Any] ?? [:]
+            let target = entry["target"] as? [String: Any] ?? [:]
+            let kind = Wire.string(actor["kind"])
+            let name = Wire.string(actor["name"])
+            let after = entry["after"].flatMap { value -> String? in
+                guard JSONSerialization.isValidJSONObject(value),
+                    let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys])
+                else { return nil }
+                return String(decoding: data, as: UTF8.self)
+            }
+            return [
+                "created_at": Wire.date(entry["created_at"]).map(format.time) ?? "",
+                "actor_kind": kind,
+                "actor": visit.label("actor", kind) + (name.isEmpty ? "" : " · " + name),
+                "action": Wire.string(entry["action"]),
+                "target": [Wire.string(target["kind"]), Wire.string(target["id"])].filter { !$0.isEmpty }
+                    .joined(separator: " "),
+                "changes": after.map { $0.count > 240 ? String($0.prefix(240)) + "…" : $0 } ?? "",
+            ]
+        }
+        return page(
+            Page(template: "audit", title: visit.text("nav_audit"), values: ["entries": entries], section: "audit"),
+            visit
+        )
     }
 }

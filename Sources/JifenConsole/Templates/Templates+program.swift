@@ -4,6 +4,7 @@ extension Templates {
         <p>{{program_note}}</p>
         <form id="program" method="post" action="/console/program">
         <input type="hidden" name="_csrf" value="{{csrf}}">
+        <input type="hidden" name="_form" value="{{form_key}}">
         <label for="program-json">{{t.program_json}}</label>
         <textarea id="program-json" name="program" rows="24" spellcheck="false" aria-describedby="program-help"{{^can_edit}} readonly{{/can_edit}}>{{program_json}}</textarea>
         <p id="program-help" class="help">{{t.program_help}}</p>

@@ -21,11 +21,24 @@ extension Templates {
         <table id="deliveries">
         <thead><tr><th scope="col">{{t.time}}</th><th scope="col">{{t.event}}</th><th scope="col">{{t.state}}</th><th scope="col" class="num">{{t.attempts}}</th><th scope="col">{{t.last_answer}}</th><th scope="col">{{t.action}}</th></tr></thead>
         <tbody>
-        {{#deliveries}}<tr data-delivery="{{id}}" data-status="{{state_raw}}"><td>{{created_at}}</td><td><code>{{event_type}}</code></td><td>{{state}}</td><td class="num">{{attempts}}</td><td>{{last_answer}}</td><td>{{#replayable}}<form class="replay" method="post" action="/console/webhooks/deliveries/{{id}}/replay"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit" aria-label="{{replay_label}}">{{t.replay}}</button></form>{{/replayable}}</td></tr>{{/deliveries}}
+        {{#deliveries}}<tr data-delivery="{{id}}" data-status="{{state_raw}}"><td>{{created_at}}</td><td><code>{{event_type}}</code></td><td>{{state}}</td><td class="num">{{attempts}}</td><td>{{last_answer}}</td><td>{{#replayable}}<form class="replay" method="post" action="/console/webhooks/deliveries/{{id}}/replay"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="_form" value="{{form_key}}"><button type="submit" aria-label="{{replay_label}}">{{t.replay}}</button></form>{{/replayable}}</td></tr>{{/deliveries}}
         </tbody>
         </table>
         {{^deliveries}}<p class="empty">{{t.no_deliveries}}</p>{{/deliveries}}
         </section>
+        {{/content}}{{/layout}}
+        """
+
+    static let audit = """
+        {{<layout}}{{$content}}
+        <p class="help">{{t.audit_help}}</p>
+        <table id="audit">
+        <thead><tr><th scope="col">{{t.time}}</th><th scope="col">{{t.audit_actor}}</th><th scope="col">{{t.audit_action}}</th><th scope="col">{{t.audit_target}}</th><th scope="col">{{t.audit_changes}}</th></tr></thead>
+        <tbody>
+        {{#entries}}<tr data-action="{{action}}" data-actor-kind="{{actor_kind}}"><td>{{created_at}}</td><td>{{actor}}</td><td><code>{{action}}</code></td><td>{{target}}</td><td><code class="changes">{{changes}}</code></td></tr>{{/entries}}
+        </tbody>
+        </table>
+        {{^entries}}<p class="empty">{{t.none}}</p>{{/entries}}
         {{/content}}{{/layout}}
         """
 

@@ -17,6 +17,7 @@ enum Templates {
         "reports": reports,
         "webhooks": webhooks,
         "staff": staff,
+        "audit": audit,
     ]
 
     static let layout = """
@@ -42,7 +43,8 @@ enum Templates {
         <li><a href="/console/journeys"{{#nav_journeys}} aria-current="page"{{/nav_journeys}}>{{t.nav_journeys}}</a></li>
         <li><a href="/console/reports"{{#nav_reports}} aria-current="page"{{/nav_reports}}>{{t.nav_reports}}</a></li>
         <li><a href="/console/webhooks"{{#nav_webhooks}} aria-current="page"{{/nav_webhooks}}>{{t.nav_webhooks}}</a></li>
-        {{#can_manage_staff}}<li><a href="/console/staff"{{#nav_staff}} aria-current="page"{{/nav_staff}}>{{t.nav_staff}}</a></li>{{/can_manage_staff}}
+        {{#can_manage_staff}}<li><a href="/console/staff"{{#nav_staff}} aria-current="page"{{/nav_staff}}>{{t.nav_staff}}</a></li>
+        <li><a href="/console/audit"{{#nav_audit}} aria-current="page"{{/nav_audit}}>{{t.nav_audit}}</a></li>{{/can_manage_staff}}
         </ul>
         </nav>
         <span class="who">{{staff_name}} · {{role_label}}</span>
