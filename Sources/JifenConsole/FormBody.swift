@@ -50,22 +50,20 @@ enum ConsoleCookie {
     static let form = "jifen_form"
 
     static func value(_ name: String, in request: Request) -> String? {
-        guard let header = request.headers[.cookie] else { return nil }
-        for part in header.split(separator: ";") {
-            let pair = part.split(separator: "=", maxSplits: 1)
-            if pair.count == 2, pair[0].trimmingCharacters(in: .whitespaces) == name {
-                return pair[1].trimmingCharacters(in: .whitespaces)
-            }
-        }
-        return nil
+        request.cookies[name]?.value
     }
 
     /// `HttpOnly; SameSite=Strict; Path=/console`, and `Secure` unless configured off.
     static func header(_ name: String, _ value: String, maxAge: Int?, secure: Bool) -> String {
-        var parts = ["\(name)=\(value)", "Path=/console", "HttpOnly", "SameSite=Strict"]
-        if let maxAge { parts.append("Max-Age=\(maxAge)") }
-        if secure { parts.append("Secure") }
-        return parts.joined(separator: "; ")
+        Cookie(
+            name: name,
+            value: value,
+            maxAge: maxAge,
+            path: "/console",
+            secure: secure,
+            httpOnly: true,
+            sameSite: .strict
+        ).description
     }
 }
 

@@ -14,9 +14,12 @@ struct Visit: Sendable {
     var session: StaffSession?
     var form = FormBody(fields: [:])
     var query: [String: String]
-    var zone: TimeZone?
+    /// The shop's current program, read with the session: its zone and currency.
+    var program: Program?
+
+    var zone: TimeZone? { program?.zone }
     /// The program's currency, when it has one (money elsewhere is in each order's own).
-    var currency: String?
+    var currency: String? { program?.currency?.code }
 
     var path: String { request.uri.path + (request.uri.query.map { "?" + $0 } ?? "") }
     var format: ConsoleFormat { ConsoleFormat(zone: zone ?? .gmt, language: language) }
@@ -119,8 +122,7 @@ extension Console {
                     : errorPage(JifenError(.unauthorized, visit.text("signed_out")), visit)
             }
             visit.session = session
-            visit.zone = program.zone
-            visit.currency = program.currency?.code
+            visit.program = program
             if request.method == .post {
                 visit.form = try await FormBody.read(request)
                 let crossSite = request.headers[.secFetchSite].map { $0 == "cross-site" } ?? false

@@ -11,7 +11,7 @@ extension Console {
         if let token = ConsoleCookie.value(ConsoleCookie.form, in: request), token.utf8.count == 32 {
             return (token, nil)
         }
-        let token = String(APIKeySecret.generate(for: TenantID(UUID())).value.suffix(32))
+        let token = APIKeySecret.randomText()
         let cookie = ConsoleCookie.header(ConsoleCookie.form, token, maxAge: nil, secure: configuration.secureCookies)
         return (token, cookie)
     }

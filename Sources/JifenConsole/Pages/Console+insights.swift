@@ -216,17 +216,20 @@ extension Console {
 
     func reportsPage(_ visit: Visit) async throws -> Response {
         let format = visit.format
-        let (program, expiring) = try await withTenant(visit) { connection in
-            let program = try await connection.program()
-            return (program, try await connection.liabilityByExpiryMonth(zone: program.timeZone))
-        }
-        let (flows, cohorts) = try await call(visit) { api in
+        let (liability, flows, cohorts) = try await call(visit) { api in
             (
+                try Wire.object(try await api.getPointsLiabilityReport(.init(query: .init())).ok.body.json),
                 try Wire.object(try await api.getPointsFlowsReport(.init(query: .init())).ok.body.json),
                 try Wire.object(try await api.getRepeatPurchaseReport(.init(query: .init())).ok.body.json)
             )
         }
-        let currency = program.currency?.code ?? visit.currency ?? "CNY"
+        // The liability report's latest period: today's outstanding points by expiry month, each
+        // with its worth at the redemption rate.
+        let expiring = Wire.array(Wire.array(liability["periods"]).last?["by_expiry_month"]).map {
+            (month: $0["month"] as? String, points: Wire.int($0["points"]), value: Wire.int($0["value"]))
+        }
+        let currency = (liability["currency"] as? String) ?? visit.currency ?? "CNY"
+        let zone = Wire.string((liability["report"] as? [String: Any])?["time_zone"])
         let liabilityLabels = expiring.map { $0.month ?? visit.text("never") }
         let liabilityChart = Self.chart(
             visit,
@@ -278,13 +281,13 @@ extension Console {
         let values: [String: Any] = [
             "period_note": visit.text(
                 "period_note",
-                ["from": Wire.string(header["from"]), "to": Wire.string(header["to"]), "zone": program.timeZone]
+                ["from": Wire.string(header["from"]), "to": Wire.string(header["to"]), "zone": zone]
             ),
             "liability_chart": liabilityChart,
             "liability": zip(liabilityLabels, expiring).map { label, bucket -> [String: Any] in
                 [
                     "label": label, "points": format.points(bucket.points),
-                    "value": format.money(program.redemption.value(of: bucket.points), currency: currency),
+                    "value": format.money(bucket.value, currency: currency),
                 ]
             },
             "flows_chart": flowsChart,

@@ -62,7 +62,7 @@ extension Console {
         guard let minor = ConsoleFormat.minorUnits(amount, digits: currency.minorUnitDigits), minor > 0 else {
             throw JifenError.invalid("amount", visit.text("amount_invalid"))
         }
-        let program = try await withTenant(visit) { try await $0.program() }
+        guard let program = visit.program else { throw JifenError(.unauthorized, visit.text("signed_out")) }
         let category = visit.query["category"]?.trimmingCharacters(in: .whitespaces) ?? ""
         let lines =
             category.isEmpty

@@ -38,28 +38,3 @@ extension TenantConnection {
         return try await rows.decode(UUID.self).reduce(into: []) { $0.append($1) }
     }
 }
-
-/// Points still to be spent (or to become spendable), by the month they expire in.
-public struct ExpiringPoints: Sendable, Hashable {
-    /// `YYYY-MM` in the program's zone; `nil` for points that never expire.
-    public var month: String?
-    public var points: Int64
-}
-
-extension TenantConnection {
-    /// The shop's outstanding points (available and pending lots' remainders) by the month,
-    /// in `zone`, they expire in; points without an expiry last.
-    public func liabilityByExpiryMonth(zone: String) async throws -> [ExpiringPoints] {
-        let rows = try await query(
-            """
-            SELECT to_char(expires_at AT TIME ZONE \(zone), 'YYYY-MM') AS month, sum(remaining)::bigint
-            FROM point_lots
-            WHERE tenant_id = \(tenant.rawValue) AND state IN ('available', 'pending') AND remaining > 0
-            GROUP BY 1 ORDER BY 1 NULLS LAST
-            """
-        )
-        return try await rows.decode((String?, Int64).self).reduce(into: []) {
-            $0.append(ExpiringPoints(month: $1.0, points: $1.1))
-        }
-    }
-}

@@ -112,15 +112,15 @@ extension TenantConnection {
     ) {
         let secret = APIKeySecret.generate(for: tenant, scheme: APIKeySecret.sessionScheme)
         // Its own random value: the CSRF token is shown in every page, the session token never.
-        let csrf = APIKeySecret.generate(for: tenant).value.suffix(32)
+        let csrf = APIKeySecret.randomText()
         let expires = Date().addingTimeInterval(TimeInterval(lifetime.components.seconds))
         try await query(
             """
             INSERT INTO staff_sessions (tenant_id, staff_id, token_hash, csrf_token, expires_at)
-            VALUES (\(tenant.rawValue), \(staff), \(secret.hash), \(String(csrf)), \(expires))
+            VALUES (\(tenant.rawValue), \(staff), \(secret.hash), \(csrf), \(expires))
             """
         )
-        return (secret, String(csrf))
+        return (secret, csrf)
     }
 
     /// The live session `secret` names, marked as seen now. A session is over when it is past
@@ -135,16 +135,20 @@ extension TenantConnection {
               AND s.expires_at > clock_timestamp()
               AND s.last_seen_at > clock_timestamp() - make_interval(secs => \(idleSeconds))
               AND a.tenant_id = s.tenant_id AND a.id = s.staff_id AND a.disabled_at IS NULL
-            RETURNING s.id, s.staff_id, s.csrf_token, s.expires_at
+            RETURNING a.id, a.email, a.name, a.role, a.password_hash IS NOT NULL, a.invited_by, a.created_at,
+                      a.disabled_at, s.id, s.csrf_token, s.expires_at
             """
         )
-        guard
-            let (id, staffID, csrf, expires) = try await rows.decode((UUID, UUID, String, Date).self).first(where: {
-                _ in true
-            }),
-            let account = try await staff(staffID)
-        else { return nil }
-        return StaffSession(id: id, tenant: tenant, staff: account, csrfToken: csrf, expiresAt: expires)
+        // The account comes back with the session: one statement per page view.
+        for try await (id, email, name, role, joined, invitedBy, created, disabled, session, csrf, expires)
+            in rows.decode(
+                (UUID, String, String, String, Bool, String, Date, Date?, UUID, String, Date).self
+            )
+        {
+            let account = Self.account(id, email, name, role, joined, invitedBy, created, disabled)
+            return StaffSession(id: session, tenant: tenant, staff: account, csrfToken: csrf, expiresAt: expires)
+        }
+        return nil
     }
 
     /// Signs one session out.
@@ -235,19 +239,31 @@ extension TenantConnection {
         for try await (id, email, name, role, joined, invitedBy, created, disabled) in rows.decode(
             (UUID, String, String, String, Bool, String, Date, Date?).self
         ) {
-            accounts.append(
-                StaffAccount(
-                    id: id,
-                    email: email,
-                    name: name,
-                    role: StaffRole(rawValue: role) ?? .viewer,
-                    joined: joined,
-                    invitedBy: invitedBy,
-                    createdAt: created,
-                    disabledAt: disabled
-                )
-            )
+            accounts.append(Self.account(id, email, name, role, joined, invitedBy, created, disabled))
         }
         return accounts
+    }
+
+    /// An account from the columns of ``staffSelect``, in its order.
+    private static func account(
+        _ id: UUID,
+        _ email: String,
+        _ name: String,
+        _ role: String,
+        _ joined: Bool,
+        _ invitedBy: String,
+        _ created: Date,
+        _ disabled: Date?
+    ) -> StaffAccount {
+        StaffAccount(
+            id: id,
+            email: email,
+            name: name,
+            role: StaffRole(rawValue: role) ?? .viewer,
+            joined: joined,
+            invitedBy: invitedBy,
+            createdAt: created,
+            disabledAt: disabled
+        )
     }
 }

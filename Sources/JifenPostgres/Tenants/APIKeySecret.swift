@@ -23,9 +23,14 @@ public struct APIKeySecret: Sendable, Hashable {
 
     /// Makes a fresh key for `tenant`.
     public static func generate(for tenant: TenantID, scheme: String = scheme) -> APIKeySecret {
+        APIKeySecret(tenant: tenant, value: scheme + hex(tenant) + "_" + randomText())
+    }
+
+    /// 32 random base62 characters (190 bits): a key's secret part, and the console's CSRF and
+    /// one-time form tokens.
+    public static func randomText() -> String {
         var generator = SystemRandomNumberGenerator()
-        let random = String((0..<randomLength).map { _ in alphabet.randomElement(using: &generator) ?? "0" })
-        return APIKeySecret(tenant: tenant, value: scheme + hex(tenant) + "_" + random)
+        return String((0..<randomLength).map { _ in alphabet.randomElement(using: &generator) ?? "0" })
     }
 
     /// Parses a presented key; `nil` when it cannot be one of ours (of `scheme`).
