@@ -66,10 +66,3 @@ enum ConsoleCookie {
         ).description
     }
 }
-
-/// Compares secrets without revealing by timing where they differ.
-func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-    let (x, y) = (Array(a.utf8), Array(b.utf8))
-    guard x.count == y.count else { return false }
-    return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
-}

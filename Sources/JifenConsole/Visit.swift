@@ -125,10 +125,7 @@ extension Console {
             visit.program = program
             if request.method == .post {
                 visit.form = try await FormBody.read(request)
-                let crossSite = request.headers[.secFetchSite].map { $0 == "cross-site" } ?? false
-                guard !crossSite, constantTimeEqual(visit.form["_csrf"], session.csrfToken) else {
-                    return errorPage(JifenError(.forbidden, visit.text("csrf_refused")), visit)
-                }
+                try checkForgery(visit, expected: session.csrfToken)
             }
             guard session.staff.role.allows(permission) else {
                 return errorPage(JifenError(.forbidden, visit.text("role_refused")), visit)

@@ -11,8 +11,10 @@ enum Wire {
     }
 
     static func date(_ value: Any?) -> Date? {
+        // The encoder above writes whole seconds; a format style is a value, not a formatter
+        // made per call for every date of a 50-row table.
         guard let text = value as? String else { return nil }
-        return ISO8601DateFormatter().date(from: text)
+        return try? Date(text, strategy: .iso8601)
     }
 
     static func int(_ value: Any?) -> Int64 {

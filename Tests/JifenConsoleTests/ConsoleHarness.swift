@@ -114,14 +114,18 @@ struct ConsoleClient: Sendable {
         return try await signIn(tenant, email: email, password: password)
     }
 
-    func signIn(_ tenant: TenantID, email: String, password: String) async throws -> StaffLogin {
+    /// Sends the sign-in form as a browser would (with the form's token and cookie).
+    func attemptSignIn(_ tenant: TenantID, email: String, password: String) async throws -> TestResponse {
         let form = try await get("/console/sign-in?shop=\(tenant)")
-        let formCookie = try form.cookie(ConsoleCookie.form)
-        let signedIn = try await post(
+        return try await post(
             "/console/sign-in",
             form: ["_csrf": try form.csrf(), "shop": "\(tenant)", "email": email, "password": password],
-            cookie: formCookie
+            cookie: try form.cookie(ConsoleCookie.form)
         )
+    }
+
+    func signIn(_ tenant: TenantID, email: String, password: String) async throws -> StaffLogin {
+        let signedIn = try await attemptSignIn(tenant, email: email, password: password)
         try expect(signedIn.status == .seeOther, "sign-in: \(signedIn.status)")
         let cookie = try signedIn.cookie(ConsoleCookie.session)
         let page = try await get("/console/members", cookie: cookie)

@@ -177,14 +177,10 @@ import Testing
             #expect(own.text.contains(#"data-member="alice""#))
             // B's owner signs in to B only: A's id with B's credentials is refused.
             _ = try await client.join(shopB.id, email: "owner@b.example", role: .owner)
-            let form = try await client.get("/console/sign-in")
-            let crossed = try await client.post(
-                "/console/sign-in",
-                form: [
-                    "_csrf": try form.csrf(), "shop": "\(shopA.id)", "email": "owner@b.example",
-                    "password": "a long enough password",
-                ],
-                cookie: try form.cookie(ConsoleCookie.form)
+            let crossed = try await client.attemptSignIn(
+                shopA.id,
+                email: "owner@b.example",
+                password: "a long enough password"
             )
             #expect(crossed.status == .unauthorized)
             #expect(crossed.text.contains(#"role="alert""#))
@@ -248,14 +244,10 @@ import Testing
             )
             #expect(disable.status == .seeOther)
             #expect(try await client.get("/console/members", cookie: again.cookie).status == .seeOther)
-            let form = try await client.get("/console/sign-in")
-            let refused = try await client.post(
-                "/console/sign-in",
-                form: [
-                    "_csrf": try form.csrf(), "shop": "\(tenant.id)", "email": "revoked@example.com",
-                    "password": "a long enough password",
-                ],
-                cookie: try form.cookie(ConsoleCookie.form)
+            let refused = try await client.attemptSignIn(
+                tenant.id,
+                email: "revoked@example.com",
+                password: "a long enough password"
             )
             #expect(refused.status == .unauthorized)
             // The owner's own session is untouched by all of it.
@@ -270,15 +262,7 @@ import Testing
         let password = "Unmistakable-Secret-Passw0rd"
         try await withConsole(logger: logs.logger()) { client in
             let owner = try await client.join(tenant.id, email: "owner@example.com", role: .owner, password: password)
-            let wrong = try await client.get("/console/sign-in")
-            _ = try await client.post(
-                "/console/sign-in",
-                form: [
-                    "_csrf": try wrong.csrf(), "shop": "\(tenant.id)", "email": "owner@example.com",
-                    "password": password + "-typo",
-                ],
-                cookie: try wrong.cookie(ConsoleCookie.form)
-            )
+            _ = try await client.attemptSignIn(tenant.id, email: "owner@example.com", password: password + "-typo")
             _ = try await client.get("/console/members", cookie: owner.cookie)
             let session = String(owner.cookie.drop { $0 != "=" }.dropFirst())
             #expect(!logs.all.isEmpty, "the requests were logged")
@@ -311,14 +295,7 @@ import Testing
         try await withConsole(configuration: configuration) { client in
             var statuses: [HTTPResponse.Status] = []
             for _ in 0..<3 {
-                let form = try await client.get("/console/sign-in")
-                let answer = try await client.post(
-                    "/console/sign-in",
-                    form: [
-                        "_csrf": try form.csrf(), "shop": "\(tenant.id)", "email": "x@example.com", "password": "wrong",
-                    ],
-                    cookie: try form.cookie(ConsoleCookie.form)
-                )
+                let answer = try await client.attemptSignIn(tenant.id, email: "x@example.com", password: "wrong")
                 statuses.append(answer.status)
             }
             #expect(statuses == [.unauthorized, .unauthorized, .tooManyRequests])

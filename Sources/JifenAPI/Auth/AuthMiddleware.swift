@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Hummingbird
 import JifenCore
@@ -29,7 +28,7 @@ struct AuthMiddleware: RouterMiddleware {
         var principal = RequestScope.Principal.anonymous
         var authenticated: AuthenticatedKey?
         if let token = Self.bearer(request) {
-            if !operatorToken.isEmpty, Self.constantTimeEqual(token, operatorToken) {
+            if !operatorToken.isEmpty, ConstantTime.equal(token, operatorToken) {
                 principal = .operator
             } else {
                 let client = context.clientAddress(request, trustForwardedFor: trustForwardedFor)
@@ -91,12 +90,5 @@ struct AuthMiddleware: RouterMiddleware {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
         let token = parts[1].trimmingCharacters(in: .whitespaces)
         return token.isEmpty ? nil : token
-    }
-
-    /// Compares digests so timing reveals nothing about the token.
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let left = SHA256.hash(data: Array(a.utf8))
-        let right = SHA256.hash(data: Array(b.utf8))
-        return zip(left, right).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }

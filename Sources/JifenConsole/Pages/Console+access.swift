@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import JifenAPI
 import JifenCore
 import JifenPostgres
 
@@ -16,10 +17,16 @@ extension Console {
         return (token, cookie)
     }
 
+    /// A form posted with no session yet (sign-in, invitation) carries the form cookie's token.
     func checkFormToken(_ visit: Visit) throws {
-        let cookie = ConsoleCookie.value(ConsoleCookie.form, in: visit.request) ?? ""
-        let crossSite = visit.request.headers[.secFetchSite].map { $0 == "cross-site" } ?? false
-        guard !cookie.isEmpty, !crossSite, constantTimeEqual(cookie, visit.form["_csrf"]) else {
+        try checkForgery(visit, expected: ConsoleCookie.value(ConsoleCookie.form, in: visit.request) ?? "")
+    }
+
+    /// A posted form's `_csrf` against the token it must carry, in constant time; and never a
+    /// form that another site sent. Every form post passes here before anything runs.
+    func checkForgery(_ visit: Visit, expected: String) throws {
+        let crossSite = visit.request.headers[.secFetchSite] == "cross-site"
+        guard !expected.isEmpty, !crossSite, ConstantTime.equal(visit.form["_csrf"], expected) else {
             throw JifenError(.forbidden, visit.text("csrf_refused"))
         }
     }
@@ -90,10 +97,9 @@ extension Console {
             let secret = APIKeySecret(cookie, scheme: APIKeySecret.sessionScheme),
             let (session, _) = try await resolveSession(visit.request)
         else { return Self.redirect("/console/sign-in", cookies: [cleared]) }
-        let form = try await FormBody.read(visit.request)
-        guard constantTimeEqual(form["_csrf"], session.csrfToken) else {
-            throw JifenError(.forbidden, visit.text("csrf_refused"))
-        }
+        var visit = visit
+        visit.form = try await FormBody.read(visit.request)
+        try checkForgery(visit, expected: session.csrfToken)
         try await database.withTenant(secret.tenant) { try await $0.endSession(secret) }
         return Self.redirect("/console/sign-in?shop=\(secret.tenant)", cookies: [cleared])
     }

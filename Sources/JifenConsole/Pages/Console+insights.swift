@@ -7,23 +7,27 @@ import JifenPostgres
 /// Campaign and journey results (with their control groups' lift) and the reports, each as a
 /// chart with its numbers in a table beside it.
 extension Console {
-    /// A rate (0…1) as a percentage with one decimal, from exact per-mille steps.
+    /// A rate (0…1) in tenths of a percent, the unit the charts and tables share.
+    static func perMille(_ rate: Double?) -> Int {
+        guard let rate, rate.isFinite, rate.magnitude < 1e12 else { return 0 }
+        return Int((rate * 1000).rounded())
+    }
+
+    /// Tenths of a percent as text: 667 → "66.7%", -5 → "-0.5%".
+    static let percentFormat: @Sendable (Int) -> String = { value in
+        (value < 0 ? "-" : "") + "\(value.magnitude / 10).\(value.magnitude % 10)%"
+    }
+
+    /// A rate as a percentage with one decimal; "–" for none.
     static func percent(_ rate: Double?) -> String {
         guard let rate, rate.isFinite else { return "–" }
-        let tenths = Int((rate * 1000).rounded())
-        return "\(tenths / 10).\(abs(tenths % 10))%"
+        return percentFormat(perMille(rate))
     }
 
-    /// A difference of rates in percentage points, signed.
+    /// A difference of rates in percentage points, always signed ("+16.7", "−70.8").
     static func points(_ rate: Double?) -> String {
         guard let rate, rate.isFinite else { return "–" }
-        let text = percent(abs(rate)).dropLast()
-        return (rate < 0 ? "−" : "+") + text
-    }
-
-    static func perMille(_ rate: Double?) -> Int {
-        guard let rate, rate.isFinite else { return 0 }
-        return Int((rate * 1000).rounded())
+        return (rate < 0 ? "−" : "+") + percentFormat(perMille(rate.magnitude)).dropLast()
     }
 
     /// A bar chart in the page's language: its description points to the table of the same
@@ -46,8 +50,6 @@ extension Console {
             formatValue: formatValue
         ).svg()
     }
-
-    static let percentFormat: @Sendable (Int) -> String = { value in "\(value / 10).\(abs(value % 10))%" }
 
     func campaignsPage(_ visit: Visit) async throws -> Response {
         let ids = try await withTenant(visit) { try await $0.recentCampaignIDs(limit: 20) }

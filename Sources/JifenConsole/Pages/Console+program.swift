@@ -67,13 +67,12 @@ extension Console {
         let lines =
             category.isEmpty
             ? [] : [OrderLine(sku: "preview", category: category, quantity: 1, unitAmount: minor)]
-        var award = program.earning.award(
-            for: EarningInput(amount: minor, minorUnitsPerMajor: currency.minorUnitsPerMajor, lines: lines),
-            context: EarningContext(isFirstOrder: visit.query["first_order"] == "1")
-        )
-        if let expected = program.currency, expected != currency {
-            award = EarningAward(base: 0, bonus: 0, points: 0, reason: .currencyMismatch)
-        }
+        let award =
+            program.earns(in: currency)
+            ? program.earning.award(
+                for: EarningInput(amount: minor, minorUnitsPerMajor: currency.minorUnitsPerMajor, lines: lines),
+                context: EarningContext(isFirstOrder: visit.query["first_order"] == "1")
+            ) : .currencyMismatch
         let format = visit.format
         return [
             "points_raw": String(award.points),

@@ -75,7 +75,7 @@ public struct GrowthDelta: Sendable, Hashable {
     }
 
     public init(scoring amount: Money, program: Program) {
-        if let currency = program.currency, currency != amount.currency {
+        if !program.earns(in: amount.currency) {
             (orders, spend, dates) = (0, 0, false)
         } else {
             (orders, spend, dates) = (amount.minorUnits > 0 ? 1 : 0, amount.minorUnits, true)

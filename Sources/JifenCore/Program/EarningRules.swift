@@ -278,6 +278,9 @@ public struct EarningAward: Sendable, Hashable {
         self.points = points
         self.reason = reason
     }
+
+    /// An order in another currency than the program's: nothing (``Program/earns(in:)``).
+    public static let currencyMismatch = EarningAward(base: 0, bonus: 0, points: 0, reason: .currencyMismatch)
 }
 
 /// An exact non-negative fraction in 128-bit integers. Real orders never come near the limit;

@@ -106,6 +106,10 @@ public struct Program: Sendable, Hashable, Codable {
 
     public var zone: TimeZone { TimeZone(identifier: timeZone) ?? .gmt }
 
+    /// Whether an order in `currency` earns (and counts in the statistics): a program with a
+    /// currency of its own earns only in it (`currency_mismatch`).
+    public func earns(in currency: Currency) -> Bool { self.currency.map { $0 == currency } ?? true }
+
     public func activity(_ type: String) -> ActivityRule? { activities.first { $0.type == type } }
 
     /// When a lot earned at `date` expires under this program; `nil` if it has no date.

@@ -100,14 +100,14 @@ extension TenantConnection {
     ) async throws -> EarningAward {
         let timing = AwardTiming(paidAt: order.paidAt, now: now, program: program)
         let award: EarningAward
-        if let currency = program.currency, currency != order.amount.currency {
+        if !program.earns(in: order.amount.currency) {
             try await query(
                 """
                 UPDATE orders SET qualifies_at = \(timing.qualifiesAt)
                 WHERE tenant_id = \(tenant.rawValue) AND id = \(order.id)
                 """
             )
-            award = EarningAward(base: 0, bonus: 0, points: 0, reason: .currencyMismatch)
+            award = .currencyMismatch
         } else {
             let paidAt = timing.earnedAt
             let day = program.day(containing: paidAt)
