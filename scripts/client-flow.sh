@@ -46,10 +46,7 @@ finish() {
     local status=$?
     [[ -z "$worker" ]] || stop_pid "$worker"
     [[ -z "$server" ]] || stop_pid "$server"
-    if command -v redis-cli >/dev/null; then
-        redis-cli -u "$REDIS_URL" --scan --pattern "{$QUEUE}:*" 2>/dev/null \
-            | xargs -r redis-cli -u "$REDIS_URL" del >/dev/null 2>&1 || true
-    fi
+    forget_queue "$QUEUE"
     if [[ $status -ne 0 ]]; then
         echo "client flow FAILED; the last lines of the logs:" >&2
         for log in "$SERVE_LOG" "$WORK_LOG"; do

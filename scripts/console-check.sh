@@ -29,7 +29,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 [[ -n "${DATABASE_URL:-}" ]] || eval "$(deploy/local/services.sh env)"
 # shellcheck source=scripts/lib/live-server.sh
-source scripts/lib/live-server.sh # random_token, free_port, stop_pid
+source scripts/lib/live-server.sh # random_token, free_port, stop_pid, forget_queue, tail_logs
 
 JIFEN=${JIFEN:-.build/debug/jifen}
 VENV=.local/venv
@@ -72,17 +72,8 @@ finish() {
     local status=$?
     [[ -z $worker ]] || stop_pid "$worker"
     [[ -z $server ]] || stop_pid "$server"
-    if command -v redis-cli >/dev/null; then
-        redis-cli -u "$REDIS_URL" --scan --pattern "{$QUEUE}:*" 2>/dev/null |
-            xargs -r redis-cli -u "$REDIS_URL" del >/dev/null 2>&1 || true
-    fi
-    if ((status != 0)); then
-        for log in "$SERVE_LOG" "$WORK_LOG"; do
-            [[ -s $log ]] || continue
-            echo "--- the end of $log" >&2
-            tail -n 30 "$log" >&2
-        done
-    fi
+    forget_queue "$QUEUE"
+    ((status == 0)) || tail_logs "$SERVE_LOG" "$WORK_LOG"
     exit "$status"
 }
 trap finish EXIT

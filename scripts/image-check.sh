@@ -26,7 +26,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 [[ -n "${DATABASE_URL:-}" ]] || eval "$(deploy/local/services.sh env)"
 # shellcheck source=scripts/lib/live-server.sh
-source scripts/lib/live-server.sh # random_token, free_port
+source scripts/lib/live-server.sh # random_token, free_port, forget_queue, tail_logs
 
 IMAGE=${JIFEN_IMAGE:-localhost/jifen:dev}
 DEADLINE=${IMAGE_CHECK_DEADLINE:-60}
@@ -107,17 +107,8 @@ finish() {
         wait "$launcher" 2>/dev/null || true
     done
     B rm "$ctr" >/dev/null 2>&1 || true
-    if command -v redis-cli >/dev/null; then
-        redis-cli -u "$REDIS_URL" --scan --pattern "{$QUEUE}:*" 2>/dev/null |
-            xargs -r redis-cli -u "$REDIS_URL" del >/dev/null 2>&1 || true
-    fi
-    if ((status != 0)); then
-        for log in "$SERVE_LOG" "$WORK_LOG"; do
-            [[ -s $log ]] || continue
-            echo "--- the end of $log" >&2
-            tail -n 40 "$log" >&2
-        done
-    fi
+    forget_queue "$QUEUE"
+    ((status == 0)) || tail_logs "$SERVE_LOG" "$WORK_LOG"
     exit "$status"
 }
 trap finish EXIT

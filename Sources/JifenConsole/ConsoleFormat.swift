@@ -5,12 +5,18 @@ import JifenCore
 /// from exact minor units in the shop's currency, times in the program's zone. Pure, so tested
 /// on its own; never floating point for an amount.
 public struct ConsoleFormat: Sendable {
-    public var zone: TimeZone
-    public var language: ConsoleLanguage
+    public let zone: TimeZone
+    public let language: ConsoleLanguage
+
+    /// Gregorian in `zone`, made once for every time a page writes.
+    let calendar: Calendar
 
     public init(zone: TimeZone, language: ConsoleLanguage) {
         self.zone = zone
         self.language = language
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        self.calendar = calendar
     }
 
     public static func grouped(_ value: Int64) -> String {
@@ -50,8 +56,6 @@ public struct ConsoleFormat: Sendable {
 
     /// `2026-12-05 16:30` in the shop's zone: the same shape in both languages, unambiguous.
     public func time(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
         func two(_ n: Int?) -> String { n.map { $0 < 10 ? "0\($0)" : "\($0)" } ?? "00" }
         return "\(c.year ?? 0)-\(two(c.month))-\(two(c.day)) \(two(c.hour)):\(two(c.minute))"

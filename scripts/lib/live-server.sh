@@ -10,6 +10,24 @@ random_token() {
     head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n'
 }
 
+# forget_queue QUEUE: deletes a check's own job-queue keys from Redis ($REDIS_URL), so a run
+# leaves nothing behind for the next one.
+forget_queue() {
+    command -v redis-cli >/dev/null || return 0
+    redis-cli -u "$REDIS_URL" --scan --pattern "{$1}:*" 2>/dev/null |
+        xargs -r redis-cli -u "$REDIS_URL" del >/dev/null 2>&1 || true
+}
+
+# tail_logs LOG…: the end of each non-empty log on stderr, the evidence of a failed check.
+tail_logs() {
+    local log
+    for log; do
+        [[ -s $log ]] || continue
+        echo "--- the end of $log" >&2
+        tail -n 40 "$log" >&2
+    done
+}
+
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
