@@ -29,7 +29,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 [[ -n "${DATABASE_URL:-}" ]] || eval "$(deploy/local/services.sh env)"
 # shellcheck source=scripts/lib/live-server.sh
-source scripts/lib/live-server.sh # random_token, free_port, stop_pid, forget_queue, tail_logs
+source scripts/lib/live-server.sh # random_token, free_port, stop_pid, forget_queue, tail_logs, wait_ready
 
 JIFEN=${JIFEN:-.build/debug/jifen}
 VENV=.local/venv
@@ -99,12 +99,7 @@ server=$!
 JOB_QUEUE="$QUEUE" WORKER_TENANTS="$tenant,$other_tenant" SCHEDULER_INTERVAL=2 ALLOW_PRIVATE_WEBHOOKS=0 \
     "$JIFEN" work >"$WORK_LOG" 2>&1 &
 worker=$!
-ready=$((SECONDS + DEADLINE))
-until curl -sf "$BASE/health/ready" >/dev/null; do
-    kill -0 "$server" 2>/dev/null || fail "jifen serve exited"
-    ((SECONDS < ready)) || fail "jifen serve not ready within $DEADLINE s"
-    sleep 0.1
-done
+wait_ready "$server" "$DEADLINE" || fail "jifen serve did not become ready"
 say "jifen serve ready at $BASE"
 
 # ---- 4. the shop's data, through the API ----

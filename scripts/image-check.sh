@@ -26,7 +26,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 [[ -n "${DATABASE_URL:-}" ]] || eval "$(deploy/local/services.sh env)"
 # shellcheck source=scripts/lib/live-server.sh
-source scripts/lib/live-server.sh # random_token, free_port, forget_queue, tail_logs
+source scripts/lib/live-server.sh # random_token, free_port, forget_queue, tail_logs, wait_ready
 
 IMAGE=${JIFEN_IMAGE:-localhost/jifen:dev}
 DEADLINE=${IMAGE_CHECK_DEADLINE:-60}
@@ -132,12 +132,7 @@ say "jifen migrate: done"
 # ---- 3. serve ----
 in_image jifen serve >"$SERVE_LOG" 2>&1 &
 server=$!
-ready=$((SECONDS + DEADLINE))
-until curl -sf "$BASE/health/ready" >/dev/null; do
-    kill -0 "$server" 2>/dev/null || fail "jifen serve exited"
-    ((SECONDS < ready)) || fail "jifen serve not ready within $DEADLINE s"
-    sleep 0.1
-done
+wait_ready "$server" "$DEADLINE" || fail "jifen serve did not become ready"
 say "jifen serve: $BASE/health/ready answers 200"
 
 # ---- 4. a tenant, a member, a paid order ----

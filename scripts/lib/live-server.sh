@@ -52,11 +52,19 @@ start_serve() {
     BASE="http://127.0.0.1:$PORT"
     "${JIFEN:-.build/debug/jifen}" serve > "$log" 2>&1 &
     SERVER_PID=$!
-    for _ in $(seq 100); do
-        curl -sf "$BASE/health/ready" >/dev/null && return 0
-        sleep 0.1
-    done
+    wait_ready "$SERVER_PID" 10 && return 0
     echo "jifen serve did not become ready; the end of $log:" >&2
     tail -n 40 "$log" >&2
     return 1
+}
+
+# wait_ready PID SECONDS: polls $BASE/health/ready until it answers 200; fails (saying why) if
+# the server PID exits first or SECONDS pass.
+wait_ready() {
+    local pid=$1 deadline=$((SECONDS + $2))
+    until curl -sf "$BASE/health/ready" >/dev/null; do
+        kill -0 "$pid" 2>/dev/null || { echo "jifen serve exited" >&2; return 1; }
+        ((SECONDS < deadline)) || { echo "jifen serve not ready within $2 s" >&2; return 1; }
+        sleep 0.1
+    done
 }
