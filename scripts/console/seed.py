@@ -134,25 +134,33 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
             raise Failure(f"order {order} earned {scored['points']['earned']} points, expected {points}")
     print(f"seed: {len(MEMBERS)} members, {len(orders)} paid orders scored", file=sys.stderr)
 
-    # A campaign and a journey, each with a control group, for their pages' charts.
-    campaign = shop.call(
-        "POST",
-        "/v1/campaigns",
-        {
-            "kind": "grant",
-            "name": "Winter welcome",
-            "points": 20,
-            "reason_code": "welcome",
-            "filter": {},
-            "holdout_percent": 40,
-            "evaluation_days": 30,
-        },
-    )
-    poll(
-        "the campaign completed",
-        args.deadline,
-        lambda: shop.call("GET", f"/v1/campaigns/{campaign['id']}")["state"] == "completed",
-    )
+    # A campaign and a journey, each with a control group, for their pages' charts. The control
+    # group is a random 40% of the 5 members, so a split with nobody on one side (about 1 in 11)
+    # shows no lift: such a campaign is made again, a bounded number of times.
+    for _ in range(8):
+        campaign = shop.call(
+            "POST",
+            "/v1/campaigns",
+            {
+                "kind": "grant",
+                "name": "Winter welcome",
+                "points": 20,
+                "reason_code": "welcome",
+                "filter": {},
+                "holdout_percent": 40,
+                "evaluation_days": 30,
+            },
+        )
+        poll(
+            "the campaign completed",
+            args.deadline,
+            lambda: shop.call("GET", f"/v1/campaigns/{campaign['id']}")["state"] == "completed",
+        )
+        held_out = shop.call("GET", f"/v1/campaigns/{campaign['id']}")["held_out"]
+        if 0 < held_out < len(MEMBERS):
+            break
+    else:
+        raise Failure("8 campaigns in a row split their 5 members with nobody on one side")
     journey = shop.call(
         "POST",
         "/v1/journeys",
