@@ -78,9 +78,11 @@ import Testing
                 }
                 return try await Self.earnCounts(database, tenant)
             }
-            for id in accepted {
-                #expect(counts[id] == 1, "order \(id) scored \(counts[id] ?? 0) times")
-            }
+            let wrong = accepted.filter { counts[$0] != 1 }.map { "\($0) scored \(counts[$0] ?? 0) times" }
+            #expect(
+                wrong.isEmpty,
+                "\(wrong.joined(separator: ", "))\nworker log:\n\(stack.workers.map { String($0.log.suffix(6000)) }.joined())"
+            )
             #expect(Set(counts.keys) == Set(accepted), "orders stored differ from those accepted")
         }
     }

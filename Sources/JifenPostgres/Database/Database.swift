@@ -85,7 +85,6 @@ public struct Database: Sendable {
         try await transaction(on: systemClient, tenant: nil, body)
     }
 
-    /// PostgresNIO wraps every error of a transaction; callers want their own error back.
     /// Waiting for a connection is bounded by ``acquireTimeout``; the transaction itself is not.
     ///
     /// A transaction inside a traced request or job is a span (`db.transaction`, with the
@@ -97,15 +96,20 @@ public struct Database: Sendable {
         tenant: TenantID?,
         _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
-        guard ServiceContext.current != nil else { return try await untracedTransaction(on: client, body) }
+        guard ServiceContext.current != nil else {
+            return try await leased(on: client) { try await $0.transaction(logger: logger, body) }
+        }
         return try await withSpan("db.transaction", ofKind: .client) { span in
             span.attributes["db.system"] = "postgresql"
             if let tenant { span.attributes["jifen.tenant_id"] = tenant.description }
-            return try await untracedTransaction(on: client, body)
+            return try await leased(on: client) { try await $0.transaction(logger: logger, body) }
         }
     }
 
-    private func untracedTransaction<T: Sendable>(
+    /// Runs `body` with a pooled connection, waiting for one no longer than ``acquireTimeout``.
+    /// A connection-level failure anywhere in it becomes `service-unavailable`; any other error
+    /// is the caller's own.
+    private func leased<T: Sendable>(
         on client: PostgresClient,
         _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
@@ -115,7 +119,7 @@ public struct Database: Sendable {
             return try await withThrowingTaskGroup(of: T?.self) { group in
                 group.addTask {
                     do {
-                        return try await client.withTransaction(logger: logger) { connection in
+                        return try await client.withConnection { connection in
                             leased.withLockedValue { $0 = true }
                             // Pool use as seen by Jifen: a lease counts from the moment the pool
                             // hands it over until the transaction ends (`jifen_db_connections_in_use`).
@@ -123,10 +127,7 @@ public struct Database: Sendable {
                             defer { Self.inUse.decrement() }
                             return try await work.value(connection)
                         }
-                    } catch let error as PostgresTransactionError {
-                        if let closureError = error.closureError { throw closureError }
-                        throw Self.unavailable(error.beginError ?? error) ?? error
-                    } catch let error as PSQLError {
+                    } catch {
                         throw Self.unavailable(error) ?? error
                     }
                 }
@@ -155,7 +156,7 @@ public struct Database: Sendable {
         guard let error = error as? PSQLError else { return nil }
         switch error.code {
         case .connectionError, .serverClosedConnection, .clientClosedConnection:
-            return JifenError(.serviceUnavailable, "The database connection was lost; retry in a moment.")
+            return connectionLost
         default:
             if let state = error.serverInfo?[.sqlState], state.hasPrefix("57P") || state.hasPrefix("08") {
                 // admin_shutdown, crash_shutdown, cannot_connect_now; connection exceptions
@@ -167,10 +168,12 @@ public struct Database: Sendable {
 
     static let inUse = Meter(label: "jifen_db_connections_in_use")
 
-    /// `SELECT 1` on both pools, for the readiness probe.
+    /// `SELECT 1` on both pools, for the readiness probe: bounded by ``acquireTimeout`` like
+    /// any transaction, so a probe answers while PostgreSQL is away.
     public func ping() async throws {
-        try await client.query("SELECT 1", logger: logger)
-        try await systemClient.query("SELECT 1", logger: logger)
+        for pool in [client, systemClient] {
+            try await leased(on: pool) { _ = try await $0.checkedQuery("SELECT 1", logger: logger) }
+        }
     }
 }
 
@@ -184,7 +187,7 @@ public struct TenantConnection: Sendable {
 
     @discardableResult
     func query(_ query: PostgresQuery) async throws -> PostgresRowSequence {
-        try await connection.query(query, logger: logger)
+        try await connection.checkedQuery(query, logger: logger)
     }
 
     /// The transaction nested `withTenant` calls join (see ``Database/withSharedTenantTransaction(_:_:)``).
@@ -198,8 +201,11 @@ public struct TenantConnection: Sendable {
             try await query("RELEASE SAVEPOINT jifen_nested")
             return result
         } catch {
-            try await query("ROLLBACK TO SAVEPOINT jifen_nested")
-            try await query("RELEASE SAVEPOINT jifen_nested")
+            // After a lost connection there is nothing to roll back to, and nothing to write to.
+            if !Database.lostConnection(error) {
+                try await query("ROLLBACK TO SAVEPOINT jifen_nested")
+                try await query("RELEASE SAVEPOINT jifen_nested")
+            }
             throw error
         }
     }
