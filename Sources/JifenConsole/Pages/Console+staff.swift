@@ -110,7 +110,7 @@ extension Console {
         guard try await withTenant(visit, { try await $0.staff(id) }) != nil else {
             throw JifenError.notFound("no such staff")
         }
-        try await withTenant(visit) { try await $0.revokeStaffSessions(id) }
+        _ = try await withTenant(visit) { try await $0.revokeStaffSessions(id) }
         return Self.redirect("/console/staff?done=revoked")
     }
 }
