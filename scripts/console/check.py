@@ -192,6 +192,10 @@ class Browser:
     def all(self, css: str) -> list[WebElement]:
         return self.driver.find_elements(By.CSS_SELECTOR, css)
 
+    def field_errors(self) -> list[str]:
+        """The fields the page's error alert names (its `li[data-field]`)."""
+        return [e.get_attribute("data-field") or "" for e in self.all("[role=alert] li[data-field]")]
+
     def absent(self, css: str) -> bool:
         return not self.driver.find_elements(By.CSS_SELECTOR, css)
 
@@ -616,9 +620,9 @@ def run(args: argparse.Namespace) -> int:
             owner.fill("input#points[name=points]", "0", page)
             owner.submit("form#adjustment", page)
             owner.find("[role=alert]", page, "an alert for 0 points (422)")
-            fields = [e.get_attribute("data-field") for e in owner.all("[role=alert] li[data-field]")]
+            fields = owner.field_errors()
             expect(
-                any("points" in (f or "") for f in fields),
+                any("points" in f for f in fields),
                 page,
                 'the field error [role=alert] li[data-field="points"] for 0 points',
                 f"fields {fields}",
@@ -703,9 +707,9 @@ def run(args: argparse.Namespace) -> int:
             invalid.setdefault("earning", {}).setdefault("rate", {})["points"] = -5
             owner.set_value("textarea#program-json", json.dumps(invalid, indent=2), page)
             owner.submit("form#program", page)
-            fields = [e.get_attribute("data-field") for e in owner.all("[role=alert] li[data-field]")]
+            fields = owner.field_errors()
             expect(
-                any("earning" in (f or "") for f in fields),
+                any("earning" in f for f in fields),
                 page,
                 "a field error for the negative earning rate ([role=alert] li[data-field*=earning])",
                 f"fields {fields}; {owner.describe()}",
@@ -768,26 +772,15 @@ def run(args: argparse.Namespace) -> int:
             for section in ("liability", "flows", "cohorts"):
                 owner.find(f"section#{section} svg.chart", "reports", f"the {section} chart")
                 owner.find(f"section#{section} table", "reports", f"the {section} table")
-            owner.open("/console/campaigns")
-            owner.find("table#campaigns", "campaigns")
-            owner.find("svg.chart", "campaigns", "a campaign results chart")
-            text = owner.driver.find_element(By.CSS_SELECTOR, "table#campaigns").text
-            expect(
-                "Winter welcome" in text,
-                "campaigns",
-                'the campaign "Winter welcome" in table#campaigns',
-                text[:200],
-            )
-            owner.open("/console/journeys")
-            owner.find("table#journeys", "journeys")
-            owner.find("svg.chart", "journeys", "a journey results chart")
-            text = owner.driver.find_element(By.CSS_SELECTOR, "table#journeys").text
-            expect(
-                "Thank-you journey" in text,
-                "journeys",
-                'the journey "Thank-you journey" in table#journeys',
-                text[:200],
-            )
+            for page, kind, name in (
+                ("campaigns", "campaign", "Winter welcome"),
+                ("journeys", "journey", "Thank-you journey"),
+            ):
+                owner.open(f"/console/{page}")
+                owner.find(f"table#{page}", page)
+                owner.find("svg.chart", page, f"a {kind} results chart")
+                text = owner.driver.find_element(By.CSS_SELECTOR, f"table#{page}").text
+                expect(name in text, page, f'the {kind} "{name}" in table#{page}', text[:200])
 
         with report.section("staff: invite from /console/staff, accept, sign in, adjust"):
             page = "staff"

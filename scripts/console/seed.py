@@ -92,6 +92,23 @@ def closed_port() -> int:
         return s.getsockname()[1]
 
 
+def paid_order(shop: API, order: str, member: str, amount: int, placed: datetime.datetime, sku: str) -> None:
+    """A paid order of one tea line, as the shop's platform would send it."""
+    shop.call(
+        "POST",
+        "/v1/orders",
+        {
+            "external_id": order,
+            "member": member,
+            "currency": "CNY",
+            "amount": amount,
+            "status": "paid",
+            "placed_at": placed.isoformat().replace("+00:00", "Z"),
+            "lines": [{"sku": sku, "category": "tea", "quantity": 1, "unit_amount": amount}],
+        },
+    )
+
+
 def seed(args: argparse.Namespace) -> dict[str, Any]:
     shop = API(args.base_url, args.key)
     other = API(args.base_url, args.other_key)
@@ -108,19 +125,7 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
         for number, amount in enumerate(amounts):
             order = f"{member}-o{number + 1}"
             placed = now - datetime.timedelta(days=3 * (index + 1) + number)
-            shop.call(
-                "POST",
-                "/v1/orders",
-                {
-                    "external_id": order,
-                    "member": member,
-                    "currency": "CNY",
-                    "amount": amount,
-                    "status": "paid",
-                    "placed_at": placed.isoformat().replace("+00:00", "Z"),
-                    "lines": [{"sku": "TEA-01", "category": "tea", "quantity": 1, "unit_amount": amount}],
-                },
-            )
+            paid_order(shop, order, member, amount, placed, "TEA-01")
             orders.append((order, amount // 100))
     for order, points in orders:
         scored = poll(
@@ -187,19 +192,7 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
         paid = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) + datetime.timedelta(
             seconds=1
         )
-        shop.call(
-            "POST",
-            "/v1/orders",
-            {
-                "external_id": order,
-                "member": member,
-                "currency": "CNY",
-                "amount": 16800,
-                "status": "paid",
-                "placed_at": paid.isoformat().replace("+00:00", "Z"),
-                "lines": [{"sku": "TEA-02", "category": "tea", "quantity": 1, "unit_amount": 16800}],
-            },
-        )
+        paid_order(shop, order, member, 16800, paid, "TEA-02")
         poll(
             f"order {order} scored by the worker",
             args.deadline,
