@@ -212,7 +212,7 @@ public struct TenantConnection: Sendable {
 }
 
 /// Lets a non-escaping closure run in a child task of a group that ends before the closure's
-/// scope does (see ``Database/transaction(on:tenant:_:)``).
+/// scope does (see ``Database/leased(on:_:)``).
 struct UncheckedSendable<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }

@@ -3,7 +3,7 @@ import NIOCore
 import NIOPosix
 
 /// A cancellable sleep on a NIO event loop's timer. `Task.sleep` arms a Dispatch timer, and
-/// every transaction arms one for its acquire timeout (``Database/transaction(on:tenant:_:)``), to
+/// every transaction arms one for its acquire timeout (``Database/leased(on:_:)``), to
 /// cancel it a millisecond later: the Dispatch threads that manage them took a tenth of a
 /// worker's CPU (perf, issue 16). An event loop keeps its timers in a heap, on a thread that
 /// runs anyway.

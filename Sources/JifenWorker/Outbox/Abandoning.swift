@@ -4,7 +4,10 @@ import NIOConcurrencyHelpers
 /// the operation is cancelled and left to finish (or fail) on its own instead of being awaited.
 ///
 /// For loops that must keep going whatever one iteration does: a relay iteration stuck on a
-/// connection that will never answer must not stop every later order from being relayed. Only
+/// connection that will never answer must not stop every later order from being relayed.
+/// Transactions no longer write to a connection known to be closed
+/// (PostgresConnection+checked.swift), but one that closes between that check and the write
+/// can still never answer: this bounds what is left of that race for the relay. Only
 /// for work that is safe to abandon (the relay's: an unfinished batch rolls back, and the rows
 /// it locked are taken by the next iteration once it does).
 func abandoning<T: Sendable>(
